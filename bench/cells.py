@@ -1,0 +1,93 @@
+"""Speed of the recurrent paths, as ratios measured in one run (T=100, H=128, B=32, forward+backward).
+
+Targets (issue 2): fast path / plain torch.nn module <= 1.10; SRU fast / LSTM fast <= 0.50;
+explicit traced unroll / fast path <= 5.   Run: python bench/cells.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+
+from rnnviz.recurrent import Recurrent
+
+TORCH_MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+
+
+def time_calls(functions: dict[str, Callable[[], None]], repeats: int) -> dict[str, float]:
+    """Median seconds of each function, calls interleaved round-robin so drift hits all alike."""
+    for function in functions.values():
+        function()
+        function()
+    samples: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            samples[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def forward_backward(run: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> Callable[[], None]:
+    """A closure doing one forward and one backward pass."""
+    def step() -> None:
+        run(x).square().mean().backward()
+    return step
+
+
+def measure(steps: int, hidden: int, batch: int, repeats: int) -> dict[str, float]:
+    """Seconds per forward+backward for each path."""
+    torch.manual_seed(0)
+    x = torch.randn(batch, steps, hidden)
+    functions: dict[str, Callable[[], None]] = {}
+    for kind, module_class in TORCH_MODULES.items():
+        module = module_class(hidden, hidden, batch_first=True)
+        layer = Recurrent.from_torch(module)
+        functions[f"torch.nn.{module_class.__name__}"] = forward_backward(lambda v, m=module: m(v)[0], x)
+        functions[f"{kind} fast"] = forward_backward(lambda v, m=layer: m(v).output, x)
+        functions[f"{kind} explicit+trace"] = forward_backward(lambda v, m=layer: m(v, trace=True).output, x)
+    sru = Recurrent("sru", hidden, hidden)
+    functions["sru fast"] = forward_backward(lambda v: sru(v).output, x)
+    functions["sru explicit+trace"] = forward_backward(lambda v: sru(v, trace=True).output, x)
+    return time_calls(functions, repeats)
+
+
+def report(seconds: dict[str, float]) -> list[tuple[str, float, float]]:
+    """(name, ratio, target) rows."""
+    rows = []
+    for kind, name in (("rnn", "RNN"), ("lstm", "LSTM"), ("gru", "GRU")):
+        rows.append((f"{kind} fast / torch.nn.{name}", seconds[f"{kind} fast"] / seconds[f"torch.nn.{name}"], 1.10))
+    rows.append(("sru fast / lstm fast", seconds["sru fast"] / seconds["lstm fast"], 0.50))
+    for kind in ("rnn", "lstm", "gru", "sru"):
+        rows.append((f"{kind} explicit+trace / {kind} fast",
+                     seconds[f"{kind} explicit+trace"] / seconds[f"{kind} fast"], 5.0))
+    return rows
+
+
+def main() -> None:
+    """Parse arguments, measure, print figures and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
+          f"T={args.steps} H={args.hidden} B={args.batch}, forward+backward, median of {args.repeats}")
+    seconds = measure(args.steps, args.hidden, args.batch, args.repeats)
+    for name, value in seconds.items():
+        print(f"  {name:28s} {value * 1000:8.2f} ms")
+    failed = 0
+    for name, ratio, target in report(seconds):
+        ok = ratio <= target
+        failed += not ok
+        print(f"  {name:34s} {ratio:6.2f}  (target <= {target:.2f}) {'ok' if ok else 'MISSED'}")
+    print("all targets met" if not failed else f"{failed} target(s) missed")
+
+
+if __name__ == "__main__":
+    main()
