@@ -142,7 +142,7 @@ def _group(grammar: _Grammar, out: _Writer, depth: int, levels: int, in_quote: b
 
 
 def _item(grammar: _Grammar, out: _Writer, depth: int, in_quote: bool) -> None:
-    """Write a word, a quote (never inside a quote) or a one-level group of words."""
+    """Write a word, a quote (never inside a quote) or a small group (which may nest up to max_depth)."""
     rng = grammar.rng
     roll = rng.random()
     if not in_quote and roll < grammar.quote_probability:
@@ -199,7 +199,8 @@ MONTHS = (
 )  # fmt: skip
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 FIRST_DATE = datetime.date(1950, 1, 1)
-LAST_DATE = datetime.date(2049, 12, 31)  # so a two-digit year is never ambiguous: 50-99 -> 19xx, 00-49 -> 20xx
+# Two-digit years are never ambiguous in this range: 50-99 -> 19xx, 00-49 -> 20xx.
+LAST_DATE = datetime.date(2049, 12, 31)
 MAX_DATE_PAIRS = 1_000_000
 
 # Fields: {weekday} tuesday, {wkd} tue, {day} 5, {dd} 05, {ordinal} 5th, {month} november,
@@ -250,7 +251,7 @@ def format_date(value: datetime.date, template: str) -> str:
 
 
 def date_pairs(count: int, *, seed: int = 0, formats: Sequence[str] = DATE_FORMATS) -> list[tuple[str, str]]:
-    """`count` pairs (human date, ISO YYYY-MM-DD): dates uniform over 1950-2049, formats uniform over `formats`."""
+    """`count` pairs (human date, ISO YYYY-MM-DD), dates uniform over 1950-2049, formats over `formats`."""
     count = require_int("count", count, minimum=1, maximum=MAX_DATE_PAIRS)
     seed = require_int("seed", seed, minimum=0)
     if isinstance(formats, str) or not formats or any(template not in DATE_FORMATS for template in formats):

@@ -143,9 +143,8 @@ class Task(ABC):
         if not isinstance(predictions, torch.Tensor) or not predictions.is_floating_point():
             raise ValueError(f"predictions must be a float tensor of shape (B, T, output_size) = {expected}")
         if tuple(predictions.shape) != expected:
-            raise ValueError(
-                f"predictions must have shape (B, T, output_size) = {expected}, got {tuple(predictions.shape)}"
-            )
+            got = tuple(predictions.shape)
+            raise ValueError(f"predictions must have shape (B, T, output_size) = {expected}, got {got}")
 
 
 class _ClassificationTask(Task):
@@ -331,7 +330,9 @@ class FirstSymbolTask(_ClassificationTask):
 
     def __post_init__(self) -> None:
         """Check the arguments."""
-        _check_int_fields(self, length=(1, MAX_LENGTH), num_symbols=(2, MAX_SYMBOLS), noise_symbols=(0, MAX_SYMBOLS))
+        _check_int_fields(
+            self, length=(1, MAX_LENGTH), num_symbols=(2, MAX_SYMBOLS), noise_symbols=(0, MAX_SYMBOLS)
+        )
 
     @property
     def num_steps(self) -> int:
@@ -374,7 +375,7 @@ class FirstSymbolTask(_ClassificationTask):
         return TaskBatch(F.one_hot(ids, self.input_size).float(), targets, mask)  # inputs (B, T, K[+noise])
 
 
-_TASK_CLASSES: dict[str, type[Task]] = {"adding": AddingTask, "copy": CopyTask, "first-symbol": FirstSymbolTask}
+_TASK_CLASSES: dict[str, type[Task]] = {task.name: task for task in (AddingTask, CopyTask, FirstSymbolTask)}
 
 
 def make_task(name: str, length: int, **options: Any) -> Task:
