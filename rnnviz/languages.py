@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz._checks import require_fraction, require_int
+from rnnviz.validation import require_fraction, require_int
 
 # ---------------------------------------------------------------- the bracket-and-quote language
 

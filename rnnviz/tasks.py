@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Literal
 import torch
 import torch.nn.functional as F
 
-from rnnviz._checks import require_choice, require_fraction, require_int
+from rnnviz.validation import require_choice, require_fraction, require_int
 from rnnviz.languages import (
     BRACKET_ALPHABET,
     DATE_FORMATS,

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz.recurrent import check_tbptt
-from rnnviz.validation import check_choice, check_positive_int
+from rnnviz.validation import check_positive_int, require_choice
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 CLIP_MODES = ("none", "norm", "value")
@@ -45,8 +45,8 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         """Raise ValueError with a clear message for settings out of range."""
         check_positive_int(self.steps, "steps")
-        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
-        check_choice(self.clip, "clip", CLIP_MODES)
+        require_choice("optimizer", self.optimizer, OPTIMIZERS)
+        require_choice("clip", self.clip, CLIP_MODES)
         for name in ("learning_rate", "clip_threshold"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
