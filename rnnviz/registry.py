@@ -10,6 +10,7 @@ import torch
 # name -> "module:Class"; the class has `from_config(config) -> nn.Module` and a `config` property.
 _BUILDERS: dict[str, str] = {
     "recurrent": "rnnviz.recurrent:Recurrent",
+    "sequence": "rnnviz.models:SequenceModel",
 }
 
 

@@ -217,7 +217,7 @@ def _loop(parameters, loss_fn, next_batch, config, optimizer, backup, history, c
                 for saved, parameter in zip(backup, parameters):
                     parameter.copy_(saved)
             return "diverged", f"diverged at step {step}: the weights became infinite; kept the weights of step {step - 1}"
-        info = StepInfo(step, config.steps, float(loss), before, after, metrics, time.perf_counter() - started)
+        info = StepInfo(step, config.steps, float(loss.detach()), before, after, metrics, time.perf_counter() - started)
         history.append(info)
         _call(callbacks, "on_step_end", info)
     return "finished", f"finished {config.steps} steps"
