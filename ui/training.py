@@ -1,0 +1,101 @@
+"""Live training on a page: start, progress with ETA, Stop, live charts, a server-wide queue.
+
+The run itself happens in a background `rnnviz.jobs.Job`; a fragment polls it every half
+second, so the page stays responsive, Stop works at once, and leaving the page does not
+kill the run. At most `training_slots().capacity` runs train at once on the server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import streamlit as st
+
+from rnnviz.jobs import Job, JobSlots, JobTarget
+
+REFRESH_SECONDS = 0.5
+
+
+@st.cache_resource
+def training_slots() -> JobSlots:
+    """The server's training slots (RNNVIZ_TRAINING_SLOTS, default: half the CPU cores, at least 1)."""
+    default = max(1, (os.cpu_count() or 2) // 2)
+    return JobSlots(int(os.environ.get("RNNVIZ_TRAINING_SLOTS", default)))
+
+
+def _session_key(key: str) -> str:
+    """Where a page's job lives in session state."""
+    return f"rnnviz_job:{key}"
+
+
+def current_job(key: str) -> Job | None:
+    """The latest job a page started in this session, running or ended."""
+    return st.session_state.get(_session_key(key))
+
+
+def start_job(key: str, target: JobTarget, steps: int, label: str = "") -> Job:
+    """Stop this page's previous run, if any, and queue a new one."""
+    previous = current_job(key)
+    if previous is not None and previous.active:
+        previous.stop()
+    job = Job(target, training_slots(), steps, label).start()
+    st.session_state[_session_key(key)] = job
+    return job
+
+
+def clear_job(key: str) -> None:
+    """Forget this page's job (stopping it if it still runs)."""
+    job = st.session_state.pop(_session_key(key), None)
+    if job is not None and job.active:
+        job.stop()
+
+
+def _progress_text(job: Job) -> str:
+    """'Step 40 of 200 · about 3 s left', or the queue position."""
+    if job.status == "queued":
+        return job.message()
+    fraction, seconds_left = job.progress()
+    eta = f" · about {seconds_left:.0f} s left" if seconds_left is not None else ""
+    return f"Step {len(job.history)} of {job.steps}{eta}"
+
+
+def show_outcome(job: Job) -> None:
+    """One line saying how a finished run ended."""
+    if job.status == "finished":
+        st.success(job.message(), icon=":material/check_circle:")
+    elif job.status == "diverged":
+        st.warning(f"{job.message()} — the gradients exploded; the charts show the last finite state.",
+                   icon=":material/warning:")
+    elif job.status == "stopped":
+        st.info(job.message(), icon=":material/stop_circle:")
+    else:
+        st.error(f"{job.message()} Try smaller settings or another seed.", icon=":material/error:")
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _live_panel(key: str, render_live: Callable[[Job], None]) -> None:
+    """Progress, Stop and the page's live charts, redrawn every REFRESH_SECONDS while active."""
+    job = current_job(key)
+    if job is None:
+        return
+    if not job.active:
+        st.rerun()  # the whole page redraws with the final results
+    progress_column, stop_column = st.columns([5, 1], vertical_alignment="center")
+    fraction, _ = job.progress()
+    progress_column.progress(fraction, text=_progress_text(job))
+    if stop_column.button("Stop", key=f"stop:{key}", icon=":material/stop:", width="stretch"):
+        job.stop()
+    render_live(job)
+
+
+def live_training(key: str, render_live: Callable[[Job], None]) -> Job | None:
+    """Draw the page's current run: live while it trains, its outcome once it ended."""
+    job = current_job(key)
+    if job is None:
+        return None
+    if job.active:
+        _live_panel(key, render_live)
+    else:
+        show_outcome(job)
+    return job
