@@ -88,7 +88,10 @@ class TrainResult:
 
 
 class Callback(Protocol):
-    """Anything with `on_step_end(info)`; `on_train_end(result)` is optional."""
+    """Anything with `on_step_end(info)`; `on_train_begin(optimizer)` and `on_train_end(result)` are optional.
+
+    `on_train_begin` gets the optimizer, so a callback can schedule its learning rate.
+    """
 
     def on_step_end(self, info: StepInfo) -> None: ...  # noqa: D102
 
@@ -189,6 +192,7 @@ def fit(parameters: Iterable[nn.Parameter], loss_fn: LossFunction,
     next_batch = _batches(batches, config.seed)
     backup = [p.detach().clone() for p in parameters]
     history: list[StepInfo] = []
+    _call(callbacks, "on_train_begin", optimizer)
     started = time.perf_counter()
     status, message = _loop(parameters, loss_fn, next_batch, config, optimizer, backup, history,
                             callbacks, stop, started)

@@ -156,3 +156,20 @@ def test_iterable_batches_are_accepted():
     generator = torch.Generator().manual_seed(0)
     batches = [sampler(generator) for _ in range(3)]
     assert fit(parameters_of(model, head), loss_fn, batches, TrainConfig(steps=3)).steps_done == 3
+
+
+def test_callbacks_get_the_optimizer_first_and_can_schedule_the_learning_rate():
+    model, head, loss_fn, sampler = regression_setup()
+    seen = []
+
+    class Halve:
+        def on_train_begin(self, optimizer):
+            self.optimizer = optimizer
+
+        def on_step_end(self, info):
+            for group in self.optimizer.param_groups:
+                group["lr"] *= 0.5
+            seen.append(self.optimizer.param_groups[0]["lr"])
+
+    fit(parameters_of(model, head), loss_fn, sampler, TrainConfig(steps=3, learning_rate=0.04), callbacks=[Halve()])
+    assert seen == [0.02, 0.01, 0.005]
