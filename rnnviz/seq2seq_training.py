@@ -39,7 +39,9 @@ class Seq2SeqConfig:
     label_smoothing: float = 0.0
     steps: int = 1_000_000  # an upper bound; `seconds` or a stop usually ends the run first
     seconds: float | None = None  # wall-clock budget for the training loop
-    validate_every: int = 0  # steps between validations; 0 = about every `seconds` / 6
+    validate_every: int = 0  # steps between validations; 0 = about once an epoch
+    decay_start: float = 0.5  # share of the run (time or steps) after which the learning rate falls linearly
+    final_lr_fraction: float = 0.05  # ... to this fraction of learning_rate at the end (1 = constant)
     seed: int = 0
 
     def validate(self) -> "Seq2SeqConfig":
@@ -47,6 +49,8 @@ class Seq2SeqConfig:
         require_int("batch_size", self.batch_size, minimum=1, maximum=4096)
         require_fraction("teacher_forcing", self.teacher_forcing)
         require_fraction("label_smoothing", self.label_smoothing)
+        require_fraction("decay_start", self.decay_start)
+        require_fraction("final_lr_fraction", self.final_lr_fraction)
         require_int("steps", self.steps, minimum=1)
         if self.seconds is not None and not self.seconds > 0:
             raise ValueError(f"seconds must be > 0, got {self.seconds}")
@@ -216,8 +220,43 @@ class Validator:
             self.halt.set()
         if self.deadline is not None:
             step_cost = info.seconds / info.step
-            if time.perf_counter() + step_cost + self.cost * 1.2 > self.deadline:
+            validation_cost = self.cost if self.history else 25 * step_cost  # a guess until one was timed
+            if time.perf_counter() + step_cost + validation_cost * 1.2 > self.deadline:
                 self.halt.set()
+
+
+class LinearDecay:
+    """Callback: constant learning rate, then a linear fall to `final` x over the rest of the run.
+
+    Progress is elapsed time over the budget when there is a deadline, else steps over steps.
+    """
+
+    def __init__(self, config: Seq2SeqConfig, deadline: float | None) -> None:
+        self.config, self.deadline = config, deadline
+        self.started = time.perf_counter()
+        self.optimizer: torch.optim.Optimizer | None = None
+
+    def on_train_begin(self, optimizer: torch.optim.Optimizer) -> None:
+        """Remember the optimizer whose rate this schedules."""
+        self.optimizer = optimizer
+
+    def factor(self, progress: float) -> float:
+        """Multiplier of the base rate at `progress` in [0, 1]."""
+        start, final = self.config.decay_start, self.config.final_lr_fraction
+        if progress <= start or start >= 1:
+            return 1.0
+        return 1.0 - (1.0 - final) * min(1.0, (progress - start) / (1.0 - start))
+
+    def on_step_end(self, info: StepInfo) -> None:
+        """Set the rate for the next step."""
+        if self.optimizer is None:
+            return
+        if self.deadline is not None:
+            progress = (time.perf_counter() - self.started) / max(1e-9, self.deadline - self.started)
+        else:
+            progress = info.step / self.config.steps
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.learning_rate * self.factor(progress)
 
 
 @dataclass
@@ -252,7 +291,9 @@ def train_seq2seq(model: Seq2Seq, data: PairData, config: Seq2SeqConfig, *, call
                                clip="norm", clip_threshold=config.clip, seed=config.seed)
     model.train()
     loss_fn = seq2seq_loss(model, config.teacher_forcing, config.label_smoothing, config.seed)
-    result = fit(model.parameters(), loss_fn, sampler, train_config, callbacks=[*callbacks, validator], stop=halt)
+    schedule = LinearDecay(config, deadline)
+    result = fit(model.parameters(), loss_fn, sampler, train_config, callbacks=[*callbacks, schedule, validator],
+                 stop=halt)
     if result.status == "stopped" and not (stop is not None and stop.is_set()):
         result.message = f"stopped at the time limit after {result.steps_done} steps ({result.seconds:.1f} s)"
     if result.steps_done and (not validator.history or validator.history[-1].step != result.steps_done):

@@ -23,7 +23,7 @@ import threading  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-RESERVE_SECONDS = 0.6  # kept back from --seconds for the last validation and the save
+RESERVE_SECONDS = 1.0  # kept back from --seconds for the last validation and the save
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--validation", type=int, default=500, help="pairs that pick the best checkpoint")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--half", action="store_true", help="store the weights as float16 (half the size)")
+    train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default, one per core)")
     train.add_argument("--no-test", action="store_true", help="skip the held-out evaluation after saving")
     use = commands.add_parser("translate", help="translate stdin, one sentence a line")
     use.add_argument("--checkpoint", required=True)
@@ -91,6 +92,10 @@ def _load_data(args: argparse.Namespace):
 def train(args: argparse.Namespace) -> int:
     """Train within --seconds, keep the best validated weights, save, then report held-out BLEU."""
     deadline = STARTED + args.seconds - RESERVE_SECONDS
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     from rnnviz.seq2seq import Seq2Seq
     from rnnviz.seq2seq_training import Seq2SeqConfig, evaluate, train_seq2seq
     from rnnviz.train import StepInfo, seeded

@@ -1,0 +1,154 @@
+"""Translator: hostile typed input, checkpoints with direction checks, scoring; the command line."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+import torch
+
+from rnnviz.checkpoints import CheckpointError
+from rnnviz.seq2seq import Seq2Seq
+from rnnviz.seq2seq_training import Seq2SeqConfig, train_seq2seq
+from rnnviz.train import seeded
+from rnnviz.translate import main
+from rnnviz.translator import MAX_INPUT_CHARS, DirectionError, Translator
+from tests.unit.seq2seq_helpers import number_data, write_pairs_file
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models run fastest (and steadiest on a shared machine) on one thread."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def translator() -> Translator:
+    """A small translator trained on the number task (French numbers -> English, reversed)."""
+    torch.set_num_threads(1)
+    data = number_data(600)
+    with seeded(0):
+        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0,
+                        bidirectional=True)
+    train_seq2seq(model, data, Seq2SeqConfig(steps=300, batch_size=32, learning_rate=5e-3, validate_every=300))
+    return Translator.from_data(model, data)
+
+
+def test_a_typed_sentence_gives_translation_attention_top_words_and_beam_candidates(translator):
+    result = translator.translate("Trois  UN cinq", beam=1)
+    assert result.prepared.tokens == ["trois", "un", "cinq"] and not any(result.prepared.unknown)
+    assert result.text == "five one three"
+    assert result.attention.shape == (4, 4)  # 3 words + </s> out, 3 words + </s> in
+    assert result.attention.sum(axis=1) == pytest.approx([1.0] * 4)
+    assert result.attention[:3].argmax(axis=1).tolist() == [2, 1, 0]  # "five" looks at "cinq", ...
+    assert len(result.top) == 4 and result.top[0][0][0] == "five" and len(result.top[0]) == 5
+    beamed = translator.translate("trois un cinq", beam=5)
+    assert beamed.text == "five one three" and len(beamed.candidates) == 5
+    assert beamed.candidates[0][1] >= beamed.candidates[-1][1] - 1e-9
+    assert beamed.logprob == pytest.approx(beamed.candidates[0][1], abs=1e-4)
+
+
+@pytest.mark.parametrize("text,note", [
+    ("", None),
+    ("   ", None),
+    ("🙂🙂", None),
+    ("trois " * 1500, "first 5,000 characters"),
+    ("trois zebra cinq", "<unk>: zebra"),
+    ("<script>alert(1)</script> trois", "<unk>"),
+    ("the cat sat on the mat", "is this French"),
+    ("1 2 3 trois", None),
+    ("trois\x00un\u202fcinq", None),
+])
+def test_hostile_input_gives_a_translation_or_a_clear_note_never_an_exception(translator, text, note):
+    result = translator.translate(text, beam=3)
+    assert len(result.prepared.original) <= MAX_INPUT_CHARS
+    if note is not None:
+        assert any(note in line for line in result.prepared.notes), result.prepared.notes
+    if result.prepared.empty:
+        assert result.text == "" and result.attention is None
+    else:
+        assert result.attention.shape[1] == len(result.source_tokens)
+
+
+def test_the_tutorial_preparation_says_what_it_dropped():
+    data = number_data(60)
+    data.info["preparation"] = "tutorial"
+    with seeded(0):
+        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8)
+    prepared = Translator.from_data(model, data).prepare("J'ai 25 ans 🙂 !")
+    assert prepared.normalized == "j ai ans !"
+    assert any("dropped" in note and "2" in note and "5" in note for note in prepared.notes)
+
+
+def test_long_input_is_cut_to_the_tutorial_slots():
+    data = number_data(60)
+    with seeded(0):
+        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, attention="tutorial",
+                        max_source_length=6)
+    result = Translator.from_data(model, data).translate("un deux trois quatre cinq six sept huit")
+    assert len(result.prepared.tokens) == 5 and any("slots" in note for note in result.prepared.notes)
+    assert result.attention.shape[1] == 6
+
+
+def test_scores_samples_and_top_phrases(translator):
+    good, per_word, _ = translator.score("trois un", "one three")
+    bad, _, _ = translator.score("trois un", "three one")
+    assert good > bad and [w for w, _ in per_word] == ["one", "three", "</s>"]
+    assert sum(lp for _, lp in per_word) == pytest.approx(good, abs=1e-4)
+    assert translator.score("trois un", "one zebra")[1][1][0] == "zebra (<unk>)"
+    with pytest.raises(ValueError, match="at least one word"):
+        translator.score("", "one")
+    phrases = translator.top_phrases("trois un", k=3)
+    assert phrases[0][0] == "one three" and len(phrases) == 3
+    drawn = translator.samples("trois un", count=20, temperature=1.0)
+    assert drawn and sum(n for _, n, _ in drawn) <= 20
+    assert translator.samples("", count=5) == [] and translator.top_phrases("  ") == []
+
+
+def test_checkpoint_round_trip_half_precision_and_direction_checks(translator, tmp_path):
+    path = translator.save(tmp_path / "numbers.safetensors", half=True)
+    again = Translator.load(path, source="fra", target="eng")
+    assert again.translate("trois un cinq").text == "five one three"
+    assert again.direction == "French → English" and again.info["stored_dtype"] == "float16"
+    assert next(again.model.parameters()).dtype == torch.float32
+    with pytest.raises(DirectionError, match="translates French → English, not English → French"):
+        Translator.load(path, source="eng", target="fra")
+    (tmp_path / "broken.safetensors").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="broken.safetensors"):
+        Translator.load(tmp_path / "broken.safetensors")
+
+
+def test_translate_many_matches_one_by_one(translator):
+    lines = ["trois un cinq", "", "deux huit", "🙂", "six sept un quatre"]
+    assert translator.translate_many(lines) == [translator.translate(line).text for line in lines]
+    assert translator.translate_many(lines, beam=2)[1] == ""
+
+
+def test_command_line_train_translate_evaluate(tmp_path, monkeypatch, capsys):
+    data_file = tmp_path / "eng-fra.txt"
+    write_pairs_file(data_file, 600)
+    checkpoint = tmp_path / "numbers.safetensors"
+    status = main(["train", "--data", str(data_file), "--source", "fra", "--target", "eng", "--seconds", "40",
+                   "--steps", "300", "--out", str(checkpoint), "--hidden", "64", "--dropout", "0", "--lr", "5e-3",
+                   "--batch-size", "32", "--test", "60", "--validation", "60"])
+    output = capsys.readouterr()
+    assert status == 0 and checkpoint.is_file(), output.err
+    assert "held-out BLEU" in output.out
+    monkeypatch.setattr(sys, "stdin", io.StringIO("trois un cinq\n\ndeux huit\n"))
+    assert main(["translate", "--checkpoint", str(checkpoint), "--beam", "3"]) == 0
+    lines = capsys.readouterr().out.split("\n")
+    assert lines[:3] == ["five one three", "", "eight two"]
+    assert main(["evaluate", "--checkpoint", str(checkpoint), "--data", str(data_file)]) == 0
+    report = capsys.readouterr().out
+    assert report.startswith("BLEU ") and "exact match" in report and "60 held-out pairs" in report
+    assert main(["translate", "--checkpoint", str(checkpoint), "--source", "eng"]) == 2
+    assert "translates French → English" in capsys.readouterr().err
+    assert main(["evaluate", "--checkpoint", str(tmp_path / "missing.safetensors"), "--data", str(data_file)]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["train", "--data", str(data_file), "--source", "deu", "--target", "eng", "--out",
+                 str(tmp_path / "x.safetensors")]) == 2
+    assert "columns" in capsys.readouterr().err
