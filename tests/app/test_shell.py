@@ -125,6 +125,15 @@ def test_threads_slider_sets_torch_threads(app: AppTest) -> None:
         torch.set_num_threads(before)
 
 
+def test_a_turned_on_page_without_its_file_is_left_out(monkeypatch, tmp_path: Path) -> None:
+    """A catalog path whose file is missing is logged and skipped, so the app still starts."""
+    ghost = catalog.PageSpec("ghost", "Ghost", ":material/help:", "Lab", "Nothing.", "app_pages/ghost.py")
+    monkeypatch.setattr(catalog, "built_pages", lambda: (catalog.page("home"), ghost))
+    (tmp_path / "app_pages").mkdir()
+    (tmp_path / "app_pages" / "home.py").write_text("")
+    assert [spec.key for spec in shell.available_pages(tmp_path)] == ["home"]
+
+
 # ---- the error boundary -------------------------------------------------------------------------
 
 ENTRY = """
