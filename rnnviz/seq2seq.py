@@ -115,13 +115,17 @@ class Encoder(nn.Module):
 
 
 class Seq2Seq(nn.Module):
-    """Encoder–decoder with attention "none", "additive", "dot", "general" or "tutorial"."""
+    """Encoder–decoder with attention "none", "additive", "dot", "general" or "tutorial".
+
+    `encoder_hidden_size` (default: hidden_size) sizes each encoder direction, so a bidirectional
+    encoder of hidden_size / 2 per direction gives outputs that dot attention can compare.
+    """
 
     def __init__(self, source_vocab_size: int, target_vocab_size: int, *, hidden_size: int = 256,
                  embedding_size: int | None = None, cell: str = "gru", decoder_cell: str | None = None,
                  encoder_layers: int = 1, decoder_layers: int = 1, bidirectional: bool = False,
                  attention: str = "additive", attention_size: int | None = None, dropout: float = 0.1,
-                 max_source_length: int = MAX_LENGTH) -> None:
+                 max_source_length: int = MAX_LENGTH, encoder_hidden_size: int | None = None) -> None:
         super().__init__()
         require_choice("attention", attention, ATTENTION_KINDS)
         require_choice("cell", cell, KINDS)
@@ -139,11 +143,12 @@ class Seq2Seq(nn.Module):
             "bidirectional": bool(bidirectional), "attention": attention,
             "attention_size": attention_size or hidden_size, "dropout": float(dropout),
             "max_source_length": check_positive_int(max_source_length, "max_source_length"),
+            "encoder_hidden_size": check_positive_int(encoder_hidden_size or hidden_size, "encoder_hidden_size"),
         }
         self.attention_kind = attention
         self.max_source_length = max_source_length
-        self.encoder = Encoder(source_vocab_size, embedding_size, hidden_size, cell, encoder_layers,
-                               bidirectional, dropout)
+        self.encoder = Encoder(source_vocab_size, embedding_size, encoder_hidden_size or hidden_size, cell,
+                               encoder_layers, bidirectional, dropout)
         memory_size = self.encoder.output_size
         self.embedding = nn.Embedding(target_vocab_size, embedding_size, padding_idx=PAD_ID)
         self.dropout = nn.Dropout(dropout)

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz.decoding import greedy
-from rnnviz.pairs import EOS_ID, PAD_ID, Batch, PairData, encode_source, pad, tokenize, detokenize, BOS_ID
+from rnnviz.pairs import BOS_ID, EOS_ID, PAD_ID, Batch, PairData, detokenize, encode_source, pad, tokenize
 from rnnviz.seq2seq import Seq2Seq
 from rnnviz.text import Vocabulary
 from rnnviz.train import StepInfo, TrainConfig, TrainResult, fit
@@ -308,3 +308,57 @@ def train_seq2seq(model: Seq2Seq, data: PairData, config: Seq2SeqConfig, *, call
 def _default_every(config: Seq2SeqConfig, sampler: EpochSampler) -> int:
     """Validate about once an epoch (at least every 50 steps)."""
     return max(50, sampler.steps_per_epoch)
+
+
+class AttentionSnapshots:
+    """Callback: every `every` steps, translate one fixed sentence and keep its attention map."""
+
+    def __init__(self, model: Seq2Seq, data: PairData, sentence: str, every: int, keep: list[dict] | None = None):
+        self.model, self.data, self.every = model, data, max(1, every)
+        self.tokens = tokenize(sentence, data.tokens)
+        self.snapshots: list[dict] = [] if keep is None else keep
+
+    def take(self, epoch: int) -> dict:
+        """Translate the sentence now and record (epoch, tokens, attention)."""
+        source, lengths = encode_source([self.tokens], self.data.source_vocab,
+                                        self.model.max_source_length if self.model.attention_kind == "tutorial"
+                                        else None)
+        hypothesis = greedy(self.model, source, lengths, max_steps=default_steps(len(self.tokens)))[0]
+        output = self.data.target_vocab.decode(hypothesis.tokens)
+        shot = {"epoch": epoch, "source_tokens": [*self.tokens, "</s>"][: source.shape[1]],
+                "output_tokens": [*output, "</s>"] if hypothesis.finished else output,
+                "output": detokenize(output, self.data.tokens),
+                "attention": hypothesis.attention or [[0.0] * source.shape[1]]}
+        if len(shot["output_tokens"]) != len(shot["attention"]):
+            shot["output_tokens"] = shot["output_tokens"][: len(shot["attention"])]
+        self.snapshots.append(shot)
+        return shot
+
+    def on_step_end(self, info: StepInfo) -> None:
+        """Snapshot at the end of each epoch."""
+        if info.step % self.every == 0 and self.model.attention_kind != "none":
+            self.take(info.step // self.every)
+
+
+def default_steps(source_tokens: int) -> int:
+    """Output steps allowed for a source of this many tokens."""
+    return min(200, 2 * (source_tokens + 1) + 10)
+
+
+def live_run(data: PairData, model: Seq2Seq, config: Seq2SeqConfig, sentence: str, steps_per_epoch: int):
+    """A target for `rnnviz.jobs.Job`: train with progress, Stop and per-epoch attention snapshots.
+
+    What it records goes to `job.extras`: "snapshots" (list), "validations", "model", "data".
+    """
+
+    def target(job) -> TrainResult:
+        snapshots: list[dict] = job.extras.setdefault("snapshots", [])
+        watcher = AttentionSnapshots(model, data, sentence, steps_per_epoch, snapshots)
+        if model.attention_kind != "none":
+            watcher.take(0)
+        outcome = train_seq2seq(model, data, config, callbacks=[job, watcher], stop=job.stop_event)
+        job.extras.update({"validations": outcome.validations, "model": model, "data": data,
+                           "best": outcome.best})
+        return outcome.result
+
+    return target

@@ -42,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--attention", default="additive", choices=("none", "additive", "dot", "general", "tutorial"))
     train.add_argument("--hidden", type=int, default=256)
     train.add_argument("--embedding", type=int, default=None, help="embedding size (default: --hidden)")
+    train.add_argument("--encoder-hidden", type=int, default=None, help="units per encoder direction (default: --hidden)")
     train.add_argument("--layers", type=int, default=1, help="encoder layers")
     train.add_argument("--decoder-layers", type=int, default=1)
     train.add_argument("--bidirectional", action="store_true", help="bidirectional encoder")
@@ -111,7 +112,8 @@ def train(args: argparse.Namespace) -> int:
         model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=args.hidden,
                         embedding_size=args.embedding, cell=args.cell, encoder_layers=args.layers,
                         decoder_layers=args.decoder_layers, bidirectional=args.bidirectional,
-                        attention=args.attention, dropout=args.dropout, max_source_length=max_source)
+                        attention=args.attention, dropout=args.dropout, max_source_length=max_source,
+                        encoder_hidden_size=args.encoder_hidden)
     config = Seq2SeqConfig(batch_size=args.batch_size, learning_rate=args.lr, teacher_forcing=args.teacher_forcing,
                            clip=args.clip, label_smoothing=args.label_smoothing, steps=args.steps, seed=args.seed)
 
@@ -142,7 +144,8 @@ def train(args: argparse.Namespace) -> int:
     training = {"seconds_budget": args.seconds, "steps": outcome.result.steps_done,
                 "epochs": round(outcome.epochs, 2), "wall_seconds": round(trained, 2),
                 "batch_size": args.batch_size, "learning_rate": args.lr, "teacher_forcing": args.teacher_forcing,
-                "label_smoothing": args.label_smoothing, "best_step": best.step if best else 0}
+                "label_smoothing": args.label_smoothing, "best_step": best.step if best else 0,
+                "command": "python -m rnnviz.translate " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""}
     path = translator.save(args.out, half=args.half, extra={"training": training})
     saved = time.perf_counter() - STARTED
     _say(f"{outcome.result.message}; {outcome.epochs:.1f} epochs; best validation BLEU "

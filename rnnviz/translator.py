@@ -269,3 +269,37 @@ class Translator:
                          loaded.extra, loaded.metrics, loaded.history, Path(path))
         translator.check_direction(source, target)
         return translator
+
+
+CHECKPOINT_DIR = Path(__file__).resolve().parents[1] / "checkpoints"
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """What the page needs to list a translation checkpoint without loading its weights."""
+
+    path: Path
+    source: str
+    target: str
+    attention: str
+    label: str
+    bleu: float | None
+    metrics: dict[str, Any]
+    info: dict[str, Any]
+
+
+def list_translators(directory: str | os.PathLike[str] = CHECKPOINT_DIR) -> tuple[list[CheckpointInfo], list[str]]:
+    """Translation checkpoints in `directory` (from their headers) and one message per broken file."""
+    from rnnviz.attention import ATTENTION_LABELS
+
+    listing = checkpoints.list_checkpoints(directory, model="seq2seq")
+    found = []
+    for path, meta in listing.usable:
+        extra, config, metrics = meta.get("extra", {}), meta["config"], meta.get("metrics", {})
+        bleu = metrics.get("test_bleu")
+        size = f"{config.get('hidden_size', '?')} units"
+        label = (f"{config.get('cell', '?').upper()} + {ATTENTION_LABELS.get(config.get('attention'), '?')}, {size}"
+                 + (f", held-out BLEU {bleu:.1f}" if isinstance(bleu, (int, float)) else ""))
+        found.append(CheckpointInfo(path, extra.get("source_language", "?"), extra.get("target_language", "?"),
+                                    config.get("attention", "?"), label, bleu, metrics, extra))
+    return found, [message for _, message in listing.broken]

@@ -80,7 +80,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/translate:",
         section="Sequence to sequence",
         summary="Type a sentence, translate it with an encoder–decoder, and see where attention looks.",
-        path=None,
+        path="app_pages/translate.py",
     ),
     PageSpec(
         key="smt-paper",

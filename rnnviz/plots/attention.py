@@ -1,0 +1,83 @@
+"""Attention figures and tables: data in (weights, tokens), Plotly figures or plain rows out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.plots.base import as_array, style
+
+UNKNOWN_MARK = " ⚠"
+SPACE_MARK = "␣"
+
+
+def _label(token: str, unknown: bool = False) -> str:
+    """A token as an axis label: spaces made visible, unknown words marked."""
+    shown = SPACE_MARK if token == " " else token
+    return shown + (UNKNOWN_MARK if unknown else "")
+
+
+def attention_heatmap(weights: object, source_tokens: Sequence[str], output_tokens: Sequence[str], *,
+                      unknown: Sequence[bool] | None = None, title: str | None = None, height: int | None = None,
+                      source_title: str = "source word (what the encoder read)",
+                      output_title: str = "output word (what the decoder wrote)") -> go.Figure:
+    """Rows = output steps (top to bottom), columns = source positions; hover gives the weight.
+
+    `source_tokens` may be shorter than the columns (the tutorial's fixed slots): the rest are
+    labelled "(empty)". `unknown` marks source words read as <unk>.
+    """
+    array = as_array(weights, "weights", 2)
+    if array.size == 0:
+        raise ValueError("weights is empty: translate a sentence first")
+    rows, columns = array.shape
+    if len(output_tokens) != rows:
+        raise ValueError(f"output_tokens has {len(output_tokens)} labels for {rows} rows of weights")
+    if len(source_tokens) > columns:
+        raise ValueError(f"source_tokens has {len(source_tokens)} labels for {columns} columns of weights")
+    flags = list(unknown or []) + [False] * columns
+    x_labels = [_label(t, flags[i]) for i, t in enumerate(source_tokens)] + ["(empty)"] * (columns - len(source_tokens))
+    y_labels = [_label(t) for t in output_tokens]
+    hover = [[f"writing “{y_labels[r]}” (step {r + 1})<br>looks at “{x_labels[c]}”: {array[r, c]:.3f}"
+              for c in range(columns)] for r in range(rows)]
+    trace = go.Heatmap(z=array, x=list(range(columns)), y=list(range(rows)), zmin=0.0, zmax=1.0,
+                       colorscale="Blues", text=hover, hovertemplate="%{text}<extra></extra>",
+                       colorbar={"title": {"text": "weight", "side": "right"}, "thickness": 16})
+    figure = go.Figure(trace)
+    figure.update_xaxes(tickmode="array", tickvals=list(range(columns)), ticktext=x_labels, side="top",
+                        tickangle=-45 if columns > 8 else 0, showgrid=False)
+    figure.update_yaxes(tickmode="array", tickvals=list(range(rows)), ticktext=y_labels, autorange="reversed",
+                        showgrid=False)
+    cell = 44 if max(rows, columns) <= 14 else 26
+    style(figure, title=title, x_title=source_title, y_title=output_title,
+          height=height or int(min(900, max(320, 170 + cell * rows))))
+    figure.update_layout(margin={"t": 130 if title else 110})
+    if rows * columns <= 200:
+        for r in range(rows):
+            for c in range(columns):
+                if array[r, c] >= 0.1:
+                    figure.add_annotation(x=c, y=r, text=f"{array[r, c]:.2f}", showarrow=False,
+                                          font={"size": 12, "color": "white" if array[r, c] > 0.55 else "#1a1a1a"})
+    return figure
+
+
+def top_words_rows(top: Sequence[Sequence[tuple[str, float]]], chosen: Sequence[str]) -> list[dict[str, str]]:
+    """Rows for a table: per output step, the word written and the k likeliest next words with probabilities."""
+    rows = []
+    for step, candidates in enumerate(top):
+        row = {"step": str(step + 1), "wrote": chosen[step] if step < len(chosen) else "</s>"}
+        for rank, (word, probability) in enumerate(candidates, start=1):
+            row[f"#{rank}"] = f"{word}  {100 * probability:.1f} %"
+        rows.append(row)
+    return rows
+
+
+def snapshot_heatmap(snapshots: Sequence[dict], index: int, **options) -> go.Figure:
+    """The attention map recorded after epoch `index` (see rnnviz.seq2seq_training.AttentionSnapshots)."""
+    if not snapshots:
+        raise ValueError("no attention snapshots yet: they are recorded after each epoch")
+    index = int(np.clip(index, 0, len(snapshots) - 1))
+    shot = snapshots[index]
+    title = options.pop("title", None) or f"after epoch {shot['epoch']}: “{shot['output'] or '(nothing yet)'}”"
+    return attention_heatmap(shot["attention"], shot["source_tokens"], shot["output_tokens"], title=title, **options)

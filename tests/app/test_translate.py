@@ -1,0 +1,133 @@
+"""The Translate and attend page under AppTest: type, hostile input, compare, train a few steps, score."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnnviz.translator import list_translators
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+PAGE = "app_pages/translate.py"
+TIMEOUT = 120  # the first run imports torch and opens checkpoints
+
+
+def page_text(at: AppTest) -> str:
+    """Everything a person reads on the page."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "error", "warning", "info",
+                 "success"):
+        parts.extend(str(element.value) for element in at.get(kind))
+    return "\n".join(parts)
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception and no error box from the shell's boundary."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert "stopped because of an error" not in page_text(at)
+
+
+@pytest.fixture()
+def page() -> AppTest:
+    """The real app switched to the translate page."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(PAGE).run()
+    return at
+
+
+def shipped(source: str, target: str) -> bool:
+    """Whether a checkpoint for this direction is committed."""
+    return any((c.source, c.target) == (source, target) for c in list_translators()[0])
+
+
+needs_models = pytest.mark.skipif(not shipped("fra", "eng"), reason="checkpoints/translate-fra-eng*.safetensors missing")
+
+
+@needs_models
+def test_typing_a_sentence_shows_a_translation_and_the_heatmap(page: AppTest) -> None:
+    assert_clean(page)
+    assert page.title[0].value == "Translate and attend"
+    box = page.text_input(key="translate:text:fra")
+    box.input("je suis tres fatigue .").run()
+    assert_clean(page)
+    text = page_text(page)
+    assert "The input as the model saw it" in text and "answered in" in text
+    assert any(chart.proto.spec for chart in page.get("plotly_chart"))
+    page.slider(key="translate:beam").set_value(5).run()
+    assert_clean(page)
+    assert "Beam candidates" in page_text(page)
+
+
+@needs_models
+@pytest.mark.parametrize("typed,expected", [
+    ("", "Nothing left to translate"),
+    ("🙂🙂🙂", "dropped"),
+    ("je suis " * 700, "first 5,000 characters"),
+    ("<script>alert('x')</script> je suis", "dropped"),
+    ("the weather is lovely today", "is this French"),
+    ("j ai 25 ans", "dropped"),
+    ("je suis zorglub .", "<unk>"),
+])
+def test_hostile_input_gives_a_note_never_an_exception(page: AppTest, typed: str, expected: str) -> None:
+    page.text_input(key="translate:text:fra").input(typed).run()
+    assert_clean(page)
+    text = page_text(page)
+    assert expected.replace("<", "\\<").replace(">", "\\>") in text or expected in text, text[:2000]
+    assert "<script>" not in "".join(str(m.value) for m in page.markdown)
+
+
+@needs_models
+def test_every_direction_opens(page: AppTest) -> None:
+    for direction in ("English → French", "Human date → ISO date", "French → English"):
+        page.selectbox(key="translate:direction").set_value(direction).run()
+        assert_clean(page)
+
+
+@needs_models
+def test_compare_tab_shows_each_attention_kind(page: AppTest) -> None:
+    page.text_input(key="compare:text").input("il est plus grand que moi .").run()
+    assert_clean(page)
+    text = page_text(page)
+    for label in ("additive (Bahdanau", "the PyTorch tutorial"):
+        if any(c.attention in ("additive", "tutorial") for c in list_translators()[0]):
+            assert label in text
+
+
+def test_training_a_few_steps_on_dates_then_using_the_model() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(PAGE).run()
+    at.select_slider(key="train:hidden").set_value(32)
+    at.slider(key="train:epochs").set_value(1)
+    at.button(key="train:start").click().run()
+    assert_clean(at)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        at.run()
+        assert_clean(at)
+        if "How the attention formed" in page_text(at) or "finished" in page_text(at):
+            break
+    text = page_text(at)
+    assert "finished" in text, text[-2000:]
+    at.button(key="done:use").click().run()
+    assert_clean(at)
+    at.selectbox(key="translate:direction").set_value("Human date → ISO date").run()
+    assert_clean(at)
+    assert any("trained on this page" in str(option) for option in at.selectbox(key="translate:model:date").options)
+
+
+def test_corpus_training_without_a_file_says_what_to_do(page: AppTest) -> None:
+    page.radio(key="train:data").set_value("corpus").run()
+    page.button(key="train:start").click().run()
+    assert_clean(page)
+    assert "Give a path on the server or upload a pairs file first" in page_text(page)
+    page.text_input(key="train:path").input("/no/such/file.txt").run()
+    page.button(key="train:start").click().run()
+    assert_clean(page)
+    assert "no pairs file" in page_text(page)
