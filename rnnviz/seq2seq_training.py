@@ -228,7 +228,7 @@ class Validator:
 class LinearDecay:
     """Callback: constant learning rate, then a linear fall to `final` x over the rest of the run.
 
-    Progress is elapsed time over the budget when there is a deadline, else steps over steps.
+    Progress is steps over planned steps, or elapsed time over the budget if that is further.
     """
 
     def __init__(self, config: Seq2SeqConfig, deadline: float | None) -> None:
@@ -251,10 +251,9 @@ class LinearDecay:
         """Set the rate for the next step."""
         if self.optimizer is None:
             return
+        progress = info.step / self.config.steps  # whichever ends the run first: steps or time
         if self.deadline is not None:
-            progress = (time.perf_counter() - self.started) / max(1e-9, self.deadline - self.started)
-        else:
-            progress = info.step / self.config.steps
+            progress = max(progress, (time.perf_counter() - self.started) / max(1e-9, self.deadline - self.started))
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.learning_rate * self.factor(progress)
 

@@ -1,0 +1,51 @@
+"""Translate and attend in a real browser: type a sentence, the heatmap appears, screenshot for the README."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rnnviz.translator import list_translators
+from tests.e2e import browser as br
+
+DOCS = br.ROOT / "docs" / "screenshots"
+needs_models = pytest.mark.skipif(
+    not any((c.source, c.target) == ("fra", "eng") for c in list_translators()[0]),
+    reason="checkpoints/translate-fra-eng*.safetensors missing")
+
+
+@needs_models
+def test_type_a_sentence_and_the_heatmap_appears(goto) -> None:
+    page = goto("translate", timeout=120)
+    main = page.locator('[data-testid="stMain"]')
+    box = main.get_by_label("Type a sentence in French")
+    box.fill("elle est plus grande que moi .")
+    box.press("Enter")
+    br.wait_until_idle(page, timeout=120)
+    br.assert_no_exception(page)
+    heatmap = main.locator('[data-testid="stPlotlyChart"]').first
+    heatmap.wait_for(state="visible")
+    heatmap.locator(".heatmaplayer, .hm").first.wait_for(state="attached")
+    assert "Where the decoder looks" in main.inner_text()
+    heatmap.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    shot = br.screenshot(page, "translate")
+    DOCS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, DOCS / "translate.png")
+    assert (DOCS / "translate.png").stat().st_size < 300_000
+
+
+@needs_models
+def test_markup_is_shown_as_text_and_beam_candidates_appear(goto) -> None:
+    page = goto("translate", timeout=120)
+    main = page.locator('[data-testid="stMain"]')
+    box = main.get_by_label("Type a sentence in French")
+    box.fill("<b>je suis</b> <script>window.hacked=1</script> tres content !")
+    box.press("Enter")
+    br.wait_until_idle(page, timeout=120)
+    br.assert_no_exception(page)
+    assert page.evaluate("() => window.hacked === undefined")
+    assert main.locator("b:text('je suis')").count() == 0
+    assert "dropped" in main.inner_text()
