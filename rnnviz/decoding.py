@@ -57,6 +57,12 @@ def evaluating(model: Seq2Seq) -> Iterator[None]:
             model.train()
 
 
+def _on_model(model: Seq2Seq, *tensors: Tensor) -> tuple[Tensor, ...]:
+    """The tensors on the model's device (CPU, or a GPU when it was moved there)."""
+    device = next(model.parameters()).device
+    return tuple(t.to(device) for t in tensors)
+
+
 def default_max_steps(source_length: int) -> int:
     """How many words to allow for a source of this length (</s> included)."""
     return min(MAX_STEPS_CAP, 2 * source_length + 10)
@@ -65,6 +71,7 @@ def default_max_steps(source_length: int) -> int:
 def greedy(model: Seq2Seq, source: Tensor, lengths: Tensor, *, max_steps: int | None = None,
            top_k: int = 0) -> list[Hypothesis]:
     """The likeliest word at every step, for a padded batch (B, S); one Hypothesis per row."""
+    source, lengths = _on_model(model, source, lengths)
     with evaluating(model):
         memory = model.encode(source, lengths)
         return _greedy(model, memory, lengths, max_steps or default_max_steps(source.shape[1]), top_k)
@@ -74,8 +81,9 @@ def _greedy(model: Seq2Seq, memory: Memory, lengths: Tensor, max_steps: int, top
     """Greedy steps until every row wrote </s> or max_steps."""
     batch = memory.outputs.shape[0]
     hypotheses = [Hypothesis([], [], finished=False) for _ in range(batch)]
-    state, tokens = model.initial_state(memory), torch.full((batch,), BOS_ID, dtype=torch.long)
-    alive = torch.ones(batch, dtype=torch.bool)
+    device = memory.outputs.device
+    state, tokens = model.initial_state(memory), torch.full((batch,), BOS_ID, dtype=torch.long, device=device)
+    alive = torch.ones(batch, dtype=torch.bool, device=device)
     for _ in range(max_steps):
         step = model.step(tokens, state, memory)
         logprobs = torch.log_softmax(step.logits.float(), dim=1)
@@ -110,14 +118,16 @@ def beam_search(model: Seq2Seq, source: Tensor, lengths: Tensor, *, width: int =
     if source.shape[0] != 1:
         raise ValueError(f"beam_search decodes one sentence at a time, got a batch of {source.shape[0]}")
     max_steps = max_steps or default_max_steps(source.shape[1])
+    source, lengths = _on_model(model, source, lengths)
+    device = source.device
     with evaluating(model):
         memory = model.encode(source, lengths)
         beams = [Hypothesis([], [], finished=False)]
-        scores = torch.zeros(1)
+        scores = torch.zeros(1, device=device)
         state, finished = model.initial_state(memory), []
         for _ in range(max_steps):
-            rows = memory.select(torch.zeros(len(beams), dtype=torch.long))
-            previous = torch.tensor([b.tokens[-1] if b.tokens else BOS_ID for b in beams])
+            rows = memory.select(torch.zeros(len(beams), dtype=torch.long, device=device))
+            previous = torch.tensor([b.tokens[-1] if b.tokens else BOS_ID for b in beams], device=device)
             step = model.step(previous, state, rows)
             logprobs = torch.log_softmax(step.logits.float(), dim=1)  # (K, V)
             total = (scores.unsqueeze(1) + logprobs).flatten()
@@ -142,9 +152,9 @@ def beam_search(model: Seq2Seq, source: Tensor, lengths: Tensor, *, width: int =
                     break
             if len(finished) >= width or not kept:
                 break
-            index = torch.tensor([row for row, _ in kept_rows])
+            index = torch.tensor([row for row, _ in kept_rows], device=device)
             state = [_select_state(s, index) for s in step.state]
-            beams, scores = kept, torch.tensor([value for _, value in kept_rows])
+            beams, scores = kept, torch.tensor([value for _, value in kept_rows], device=device)
         results = finished if finished else beams
         return sorted(results, key=lambda h: h.score(length_penalty), reverse=True)[:width]
 
@@ -164,15 +174,18 @@ def sample(model: Seq2Seq, source: Tensor, lengths: Tensor, *, count: int = 50, 
         raise ValueError(f"temperature must be > 0, got {temperature}")
     generator = torch.Generator().manual_seed(seed)
     max_steps = max_steps or default_max_steps(source.shape[1])
+    source, lengths = _on_model(model, source, lengths)
+    device = source.device
     with evaluating(model):
-        memory = model.encode(source, lengths).select(torch.zeros(count, dtype=torch.long))
+        memory = model.encode(source, lengths).select(torch.zeros(count, dtype=torch.long, device=device))
         hypotheses = [Hypothesis([], [], finished=False) for _ in range(count)]
-        state, tokens = model.initial_state(memory), torch.full((count,), BOS_ID, dtype=torch.long)
-        alive = torch.ones(count, dtype=torch.bool)
+        state = model.initial_state(memory)
+        tokens = torch.full((count,), BOS_ID, dtype=torch.long, device=device)
+        alive = torch.ones(count, dtype=torch.bool, device=device)
         for _ in range(max_steps):
             step = model.step(tokens, state, memory)
-            tokens = torch.multinomial(torch.softmax(step.logits.float() / temperature, dim=1), 1,
-                                       generator=generator).squeeze(1)
+            tokens = torch.multinomial(torch.softmax(step.logits.float().cpu() / temperature, dim=1), 1,
+                                       generator=generator).squeeze(1).to(device)
             logprobs = torch.log_softmax(step.logits.float(), dim=1).gather(1, tokens.unsqueeze(1)).squeeze(1)
             for row in alive.nonzero().flatten().tolist():
                 hypotheses[row].step_logprobs.append(float(logprobs[row]))
@@ -201,9 +214,11 @@ def score_pairs(model: Seq2Seq, source: Tensor, lengths: Tensor, target_out: Ten
 
     target_out holds the target ids followed by </s>, padded with <pad> (see `rnnviz.pairs.Batch`).
     """
+    source, lengths, target_out = _on_model(model, source, lengths, target_out)
     if target_in is None:
         target_in = torch.cat([torch.full_like(target_out[:, :1], BOS_ID), target_out[:, :-1]], dim=1)
         target_in = target_in.masked_fill(target_in == EOS_ID, PAD_ID)
+    target_in = target_in.to(source.device)
     with evaluating(model):
         memory = model.encode(source, lengths)
         logits, _ = model.teacher_forced(memory, target_in)
@@ -215,8 +230,8 @@ def score_pairs(model: Seq2Seq, source: Tensor, lengths: Tensor, target_out: Ten
 def explain(model: Seq2Seq, source: Tensor, lengths: Tensor, tokens: list[int], *,
             top_k: int = 5) -> Hypothesis:
     """For ONE sentence and a given output: per step its log p, the top-k alternatives, the attention row."""
-    target_in = torch.tensor([[BOS_ID, *tokens]])
-    target_out = torch.tensor([[*tokens, EOS_ID]])
+    source, lengths, target_in, target_out = _on_model(model, source, lengths, torch.tensor([[BOS_ID, *tokens]]),
+                                                       torch.tensor([[*tokens, EOS_ID]]))
     with evaluating(model):
         memory = model.encode(source, lengths)
         logits, attention = model.teacher_forced(memory, target_in)

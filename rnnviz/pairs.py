@@ -275,6 +275,10 @@ class Batch:
         """Number of pairs."""
         return self.source.shape[0]
 
+    def to(self, device: torch.device | str) -> "Batch":
+        """The same batch on `device`."""
+        return Batch(*(t.to(device) for t in (self.source, self.source_lengths, self.target_in, self.target_out)))
+
 
 def pad(sequences: Sequence[Sequence[int]], value: int = PAD_ID) -> Tensor:
     """Right-pad id lists into a (B, max length) int64 tensor."""

@@ -95,7 +95,7 @@ class Encoder(nn.Module):
         else:
             outputs = self._bidirectional_padded(x, lengths)
         outputs = outputs * mask.unsqueeze(2)
-        last = outputs[torch.arange(source.shape[0]), lengths - 1]  # (B, M)
+        last = outputs[torch.arange(source.shape[0], device=source.device), lengths - 1]  # (B, M)
         if self.recurrent.bidirectional:
             hidden = self.recurrent.hidden_size
             summary = torch.cat([last[:, :hidden], outputs[:, 0, hidden:]], dim=1)

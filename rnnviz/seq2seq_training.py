@@ -124,7 +124,10 @@ def seq2seq_loss(model: Seq2Seq, teacher_forcing: float = 1.0, label_smoothing: 
     """A loss function for `fit`: mean cross-entropy per target word, padding ignored, token accuracy."""
     coin = torch.Generator().manual_seed(seed)
 
+    device = next(model.parameters()).device
+
     def loss_fn(batch: Batch, _tbptt: Any) -> tuple[Tensor, dict[str, float]]:
+        batch = batch.to(device)
         memory = model.encode(batch.source, batch.source_lengths)
         forced = teacher_forcing >= 1 or float(torch.rand((), generator=coin)) < teacher_forcing
         real = batch.target_out != PAD_ID  # the output layer only runs where there is a word to predict

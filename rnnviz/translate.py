@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--half", action="store_true", help="store the weights as float16 (half the size)")
     train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default, one per core)")
+    train.add_argument("--device", default="cpu", help="cpu, cuda, or auto (a GPU when there is one)")
     train.add_argument("--no-test", action="store_true", help="skip the held-out evaluation after saving")
     use = commands.add_parser("translate", help="translate stdin, one sentence a line")
     use.add_argument("--checkpoint", required=True)
@@ -114,6 +115,9 @@ def train(args: argparse.Namespace) -> int:
                         decoder_layers=args.decoder_layers, bidirectional=args.bidirectional,
                         attention=args.attention, dropout=args.dropout, max_source_length=max_source,
                         encoder_hidden_size=args.encoder_hidden)
+    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
+    if device != "cpu":
+        model.to(device)
     config = Seq2SeqConfig(batch_size=args.batch_size, learning_rate=args.lr, teacher_forcing=args.teacher_forcing,
                            clip=args.clip, label_smoothing=args.label_smoothing, steps=args.steps, seed=args.seed)
 

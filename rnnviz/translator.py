@@ -223,6 +223,7 @@ class Translator:
             raise ValueError("both the source and the target need at least one word after normalisation")
         ids = self.target_vocab.encode(target_tokens)
         total, steps = score_pairs(self.model, *self._encode(prepared), torch.tensor([[*ids, EOS_ID]]))
+        total, steps = total.cpu(), steps.cpu()
         words = [t if known else f"{t} (<unk>)" for t, known in
                  zip(target_tokens, [not u for u in self.target_vocab.unknown(target_tokens)])] + [EOS]
         return float(total[0]), list(zip(words, steps[0].tolist())), prepared

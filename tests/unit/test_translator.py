@@ -132,7 +132,7 @@ def test_command_line_train_translate_evaluate(tmp_path, monkeypatch, capsys):
     data_file = tmp_path / "eng-fra.txt"
     write_pairs_file(data_file, 600)
     checkpoint = tmp_path / "numbers.safetensors"
-    status = main(["train", "--data", str(data_file), "--source", "fra", "--target", "eng", "--seconds", "40",
+    status = main(["train", "--data", str(data_file), "--source", "fra", "--target", "eng", "--seconds", "900",
                    "--steps", "300", "--out", str(checkpoint), "--hidden", "64", "--dropout", "0", "--lr", "5e-3",
                    "--batch-size", "32", "--test", "60", "--validation", "60"])
     output = capsys.readouterr()
