@@ -30,6 +30,7 @@ from rnnviz.pairs import EOS_ID, MAX_LENGTH, load_pairs, tokenize
 from rnnviz.seq2seq import Seq2Seq
 from rnnviz.seq2seq_training import Seq2SeqConfig, evaluate, train_seq2seq
 from rnnviz.train import seeded
+from rnnviz.translate import default_recipe
 from rnnviz.translator import CHECKPOINT_DIR, Translator
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "eng-fra.txt"
@@ -146,10 +147,13 @@ def run_tutorial(data, iterations: int, seed: int) -> tuple[float, float, float]
 
 def run_ours(data, seconds: float, seed: int) -> tuple[int, float, float]:
     """Train rnnviz's default recipe for `seconds`; (steps, held-out BLEU, exact %)."""
+    recipe = default_recipe(seconds)
     with seeded(seed):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=256, encoder_hidden_size=128,
-                        bidirectional=True, attention="additive", dropout=0.1)
-    outcome = train_seq2seq(model, data, Seq2SeqConfig(seconds=seconds, seed=seed))
+        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=recipe["hidden"],
+                        encoder_hidden_size=recipe["encoder_hidden"], bidirectional=True, attention="additive",
+                        dropout=recipe["dropout"])
+    outcome = train_seq2seq(model, data, Seq2SeqConfig(seconds=seconds, seed=seed,
+                                                       learning_rate=recipe["learning_rate"]))
     result = evaluate(model, data.test, data.source_vocab, data.target_vocab)
     return outcome.result.steps_done, result["bleu"], result["exact"]
 

@@ -23,6 +23,7 @@ import threading  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+SMALL_BUDGET = 60  # seconds: up to this budget a smaller model without dropout learns fastest
 RESERVE_SECONDS = 1.0  # kept back from --seconds for the last validation and the save
 
 
@@ -40,15 +41,21 @@ def _parser() -> argparse.ArgumentParser:
                        help="the tutorial's preparation: ASCII, < 10 words, 'i am / he is / ...' English prefixes")
     train.add_argument("--cell", default="gru", choices=("rnn", "rnn-relu", "lstm", "gru", "sru"))
     train.add_argument("--attention", default="additive", choices=("none", "additive", "dot", "general", "tutorial"))
-    train.add_argument("--hidden", type=int, default=256)
+    train.add_argument("--hidden", type=int, default=None,
+                       help=f"decoder units (default: 128 for budgets up to {SMALL_BUDGET} s, else 256)")
     train.add_argument("--embedding", type=int, default=None, help="embedding size (default: --hidden)")
-    train.add_argument("--encoder-hidden", type=int, default=None, help="units per encoder direction (default: --hidden)")
+    train.add_argument("--encoder-hidden", type=int, default=None,
+                       help="units per encoder direction (default: --hidden, or half of it above "
+                            f"{SMALL_BUDGET} s when bidirectional)")
     train.add_argument("--layers", type=int, default=1, help="encoder layers")
     train.add_argument("--decoder-layers", type=int, default=1)
-    train.add_argument("--bidirectional", action="store_true", help="bidirectional encoder")
-    train.add_argument("--dropout", type=float, default=0.1)
+    train.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=True,
+                       help="bidirectional encoder (default; --no-bidirectional for the tutorial's one-way GRU)")
+    train.add_argument("--dropout", type=float, default=None,
+                       help=f"dropout (default: 0 for budgets up to {SMALL_BUDGET} s, else 0.2)")
     train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--lr", type=float, default=3e-3, help="Adam learning rate")
+    train.add_argument("--lr", type=float, default=None,
+                       help=f"Adam learning rate (default: 5e-3 up to {SMALL_BUDGET} s, else 3e-3)")
     train.add_argument("--teacher-forcing", type=float, default=1.0, help="share of batches fed the true words")
     train.add_argument("--label-smoothing", type=float, default=0.0)
     train.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping threshold")
@@ -73,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
                           help="auto: the held-out split of the training file, all pairs of another file")
     evaluate.add_argument("--beam", type=int, default=1)
     return parser
+
+
+def default_recipe(seconds: float, bidirectional: bool = True) -> dict[str, float]:
+    """Sizes that learn fastest for a time budget: small and without dropout up to SMALL_BUDGET seconds."""
+    if seconds <= SMALL_BUDGET:
+        return {"hidden": 128, "encoder_hidden": 128, "dropout": 0.0, "learning_rate": 5e-3}
+    return {"hidden": 256, "encoder_hidden": 128 if bidirectional else 256, "dropout": 0.2, "learning_rate": 3e-3}
 
 
 def _say(message: str) -> None:
@@ -109,12 +123,17 @@ def train(args: argparse.Namespace) -> int:
          f"{data.info['source_language']} / {len(data.target_vocab):,} {data.info['target_language']}, "
          f"ready after {prepared_at:.1f} s")
     max_source = max(len(s.split(" ")) if data.tokens == "words" else len(s) for s, _ in data.train) + 1
+    recipe = default_recipe(args.seconds, args.bidirectional)
+    hidden = args.hidden or recipe["hidden"]
+    encoder_hidden = args.encoder_hidden or (recipe["encoder_hidden"] if not args.hidden else hidden)
+    dropout = args.dropout if args.dropout is not None else recipe["dropout"]
+    args.lr = args.lr or recipe["learning_rate"]
     with seeded(args.seed):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=args.hidden,
+        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=hidden,
                         embedding_size=args.embedding, cell=args.cell, encoder_layers=args.layers,
                         decoder_layers=args.decoder_layers, bidirectional=args.bidirectional,
-                        attention=args.attention, dropout=args.dropout, max_source_length=max_source,
-                        encoder_hidden_size=args.encoder_hidden)
+                        attention=args.attention, dropout=dropout, max_source_length=max_source,
+                        encoder_hidden_size=encoder_hidden)
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
     if device != "cpu":
         model.to(device)
