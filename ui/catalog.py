@@ -88,7 +88,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/article:",
         section="Papers",
         summary="Score phrase pairs with an RNN encoder–decoder, as Cho et al. (2014) did for SMT.",
-        path=None,
+        path="app_pages/phrase_scoring.py",
     ),
     PageSpec(
         key="signatures",
