@@ -133,19 +133,16 @@ def translate_tab() -> None:
                     "to 1). Hover a cell for its weight.")
         st.plotly_chart(attention_heatmap(result.attention, result.source_tokens, [*result.output_tokens, "</s>"],
                                           unknown=[*result.prepared.unknown, False]), key="translate:heatmap")
-    columns = st.columns(2)
-    with columns[0]:
-        st.markdown("**Top 5 next words at each step** (with the probability the decoder gave each):")
-        st.dataframe(pd.DataFrame(top_words_rows(result.top, result.output_tokens)), hide_index=True)
-    with columns[1]:
-        if result.candidates:
-            st.markdown(f"**Beam candidates** (width {beam}), best first; log p is the sum of the words' log "
-                        "probabilities, </s> included:")
-            st.dataframe(pd.DataFrame([{"translation": c[0], "log p": round(c[1], 3)} for c in result.candidates]),
-                         hide_index=True)
-        else:
-            st.markdown("**Beam search**: move the beam width above 1 to see several candidate translations "
-                        "with their log-probabilities.")
+    if result.candidates:
+        st.markdown(f"**Beam candidates** (width {beam}), best first; log p is the sum of the words' log "
+                    "probabilities, </s> included:")
+        st.dataframe(pd.DataFrame([{"translation": c[0], "log p": round(c[1], 3)} for c in result.candidates]),
+                     hide_index=True)
+    else:
+        st.caption("Beam search: move the beam width above 1 to see several candidate translations with their "
+                   "log-probabilities.")
+    st.markdown("**Top 5 next words at each step**, with the probability the decoder gave each:")
+    st.dataframe(pd.DataFrame(top_words_rows(result.top, result.output_tokens)), hide_index=True)
 
 
 def compare_tab() -> None:

@@ -13,16 +13,21 @@ UNKNOWN_MARK = " ⚠"
 SPACE_MARK = "␣"
 
 
+def plain(text: str) -> str:
+    """Text that Plotly shows as typed: its labels understand a few HTML tags (</s> would vanish)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _label(token: str, unknown: bool = False) -> str:
-    """A token as an axis label: spaces made visible, unknown words marked."""
+    """A token as an axis label: spaces made visible, unknown words marked, markup escaped."""
     shown = SPACE_MARK if token == " " else token
-    return shown + (UNKNOWN_MARK if unknown else "")
+    return plain(shown + (UNKNOWN_MARK if unknown else ""))
 
 
 def attention_heatmap(weights: object, source_tokens: Sequence[str], output_tokens: Sequence[str], *,
                       unknown: Sequence[bool] | None = None, title: str | None = None, height: int | None = None,
-                      source_title: str = "source word (what the encoder read)",
-                      output_title: str = "output word (what the decoder wrote)") -> go.Figure:
+                      source_title: str = "input (read by the encoder)",
+                      output_title: str = "output (written)") -> go.Figure:
     """Rows = output steps (top to bottom), columns = source positions; hover gives the weight.
 
     `source_tokens` may be shorter than the columns (the tutorial's fixed slots): the rest are
@@ -45,14 +50,21 @@ def attention_heatmap(weights: object, source_tokens: Sequence[str], output_toke
                        colorscale="Blues", text=hover, hovertemplate="%{text}<extra></extra>",
                        colorbar={"title": {"text": "weight", "side": "right"}, "thickness": 16})
     figure = go.Figure(trace)
+    rotate = columns > 8 or max(len(t) for t in source_tokens or ["x"]) > 6
     figure.update_xaxes(tickmode="array", tickvals=list(range(columns)), ticktext=x_labels, side="top",
-                        tickangle=-45 if columns > 8 else 0, showgrid=False)
+                        tickangle=-45 if rotate else 0, showgrid=False, automargin=False)
     figure.update_yaxes(tickmode="array", tickvals=list(range(rows)), ticktext=y_labels, autorange="reversed",
-                        showgrid=False)
-    cell = 44 if max(rows, columns) <= 14 else 26
-    style(figure, title=title, x_title=source_title, y_title=output_title,
-          height=height or int(min(900, max(320, 170 + cell * rows))))
-    figure.update_layout(margin={"t": 130 if title else 110})
+                        showgrid=False, automargin=False)
+    cell = 44 if max(rows, columns) <= 14 else 28
+    longest_x = max((len(t) for t in x_labels), default=1)
+    longest_y = max((len(t) for t in y_labels), default=1)
+    top = (45 + int(7.5 * min(longest_x, 16)) if rotate else 70) + (40 if title else 0)
+    left = 70 + 10 * min(longest_y, 16)
+    style(figure, title=plain(title) if title else None, x_title=source_title, y_title=output_title,
+          height=height or int(min(900, max(320, top + 30 + cell * rows))))
+    figure.update_layout(margin={"t": top, "l": left, "b": 20, "r": 90})
+    figure.update_xaxes(title_standoff=8)
+    figure.update_yaxes(title_standoff=8)
     if rows * columns <= 200:
         for r in range(rows):
             for c in range(columns):

@@ -12,8 +12,8 @@ def test_heatmap_labels_every_word_even_repeated_ones_and_hovers_the_weight():
     weights = np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1]])
     figure = attention_heatmap(weights, ["le", "le", "</s>"], ["the", "</s>"], unknown=[False, True, False])
     trace = figure.data[0]
-    assert list(figure.layout.xaxis.ticktext) == ["le", "le ⚠", "</s>"]
-    assert list(figure.layout.yaxis.ticktext) == ["the", "</s>"]
+    assert list(figure.layout.xaxis.ticktext) == ["le", "le ⚠", "&lt;/s&gt;"]  # Plotly would eat a bare </s>
+    assert list(figure.layout.yaxis.ticktext) == ["the", "&lt;/s&gt;"]
     assert "0.900" in trace.text[0][0] and "“the”" in trace.text[0][0]
     assert figure.layout.xaxis.title.text and figure.layout.yaxis.title.text
     assert figure.layout.font.size >= 16
@@ -21,7 +21,7 @@ def test_heatmap_labels_every_word_even_repeated_ones_and_hovers_the_weight():
 
 def test_tutorial_slots_past_the_sentence_are_labelled_empty():
     figure = attention_heatmap(np.full((2, 4), 0.25), ["je", "</s>"], ["i", "</s>"])
-    assert list(figure.layout.xaxis.ticktext) == ["je", "</s>", "(empty)", "(empty)"]
+    assert list(figure.layout.xaxis.ticktext) == ["je", "&lt;/s&gt;", "(empty)", "(empty)"]
 
 
 def test_bad_input_says_what_to_do():
@@ -41,3 +41,9 @@ def test_snapshots_and_top_word_rows():
     assert "epoch 1" in snapshot_heatmap(shots, 5).layout.title.text
     rows = top_words_rows([[("i", 0.9), ("he", 0.05)], [("</s>", 0.99)]], ["i"])
     assert rows[0]["wrote"] == "i" and rows[0]["#1"] == "i  90.0 %" and rows[1]["wrote"] == "</s>"
+
+
+def test_markup_in_tokens_is_escaped_for_plotly():
+    figure = attention_heatmap(np.ones((1, 2)) / 2, ["<b>bold</b>", "<a href='x'>"], ["ok"])
+    assert list(figure.layout.xaxis.ticktext) == ["&lt;b&gt;bold&lt;/b&gt;", "&lt;a href='x'&gt;"]
+    assert "<b>" not in figure.data[0].text[0][0]
