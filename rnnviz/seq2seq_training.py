@@ -319,13 +319,15 @@ class AttentionSnapshots:
         self.model, self.data, self.every = model, data, max(1, every)
         self.tokens = tokenize(sentence, data.tokens)
         self.snapshots: list[dict] = [] if keep is None else keep
+        longest = max((len(tokenize(t, data.tokens)) for _, t in data.train[:2000]), default=10)
+        self.max_steps = min(default_steps(len(self.tokens)), longest + 3)  # an untrained model babbles on
 
     def take(self, epoch: int) -> dict:
         """Translate the sentence now and record (epoch, tokens, attention)."""
         source, lengths = encode_source([self.tokens], self.data.source_vocab,
                                         self.model.max_source_length if self.model.attention_kind == "tutorial"
                                         else None)
-        hypothesis = greedy(self.model, source, lengths, max_steps=default_steps(len(self.tokens)))[0]
+        hypothesis = greedy(self.model, source, lengths, max_steps=self.max_steps)[0]
         output = self.data.target_vocab.decode(hypothesis.tokens)
         shot = {"epoch": epoch, "source_tokens": [*self.tokens, "</s>"][: source.shape[1]],
                 "output_tokens": [*output, "</s>"] if hypothesis.finished else output,

@@ -152,35 +152,36 @@ def compare_tab() -> None:
     if not small:
         st.warning("The small comparison checkpoints are missing from checkpoints/.")
         return
-    st.markdown("Five small French → English models, identical except for their attention (bidirectional GRU "
-                "encoder, 128 units, trained the same way on the tutorial's pairs). Type one sentence and "
-                "compare where each one looks.")
+    st.markdown(f"{len(small)} small French → English models, identical except for their attention "
+                "(bidirectional GRU encoder of 2 × 64 units, GRU decoder of 128, 800 steps of 64 pairs on the "
+                "tutorial's data). Type one sentence and compare where each one looks.")
     text = st.text_input("French sentence", value="elle est plus grande que moi .", key="compare:text")
     kinds = [kind for kind in ATTENTION_KINDS if kind in small]
-    for row in range(0, len(kinds), 2):
-        columns = st.columns(2)
-        for column, kind in zip(columns, kinds[row: row + 2]):
-            with column:
-                item = small[kind]
-                translator = translator_from(item)
-                result = translator.translate(text)
-                bleu = item.metrics.get("test_bleu")
-                st.markdown(f"#### {ATTENTION_LABELS[kind]}")
-                st.caption(f"held-out BLEU {bleu:.1f}" if isinstance(bleu, (int, float)) else "")
-                if result.prepared.empty:
-                    st.warning("Nothing to translate: type a few French words.")
-                    continue
-                st.markdown(f"**→ {escape(result.text)}**")
-                if result.attention is None:
-                    st.info("No attention: one summary vector for the whole sentence.")
-                else:
-                    note = (" It never reads the encoder outputs: weight on empty slots past the sentence is "
-                            "wasted." if kind == "tutorial" else "")
-                    st.caption("Rows: output words; columns: input words; dark = looked at." + note)
-                    st.plotly_chart(attention_heatmap(result.attention, result.source_tokens,
-                                                      [*result.output_tokens, "</s>"], height=380,
-                                                      unknown=[*result.prepared.unknown, False]),
-                                    key=f"compare:{kind}")
+    st.markdown("In each map, rows are the output words and columns the input words; dark = looked at.")
+    for kind in kinds:
+        item = small[kind]
+        result = translator_from(item).translate(text)
+        left, right = st.columns([1, 3], vertical_alignment="center")
+        with left:
+            st.markdown(f"#### {ATTENTION_LABELS[kind]}")
+            bleu = item.metrics.get("test_bleu")
+            if isinstance(bleu, (int, float)):
+                st.caption(f"held-out BLEU {bleu:.1f}")
+            if result.prepared.empty:
+                st.warning("Nothing to translate: type a few French words.")
+                continue
+            st.markdown(f"**→ {escape(result.text)}**")
+            if kind == "tutorial":
+                st.caption("It never reads the encoder outputs' content; weight on the empty slots past the "
+                           "sentence is wasted.")
+        with right:
+            if result.attention is None:
+                st.info("No attention: the decoder reads one summary vector of the whole sentence.")
+            else:
+                st.plotly_chart(attention_heatmap(result.attention, result.source_tokens,
+                                                  [*result.output_tokens, "</s>"], height=360,
+                                                  unknown=[*result.prepared.unknown, False]),
+                                key=f"compare:{kind}")
     if rows := [{"attention": ATTENTION_LABELS[k], "held-out BLEU": small[k].metrics.get("test_bleu"),
                  "exact match %": small[k].metrics.get("test_exact")} for k in kinds]:
         st.markdown("**Held-out scores** (1,000 pairs never trained on, greedy decoding):")

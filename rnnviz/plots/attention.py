@@ -91,5 +91,6 @@ def snapshot_heatmap(snapshots: Sequence[dict], index: int, **options) -> go.Fig
         raise ValueError("no attention snapshots yet: they are recorded after each epoch")
     index = int(np.clip(index, 0, len(snapshots) - 1))
     shot = snapshots[index]
-    title = options.pop("title", None) or f"after epoch {shot['epoch']}: “{shot['output'] or '(nothing yet)'}”"
+    said = shot["output"] if len(shot["output"]) <= 40 else shot["output"][:40] + "…"
+    title = options.pop("title", None) or f"after epoch {shot['epoch']}: “{said or '(nothing yet)'}”"
     return attention_heatmap(shot["attention"], shot["source_tokens"], shot["output_tokens"], title=title, **options)
