@@ -176,7 +176,7 @@ def main() -> None:
     """Run both recipes and the latency check; print the figures and ratios."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="the tutorial's eng-fra.txt")
-    parser.add_argument("--iterations", type=int, default=3000, help="tutorial iterations (it used 75,000)")
+    parser.add_argument("--iterations", type=int, default=2000, help="tutorial iterations (it used 75,000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-training", action="store_true", help="only the latency check")
     args = parser.parse_args()

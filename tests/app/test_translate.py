@@ -131,3 +131,19 @@ def test_corpus_training_without_a_file_says_what_to_do(page: AppTest) -> None:
     page.button(key="train:start").click().run()
     assert_clean(page)
     assert "no pairs file" in page_text(page)
+
+
+@needs_models
+def test_phrase_scoring_page_scores_a_pair_and_lists_phrases_and_samples() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("app_pages/phrase_scoring.py").run()
+    assert_clean(at)
+    assert "log p(target | source)" in page_text(at)
+    at.text_input(key="score:target").input("").run()
+    assert_clean(at)
+    assert "at least one word" in page_text(at)
+    at.text_input(key="score:target").input("je suis tres fatigue .").run()
+    at.slider(key="score:temperature").set_value(1.5).run()
+    assert_clean(at)
+    assert len(at.dataframe) >= 3
