@@ -59,18 +59,18 @@ def attention_heatmap(weights: object, source_tokens: Sequence[str], output_toke
     longest_x = max((len(t) for t in x_labels), default=1)
     longest_y = max((len(t) for t in y_labels), default=1)
     top = (45 + int(7.5 * min(longest_x, 16)) if rotate else 70) + (40 if title else 0)
-    left = 70 + 10 * min(longest_y, 16)
+    left = 95 + 11 * min(longest_y, 16)
     style(figure, title=plain(title) if title else None, x_title=source_title, y_title=output_title,
           height=height or int(min(900, max(320, top + 30 + cell * rows))))
     figure.update_layout(margin={"t": top, "l": left, "b": 20, "r": 90})
-    figure.update_xaxes(title_standoff=8)
-    figure.update_yaxes(title_standoff=8)
+    figure.update_xaxes(title_standoff=8, tickfont={"size": 17}, title_font={"size": 16})
+    figure.update_yaxes(title_standoff=8, tickfont={"size": 17}, title_font={"size": 16})
     if rows * columns <= 200:
         for r in range(rows):
             for c in range(columns):
                 if array[r, c] >= 0.1:
                     figure.add_annotation(x=c, y=r, text=f"{array[r, c]:.2f}", showarrow=False,
-                                          font={"size": 12, "color": "white" if array[r, c] > 0.55 else "#1a1a1a"})
+                                          font={"size": 14, "color": "white" if array[r, c] > 0.55 else "#1a1a1a"})
     return figure
 
 

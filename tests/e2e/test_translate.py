@@ -20,7 +20,7 @@ needs_models = pytest.mark.skipif(
 def test_type_a_sentence_and_the_heatmap_appears(goto) -> None:
     page = goto("translate", timeout=120)
     main = page.locator('[data-testid="stMain"]')
-    box = main.get_by_label("Type a sentence in French")
+    box = main.get_by_role("textbox", name="Type a sentence in French")
     box.fill("elle est plus grande que moi .")
     box.press("Enter")
     br.wait_until_idle(page, timeout=120)
@@ -29,8 +29,9 @@ def test_type_a_sentence_and_the_heatmap_appears(goto) -> None:
     heatmap.wait_for(state="visible")
     heatmap.locator(".heatmaplayer, .hm").first.wait_for(state="attached")
     assert "Where the decoder looks" in main.inner_text()
-    heatmap.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    page.set_viewport_size({"width": 1280, "height": 1260})  # title, sentence, translation and map in one view
+    main.get_by_role("heading", name="Translate and attend").scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
     shot = br.screenshot(page, "translate")
     DOCS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, DOCS / "translate.png")
@@ -41,7 +42,7 @@ def test_type_a_sentence_and_the_heatmap_appears(goto) -> None:
 def test_markup_is_shown_as_text_and_beam_candidates_appear(goto) -> None:
     page = goto("translate", timeout=120)
     main = page.locator('[data-testid="stMain"]')
-    box = main.get_by_label("Type a sentence in French")
+    box = main.get_by_role("textbox", name="Type a sentence in French")
     box.fill("<b>je suis</b> <script>window.hacked=1</script> tres content !")
     box.press("Enter")
     br.wait_until_idle(page, timeout=120)
