@@ -221,11 +221,8 @@ class Validator:
             self.check(info.step)
         if self.user_stop is not None and self.user_stop.is_set():
             self.halt.set()
-        if self.deadline is not None:
-            step_cost = info.seconds / info.step
-            validation_cost = self.cost if self.history else 25 * step_cost  # a guess until one was timed
-            if time.perf_counter() + step_cost + validation_cost * 1.2 > self.deadline:
-                self.halt.set()
+        if self.deadline is not None and time.perf_counter() + info.seconds / info.step > self.deadline:
+            self.halt.set()  # the next step would end past the deadline
 
 
 class LinearDecay:
@@ -298,13 +295,18 @@ def train_seq2seq(model: Seq2Seq, data: PairData, config: Seq2SeqConfig, *, call
                  stop=halt)
     if result.status == "stopped" and not (stop is not None and stop.is_set()):
         result.message = f"stopped at the time limit after {result.steps_done} steps ({result.seconds:.1f} s)"
-    if result.steps_done and (not validator.history or validator.history[-1].step != result.steps_done):
-        validator.check(result.steps_done)
-    if keep_best and validator.best_state is not None:
+    validated_last = bool(validator.history) and validator.history[-1].step == result.steps_done
+    if result.steps_done and not validated_last:
+        estimate = validator.cost if validator.history else 0.0
+        if deadline is None or (validator.history and time.perf_counter() + 1.2 * estimate < deadline):
+            validator.check(result.steps_done)
+            validated_last = True
+    # Without time to validate the last weights, keep them: the learning rate has decayed, they are the most trained.
+    if keep_best and validated_last and validator.best_state is not None:
         model.load_state_dict(validator.best_state)
     model.eval()
     epochs = result.steps_done / sampler.steps_per_epoch
-    return Seq2SeqOutcome(result, validator.history, validator.best, epochs)
+    return Seq2SeqOutcome(result, validator.history, validator.best if validated_last else None, epochs)
 
 
 def _default_every(config: Seq2SeqConfig, sampler: EpochSampler) -> int:

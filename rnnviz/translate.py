@@ -171,8 +171,9 @@ def train(args: argparse.Namespace) -> int:
                 "command": "python -m rnnviz.translate " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""}
     path = translator.save(args.out, half=args.half, extra={"training": training})
     saved = time.perf_counter() - STARTED
-    _say(f"{outcome.result.message}; {outcome.epochs:.1f} epochs; best validation BLEU "
-         f"{best.bleu if best else float('nan'):.1f} at step {best.step if best else 0:,}")
+    chosen = (f"best validation BLEU {best.bleu:.1f} at step {best.step:,}" if best
+              else "kept the last weights (no time left to validate them)")
+    _say(f"{outcome.result.message}; {outcome.epochs:.1f} epochs; {chosen}")
     _say(f"saved {path} after {saved:.1f} s (budget {args.seconds:g} s)")
     if not args.no_test and data.test:
         result = evaluate(model, data.test, data.source_vocab, data.target_vocab, data.tokens,
