@@ -103,7 +103,7 @@ def tutorial_train_step(encoder, decoder, optimizers, source: list[int], target:
     loss.backward()
     for optimizer in optimizers:
         optimizer.step()
-    return float(loss) / len(target)
+    return float(loss.detach()) / len(target)
 
 
 def tutorial_translate(encoder, decoder, source: list[int]) -> list[int]:
