@@ -113,10 +113,17 @@ class Translator:
 
     def check_direction(self, source: str | None, target: str | None) -> None:
         """Raise DirectionError unless this translator reads `source` and writes `target`."""
-        if (source and source != self.source_language) or (target and target != self.target_language):
-            wanted = f"{language_name(source or self.source_language)} → {language_name(target or self.target_language)}"
+        wrong_source = bool(source) and source != self.source_language
+        wrong_target = bool(target) and target != self.target_language
+        if wrong_source or wrong_target:
+            if wrong_source and wrong_target:
+                wanted = f"not {language_name(source)} → {language_name(target)}"
+            elif wrong_source:
+                wanted = f"so it does not read {language_name(source)}"
+            else:
+                wanted = f"so it does not write {language_name(target)}"
             where = f" ({self.path.name})" if self.path else ""
-            raise DirectionError(f"this checkpoint{where} translates {self.direction}, not {wanted}: "
+            raise DirectionError(f"this checkpoint{where} translates {self.direction}, {wanted}: "
                                  "choose a checkpoint for that direction, or switch the direction")
 
     # ------------------------------------------------------------ input

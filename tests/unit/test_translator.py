@@ -146,7 +146,7 @@ def test_command_line_train_translate_evaluate(tmp_path, monkeypatch, capsys):
     report = capsys.readouterr().out
     assert report.startswith("BLEU ") and "exact match" in report and "60 held-out pairs" in report
     assert main(["translate", "--checkpoint", str(checkpoint), "--source", "eng"]) == 2
-    assert "translates French → English" in capsys.readouterr().err
+    assert "translates French → English, so it does not read English" in capsys.readouterr().err
     assert main(["evaluate", "--checkpoint", str(tmp_path / "missing.safetensors"), "--data", str(data_file)]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["train", "--data", str(data_file), "--source", "deu", "--target", "eng", "--out",
