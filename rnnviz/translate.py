@@ -45,8 +45,7 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"decoder units (default: 128 for budgets up to {SMALL_BUDGET} s, else 256)")
     train.add_argument("--embedding", type=int, default=None, help="embedding size (default: --hidden)")
     train.add_argument("--encoder-hidden", type=int, default=None,
-                       help="units per encoder direction (default: --hidden, or half of it above "
-                            f"{SMALL_BUDGET} s when bidirectional)")
+                       help="units per encoder direction (default: half of --hidden when bidirectional)")
     train.add_argument("--layers", type=int, default=1, help="encoder layers")
     train.add_argument("--decoder-layers", type=int, default=1)
     train.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=True,
@@ -55,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                        help=f"dropout (default: 0 for budgets up to {SMALL_BUDGET} s, else 0.2)")
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--lr", type=float, default=None,
-                       help=f"Adam learning rate (default: 5e-3 up to {SMALL_BUDGET} s, else 3e-3)")
+                       help=f"Adam learning rate (default: 1e-2 up to {SMALL_BUDGET} s, else 3e-3)")
     train.add_argument("--teacher-forcing", type=float, default=1.0, help="share of batches fed the true words")
     train.add_argument("--label-smoothing", type=float, default=0.0)
     train.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping threshold")
@@ -85,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 def default_recipe(seconds: float, bidirectional: bool = True) -> dict[str, float]:
     """Sizes that learn fastest for a time budget: small and without dropout up to SMALL_BUDGET seconds."""
     if seconds <= SMALL_BUDGET:
-        return {"hidden": 128, "encoder_hidden": 128, "dropout": 0.0, "learning_rate": 5e-3}
+        return {"hidden": 128, "encoder_hidden": 64 if bidirectional else 128, "dropout": 0.0, "learning_rate": 1e-2}
     return {"hidden": 256, "encoder_hidden": 128 if bidirectional else 256, "dropout": 0.2, "learning_rate": 3e-3}
 
 
@@ -125,7 +124,8 @@ def train(args: argparse.Namespace) -> int:
     max_source = max(len(s.split(" ")) if data.tokens == "words" else len(s) for s, _ in data.train) + 1
     recipe = default_recipe(args.seconds, args.bidirectional)
     hidden = args.hidden or recipe["hidden"]
-    encoder_hidden = args.encoder_hidden or (recipe["encoder_hidden"] if not args.hidden else hidden)
+    encoder_hidden = args.encoder_hidden or (recipe["encoder_hidden"] if not args.hidden
+                                             else hidden // 2 if args.bidirectional else hidden)
     dropout = args.dropout if args.dropout is not None else recipe["dropout"]
     args.lr = args.lr or recipe["learning_rate"]
     with seeded(args.seed):
