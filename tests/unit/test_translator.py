@@ -133,7 +133,8 @@ def test_command_line_train_translate_evaluate(tmp_path, monkeypatch, capsys):
     write_pairs_file(data_file, 600)
     checkpoint = tmp_path / "numbers.safetensors"
     status = main(["train", "--data", str(data_file), "--source", "fra", "--target", "eng", "--seconds", "900",
-                   "--steps", "300", "--out", str(checkpoint), "--hidden", "64", "--dropout", "0", "--lr", "5e-3",
+                   "--steps", "300", "--out", str(checkpoint), "--hidden", "64", "--encoder-hidden", "64",
+                   "--dropout", "0", "--lr", "5e-3",
                    "--batch-size", "32", "--test", "60", "--validation", "60"])
     output = capsys.readouterr()
     assert status == 0 and checkpoint.is_file(), output.err
