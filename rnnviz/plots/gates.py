@@ -1,0 +1,210 @@
+"""Figures of a cell at work on text: units x time heatmaps, gate saturation, units against a signal.
+
+Every function takes arrays and characters (from `rnnviz.charlm.TextTrace`), never a model.
+Typed text reaches a figure only through `display_char`, which escapes it for Plotly's
+pseudo-HTML, so `<script>` or `<b>` typed by a user shows as those characters.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from rnnviz.plots.base import FONT_SIZE, PALETTE, as_array, style
+
+WINDOW = 80  # characters visible at first on a time axis; drag to pan, double-click to see all
+GATE_COLORS = "Viridis"  # 0 (closed, dark) .. 1 (open, bright)
+STATE_COLORS = "RdBu_r"  # negative blue, 0 white, positive red
+_VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
+
+
+def display_char(char: str) -> str:
+    """A character as a label: whitespace made visible, control characters as U+FFFD, escaped for Plotly."""
+    if char in _VISIBLE:
+        return _VISIBLE[char]
+    if not char.isprintable():
+        return "\ufffd"
+    return html.escape(char, quote=False)
+
+
+def char_labels(chars: Sequence[str], unknown: Sequence[bool] | None = None) -> list[str]:
+    """Tick labels for a time axis; characters the model never saw in red."""
+    labels = [display_char(c) for c in chars]
+    if unknown is not None:
+        labels = [f"<span style='color:#d62728'>{label}</span>" if flag else label
+                  for label, flag in zip(labels, unknown)]
+    return labels
+
+
+def color_limits(values: np.ndarray, value_range: tuple[float, float] | None) -> dict[str, float]:
+    """zmin/zmax for a gate (its fixed range) or an unbounded state (symmetric around 0)."""
+    if value_range is not None:
+        return {"zmin": value_range[0], "zmax": value_range[1]}
+    bound = float(np.nanmax(np.abs(values))) if values.size else 1.0
+    bound = bound if np.isfinite(bound) and bound > 0 else 1.0
+    return {"zmin": -bound, "zmax": bound}
+
+
+def _colorscale(value_range: tuple[float, float] | None) -> str:
+    """Sequential for a gate in [0, 1], diverging around 0 otherwise."""
+    return GATE_COLORS if value_range is not None and value_range[0] >= 0 else STATE_COLORS
+
+
+def time_axis(figure: go.Figure, chars: Sequence[str], unknown: Sequence[bool] | None = None,
+              window: int | None = WINDOW, row: int | None = None, col: int | None = None) -> None:
+    """Characters as tick labels, the first `window` of them in view."""
+    steps = len(chars)
+    axis = {"tickmode": "array", "tickvals": list(range(steps)), "ticktext": char_labels(chars, unknown),
+            "tickangle": 0, "tickfont": {"family": "monospace", "size": FONT_SIZE - 2}, "showgrid": False}
+    if window is not None and steps > window:
+        axis["range"] = [-0.5, window - 0.5]
+    else:
+        axis["range"] = [-0.5, steps - 0.5]
+    figure.update_xaxes(**axis, row=row, col=col)
+
+
+def state_heatmap(values: object, chars: Sequence[str], *, name: str,
+                  value_range: tuple[float, float] | None, units: Sequence[int] | None = None,
+                  unknown: Sequence[bool] | None = None, title: str | None = None,
+                  window: int | None = WINDOW, clickable: bool = True, height: int | None = None) -> go.Figure:
+    """Units (rows) x characters (columns) of one gate or state; hover: character, unit, value.
+
+    With `clickable`, an invisible marker sits on every cell so that a click selects it
+    (Plotly selects points, not heatmap cells): the selection's x is the position, its
+    customdata[0] the unit.
+    """
+    array = as_array(values, "values", 2)  # (T, H)
+    if array.shape[0] != len(chars):
+        raise ValueError(f"values has {array.shape[0]} time steps but there are {len(chars)} characters")
+    if array.size == 0:
+        raise ValueError("values is empty: there is nothing to draw")
+    shown = list(range(array.shape[1])) if units is None else [int(u) for u in units]
+    if not shown or any(not 0 <= u < array.shape[1] for u in shown):
+        raise ValueError(f"units must be a non-empty list of units in [0, {array.shape[1]})")
+    z = array[:, shown].T.astype(np.float32)  # (R, T)
+    steps, rows = array.shape[0], len(shown)
+    labels = [display_char(c) for c in chars]
+    unknown_list = list(unknown) if unknown is not None else [False] * steps
+    notes = [" (unknown: read as &lt;unk&gt;)" if flag else "" for flag in unknown_list]
+    hover = (f"character %{{text}} at position %{{x}}<br>unit %{{customdata[0]}}<br>{name} = "
+             "%{customdata[1]:.3f}<extra></extra>")
+    heat = go.Heatmap(z=z, x=np.arange(steps), y=np.arange(rows), colorscale=_colorscale(value_range),
+                      colorbar={"title": {"text": name, "side": "right"}}, **color_limits(z, value_range),
+                      hoverinfo="skip" if clickable else None, xgap=0, ygap=0)
+    figure = go.Figure(heat)
+    points_t = np.tile(np.arange(steps), rows)
+    points_row = np.repeat(np.arange(rows), steps)
+    custom = np.stack([np.asarray(shown, dtype=np.float32)[points_row], z.reshape(-1)], axis=1)
+    point_text = [labels[t] + notes[t] for t in range(steps)] * rows
+    if clickable:
+        figure.add_trace(go.Scattergl(
+            x=points_t, y=points_row, mode="markers", text=point_text, customdata=custom,
+            marker={"opacity": 0, "size": 10, "symbol": "square"}, hovertemplate=hover, showlegend=False,
+            selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}}))
+    else:
+        figure.data[0].update(text=np.array(point_text, dtype=object).reshape(rows, steps),
+                              customdata=custom.reshape(rows, steps, 2), hovertemplate=hover)
+    style(figure, title=title, x_title="character (time →)", y_title="unit",
+          height=height or min(640, max(260, 90 + 9 * rows)))
+    time_axis(figure, chars, unknown, window)
+    tick_step = max(1, rows // 16)
+    figure.update_yaxes(tickmode="array", tickvals=list(range(0, rows, tick_step)),
+                        ticktext=[str(shown[r]) for r in range(0, rows, tick_step)], autorange="reversed",
+                        showgrid=False, zeroline=False)
+    figure.update_layout(hovermode="closest", dragmode="pan", uirevision=name)
+    return figure
+
+
+def selected_cell(event: object) -> tuple[int, int] | None:
+    """(position, unit) from `st.plotly_chart(on_select=...)`'s selection of a `state_heatmap`, or None."""
+    points = _points(event)
+    for point in points:
+        custom = point.get("customdata")
+        if point.get("x") is not None and isinstance(custom, (list, tuple)) and custom:
+            return int(round(float(point["x"]))), int(round(float(custom[0])))
+    return None
+
+
+def selected_span(event: object) -> tuple[int, int] | None:
+    """[start, end) of characters covered by a box (or several points) selected on a `state_heatmap`."""
+    selection = _selection(event)
+    boxes = selection.get("box") or []
+    for box in boxes:
+        xs = [float(x) for x in box.get("x", []) if x is not None]
+        if len(xs) >= 2:
+            start, end = int(np.ceil(min(xs) - 0.5)), int(np.floor(max(xs) + 0.5))
+            if end > start:
+                return max(start, 0), end
+    xs = [int(round(float(p["x"]))) for p in _points(event) if p.get("x") is not None]
+    if len(set(xs)) > 1:
+        return min(xs), max(xs) + 1
+    return None
+
+
+def _selection(event: object) -> dict:
+    """The selection dict of a Plotly chart event (a PlotlyState or a plain dict), or {}."""
+    try:
+        selection = event["selection"]  # type: ignore[index]
+    except (KeyError, TypeError, IndexError):
+        return {}
+    return selection if isinstance(selection, dict) or hasattr(selection, "get") else {}
+
+
+def _points(event: object) -> list[dict]:
+    """The selected points of a Plotly chart event."""
+    points = _selection(event).get("points") or []
+    return [dict(point) for point in points if hasattr(point, "get")]
+
+
+def saturation_scatter(saturations: dict[str, tuple[object, object]], *, title: str | None = None) -> go.Figure:
+    """Per unit and gate: fraction of time left-saturated (x) against right-saturated (y), as in Karpathy et al. 2015."""
+    if not saturations:
+        raise ValueError("no gates to draw: a plain RNN has no sigmoid gates")
+    figure = go.Figure()
+    for index, (gate, (left, right)) in enumerate(saturations.items()):
+        left, right = as_array(left, f"{gate} left", 1), as_array(right, f"{gate} right", 1)
+        if left.shape != right.shape:
+            raise ValueError(f"{gate}: left and right fractions must have the same length")
+        figure.add_trace(go.Scatter(
+            x=left, y=right, mode="markers", name=f"{gate} gate", customdata=np.arange(len(left)),
+            marker={"size": 11, "color": PALETTE[index % len(PALETTE)], "opacity": 0.75,
+                    "line": {"width": 1, "color": "white"}},
+            hovertemplate=(f"{gate} gate, unit %{{customdata}}<br>left-saturated (&lt; 0.1) %{{x:.0%}} of the time"
+                           "<br>right-saturated (&gt; 0.9) %{y:.0%} of the time<extra></extra>")))
+    figure.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", hoverinfo="skip", showlegend=False,
+                                line={"dash": "dot", "color": "gray", "width": 1}))
+    style(figure, title=title, x_title="fraction of time left-saturated (< 0.1)",
+          y_title="fraction of time right-saturated (> 0.9)", height=460)
+    figure.update_xaxes(range=[-0.03, 1.03], tickformat=".0%")
+    figure.update_yaxes(range=[-0.03, 1.03], tickformat=".0%", scaleanchor="x", scaleratio=1)
+    return figure
+
+
+def units_over_text(chars: Sequence[str], signal: object, signal_name: str, values: object,
+                    units: Sequence[int], correlations: Sequence[float], *, title: str | None = None,
+                    window: int | None = WINDOW) -> go.Figure:
+    """A signal (grey steps, right axis) and the units that follow it best (lines, left axis) along the text."""
+    signal = as_array(signal, "signal", 1)
+    values = as_array(values, "values", 2)  # (T, k)
+    if values.shape != (len(chars), len(units)) or len(signal) != len(chars):
+        raise ValueError("signal, values (time, units) and chars must agree in length")
+    steps = np.arange(len(chars))
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=steps, y=signal, name=signal_name, yaxis="y2", mode="lines",
+                                line={"shape": "hv", "color": "#999999", "width": 2}, fill="tozeroy",
+                                fillcolor="rgba(150,150,150,0.2)",
+                                hovertemplate=f"{signal_name} %{{y}}<extra></extra>"))
+    for index, (unit, r) in enumerate(zip(units, correlations)):
+        figure.add_trace(go.Scatter(x=steps, y=values[:, index], mode="lines", name=f"unit {unit} (r = {r:+.2f})",
+                                    line={"color": PALETTE[index % len(PALETTE)], "width": 3 if index == 0 else 2},
+                                    hovertemplate=f"unit {unit}: %{{y:.3f}}<extra></extra>"))
+    style(figure, title=title, x_title="character (time →)", y_title="unit activation", height=380)
+    time_axis(figure, chars, None, window)
+    figure.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": {"text": signal_name},
+                                 "showgrid": False, "rangemode": "tozero"},
+                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+                         hovermode="x unified", dragmode="pan")
+    return figure
