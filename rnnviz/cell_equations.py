@@ -29,14 +29,25 @@ class Equation:
     name: str  # "forget gate"
     meaning: str  # the lecture's words, e.g. "what to forget"
     symbolic: str  # LaTeX, as in the lecture
-    substituted: str  # LaTeX with this step's numbers
+    substituted: str  # LaTeX with this step's numbers, "<symbol> = ..."
     value: float
+
+    def line(self) -> str:
+        """The lecture's form, then the numbers on a second line: `f_t &= \\sigma(...) \\\\ &= \\sigma(0.2 + ...) = 0.55`."""
+        symbol, form = self.symbolic.split(" = ", 1)
+        numbers = self.substituted.split(" = ", 1)[1]
+        return rf"\begin{{aligned}} {symbol} &= {form} \\ &= {numbers} \end{{aligned}}"
 
 
 def _n(value: float) -> str:
     """A number for a formula: 3 decimals, negative ones in parentheses."""
     text = f"{value:.3f}"
     return f"({text})" if value < 0 else text
+
+
+def _v(value: float) -> str:
+    """A number standing alone (a function's argument, a result): 3 decimals, no parentheses."""
+    return f"{value:.3f}"
 
 
 def _parts(parts: list[tuple[float, str]]) -> str:
@@ -55,7 +66,7 @@ def _gate(name: str, meaning: str, symbol: str, formula: str, parts: list[tuple[
     total = sum(value for value, _ in parts)
     value = _sigmoid(total) if squash == "sigma" else math.tanh(total)
     function = r"\sigma" if squash == "sigma" else r"\tanh"
-    substituted = rf"{symbol} = {function}\left({_parts(parts)}\right) = {function}({_n(total)}) = {_n(value)}"
+    substituted = rf"{symbol} = {function}\left({_parts(parts)}\right) = {function}({_v(total)}) = {_v(value)}"
     return Equation(name, meaning, formula, substituted, value)
 
 
@@ -109,9 +120,9 @@ def _lstm(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
     h = o.value * math.tanh(c)
     return [f, i, g, o,
             Equation("cell state", "keep part of the old memory, add part of the new", r"c_t = f_t \odot c_{t-1} + i_t \odot \tilde{C}_t",
-                     rf"c_t = {_n(f.value)} \cdot {_n(c_prev)} + {_n(i.value)} \cdot {_n(g.value)} = {_n(c)}", c),
+                     rf"c_t = {_n(f.value)} \cdot {_n(c_prev)} + {_n(i.value)} \cdot {_n(g.value)} = {_v(c)}", c),
             Equation("hidden state", "what the cell shows to the next step and the next layer", r"h_t = o_t \odot \tanh(c_t)",
-                     rf"h_t = {_n(o.value)} \cdot \tanh({_n(c)}) = {_n(h)}", h)]
+                     rf"h_t = {_n(o.value)} \cdot \tanh({_v(c)}) = {_v(h)}", h)]
 
 
 def _gru(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
@@ -138,12 +149,12 @@ def _gru(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
         terms = rf"{_n(from_input)} + {_n(past)}"
     candidate_value = math.tanh(total)
     candidate = Equation("current memory content", "new content, using the reset gate to pick the relevant past",
-                         formula, rf"\tilde{{h}}_t = \tanh({terms}) = \tanh({_n(total)}) = {_n(candidate_value)}",
+                         formula, rf"\tilde{{h}}_t = \tanh({terms}) = \tanh({_v(total)}) = {_v(candidate_value)}",
                          candidate_value)
     previous = float(h_prev[unit])
     h = z.value * previous + (1 - z.value) * candidate_value
     final = Equation("final memory", "blend of the old state and the new content", r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde{h}_t",
-                     rf"h_t = {_n(z.value)} \cdot {_n(previous)} + {_n(1 - z.value)} \cdot {_n(candidate_value)} = {_n(h)}", h)
+                     rf"h_t = {_n(z.value)} \cdot {_n(previous)} + {_n(1 - z.value)} \cdot {_n(candidate_value)} = {_v(h)}", h)
     return [r, z, candidate, final]
 
 
@@ -170,7 +181,7 @@ def _sru(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
     c = f.value * c_prev + (1 - f.value) * w_x
     state = Equation("state vector", "weighted average of the old state and the current input, by the forget gate",
                      r"c_t = f_t \odot c_{t-1} + (1 - f_t) \odot (W x_t)",
-                     rf"c_t = {_n(f.value)} \cdot {_n(c_prev)} + {_n(1 - f.value)} \cdot {_n(w_x)} = {_n(c)}", c)
+                     rf"c_t = {_n(f.value)} \cdot {_n(c_prev)} + {_n(1 - f.value)} \cdot {_n(w_x)} = {_v(c)}", c)
     r = _gate("reset gate", "how much of the state (rather than the input) to pass on", "r_t",
               r"r_t = \sigma(W_r x_t + v_r \odot c_{t-1} + b_r)", parts(2, "v_reset", "b_r"))
     skip = weights.get("weight_skip")
@@ -179,7 +190,7 @@ def _sru(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
     symbol = "x_t" if skip is None else "(W_s x_t)"
     output = Equation("output vector", "highway: mix the state with the input itself",
                       rf"h_t = r_t \odot c_t + (1 - r_t) \odot {symbol}",
-                      rf"h_t = {_n(r.value)} \cdot {_n(c)} + {_n(1 - r.value)} \cdot {_n(highway)} = {_n(h)}", h)
+                      rf"h_t = {_n(r.value)} \cdot {_n(c)} + {_n(1 - r.value)} \cdot {_n(highway)} = {_v(h)}", h)
     return [f, state, r, output]
 
 
@@ -188,9 +199,9 @@ def _rnn(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
     parts = _torch_layout_parts(weights, 0, cell.hidden_size, unit, x, h_prev, "b")
     total = sum(value for value, _ in parts)
     pre = Equation("pre-activation", "the input and the past, weighted and summed",
-                   r"a_t = W_{xh} x_t + W_{hh} h_{t-1} + b", rf"a_t = {_parts(parts)} = {_n(total)}", total)
+                   r"a_t = W_{xh} x_t + W_{hh} h_{t-1} + b", rf"a_t = {_parts(parts)} = {_v(total)}", total)
     if cell.nonlinearity == "tanh":
-        value, formula, shown = math.tanh(total), r"h_t = \tanh(a_t)", rf"h_t = \tanh({_n(total)}) = "
+        value, formula, shown = math.tanh(total), r"h_t = \tanh(a_t)", rf"h_t = \tanh({_v(total)}) = "
     else:
-        value, formula, shown = max(total, 0.0), r"h_t = \max(0, a_t)", rf"h_t = \max(0, {_n(total)}) = "
-    return [pre, Equation("hidden state", "squash the sum", formula, shown + _n(value), value)]
+        value, formula, shown = max(total, 0.0), r"h_t = \max(0, a_t)", rf"h_t = \max(0, {_v(total)}) = "
+    return [pre, Equation("hidden state", "squash the sum", formula, shown + _v(value), value)]

@@ -74,7 +74,8 @@ def single_thread() -> Iterator[None]:
     finally:
         with _THREADS_LOCK:
             _single_thread_users -= 1
-            if _single_thread_users == 0 and torch.get_num_threads() != _threads_before:
+            # Restore, unless someone chose another thread count meanwhile (the sidebar's slider).
+            if _single_thread_users == 0 and torch.get_num_threads() == 1 != _threads_before:
                 torch.set_num_threads(_threads_before)
 
 

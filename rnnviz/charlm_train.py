@@ -10,6 +10,7 @@ progress, Stop and a live loss curve.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import threading
@@ -174,8 +175,12 @@ def build_model(settings: LMSettings, vocab: Vocabulary) -> CharLM:
 
 def train_charlm(corpus: Corpus, settings: LMSettings, *, callbacks: list[Any] | None = None,
                  stop: threading.Event | None = None, model: CharLM | None = None,
-                 vocab: Vocabulary | None = None) -> TrainedLM:
-    """Train a CharLM on `corpus` (steps or time budget, whichever ends first), then measure it."""
+                 vocab: Vocabulary | None = None, one_thread: bool = True) -> TrainedLM:
+    """Train a CharLM on `corpus` (steps or time budget, whichever ends first), then measure it.
+
+    `one_thread`: train on one intra-op thread (faster for these small models on a busy
+    laptop, and it leaves a core free); False keeps torch's current thread count.
+    """
     settings.validate()
     vocab = vocab or char_vocabulary(corpus.train)
     model = model or build_model(settings, vocab)
@@ -186,7 +191,7 @@ def train_charlm(corpus: Corpus, settings: LMSettings, *, callbacks: list[Any] |
     config = TrainConfig(steps=settings.steps, learning_rate=settings.learning_rate, clip="norm",
                          clip_threshold=settings.clip_threshold, seed=settings.seed)
     model.train()
-    with single_thread():  # small recurrent models train faster on one thread, and leave a core free
+    with single_thread() if one_thread else contextlib.nullcontext():
         result = fit(model.parameters(), lm_loss(model), sampler, config, [deadline, *(callbacks or [])], stop)
     model.eval()
     if deadline.reached and result.status == "stopped":

@@ -64,7 +64,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/memory:",
         section="Cells",
         summary="Type a sentence and watch the gates of LSTM, GRU and SRU cells open and close.",
-        path=None,
+        path="app_pages/inside_cell.py",
     ),
     PageSpec(
         key="compare-cells",

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from rnnviz.plots.base import FONT_SIZE, PALETTE, as_array, style
 
-WINDOW = 80  # characters visible at first on a time axis; drag to pan, double-click to see all
+WINDOW = 50  # characters visible at first on a time axis (readable from the back row); drag to pan
 GATE_COLORS = "Viridis"  # 0 (closed, dark) .. 1 (open, bright)
 STATE_COLORS = "RdBu_r"  # negative blue, 0 white, positive red
 _VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
@@ -58,7 +58,7 @@ def time_axis(figure: go.Figure, chars: Sequence[str], unknown: Sequence[bool] |
     """Characters as tick labels, the first `window` of them in view."""
     steps = len(chars)
     axis = {"tickmode": "array", "tickvals": list(range(steps)), "ticktext": char_labels(chars, unknown),
-            "tickangle": 0, "tickfont": {"family": "monospace", "size": FONT_SIZE - 2}, "showgrid": False}
+            "tickangle": 0, "tickfont": {"family": "monospace", "size": FONT_SIZE}, "showgrid": False}
     if window is not None and steps > window:
         axis["range"] = [-0.5, window - 0.5]
     else:
@@ -108,9 +108,9 @@ def state_heatmap(values: object, chars: Sequence[str], *, name: str,
         figure.data[0].update(text=np.array(point_text, dtype=object).reshape(rows, steps),
                               customdata=custom.reshape(rows, steps, 2), hovertemplate=hover)
     style(figure, title=title, x_title="character (time →)", y_title="unit",
-          height=height or min(640, max(260, 90 + 9 * rows)))
+          height=height or min(700, max(280, 110 + 14 * rows)))
     time_axis(figure, chars, unknown, window)
-    tick_step = max(1, rows // 16)
+    tick_step = max(1, -(-rows // 12))  # at most 12 labels
     figure.update_yaxes(tickmode="array", tickvals=list(range(0, rows, tick_step)),
                         ticktext=[str(shown[r]) for r in range(0, rows, tick_step)], autorange="reversed",
                         showgrid=False, zeroline=False)
