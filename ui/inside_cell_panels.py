@@ -14,7 +14,7 @@ from ui import inside_cell as data
 
 MODEL_KEY, TEXT_KEY, LAYER_KEY, STATE_KEY = "ic_model", "ic_text", "ic_layer", "ic_state"
 T_KEY, UNIT_KEY, SPAN_KEY, VIEW_KEY, CHART_KEY = "ic_t", "ic_unit", "ic_span", "ic_view", "ic_heatmap"
-UNITS_KEY = "ic_units"
+UNITS_KEY, UNITS_SHOWN_KEY = "ic_units", "ic_units_shown"
 PENDING_MODEL, PENDING_TEXT = "ic_pending_model", "ic_pending_text"  # set by a finished training run
 MANY_UNITS = 48  # more units than this: show the most varying ones unless asked for all
 # The lecture's words for each gate and state.
@@ -125,7 +125,7 @@ def _on_heatmap_select() -> None:
         st.session_state[SPAN_KEY] = span
         st.session_state[VIEW_KEY] = "Select a span"
         return
-    cell = selected_cell(event)
+    cell = selected_cell(event, st.session_state.get(UNITS_SHOWN_KEY, []))
     if cell is not None:
         st.session_state[T_KEY], st.session_state[UNIT_KEY] = cell
 
@@ -146,6 +146,7 @@ def heatmap(trace: TextTrace, layer: int, state: str) -> list[int]:
                 f"character of your text (left to right, as the model reads it). "
                 f"**Click a cell** to see its equations below; to select a span of text, pick the "
                 f"box tool (⬚, top right) and drag across characters. Drag with the hand to scroll.")
+    st.session_state[UNITS_SHOWN_KEY] = units  # rows -> units, for the click handler on the next run
     figure = state_heatmap(values, trace.chars, name=state, value_range=value_range(trace.kind, state),
                            units=units, unknown=trace.unknown)
     st.plotly_chart(figure, key=CHART_KEY, on_select=_on_heatmap_select, selection_mode=("points", "box"),

@@ -73,8 +73,8 @@ def state_heatmap(values: object, chars: Sequence[str], *, name: str,
     """Units (rows) x characters (columns) of one gate or state; hover: character, unit, value.
 
     With `clickable`, an invisible marker sits on every cell so that a click selects it
-    (Plotly selects points, not heatmap cells): the selection's x is the position, its
-    customdata[0] the unit.
+    (Plotly selects points, not heatmap cells): the selection's x is the position, its y
+    the row; `selected_cell` turns that into (position, unit).
     """
     array = as_array(values, "values", 2)  # (T, H)
     if array.shape[0] != len(chars):
@@ -118,13 +118,18 @@ def state_heatmap(values: object, chars: Sequence[str], *, name: str,
     return figure
 
 
-def selected_cell(event: object) -> tuple[int, int] | None:
-    """(position, unit) from `st.plotly_chart(on_select=...)`'s selection of a `state_heatmap`, or None."""
-    points = _points(event)
-    for point in points:
-        custom = point.get("customdata")
-        if point.get("x") is not None and isinstance(custom, (list, tuple)) and custom:
-            return int(round(float(point["x"]))), int(round(float(custom[0])))
+def selected_cell(event: object, units: Sequence[int]) -> tuple[int, int] | None:
+    """(position, unit) from `st.plotly_chart(on_select=...)`'s selection of a `state_heatmap` drawn with `units`.
+
+    Streamlit passes each point's x and y (the position and the row), not its customdata,
+    so the row is mapped back to its unit here.
+    """
+    for point in _points(event):
+        if point.get("x") is None or point.get("y") is None:
+            continue
+        row = int(round(float(point["y"])))
+        if 0 <= row < len(units):
+            return int(round(float(point["x"]))), int(units[row])
     return None
 
 

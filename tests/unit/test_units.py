@@ -160,11 +160,12 @@ def test_state_heatmap_has_a_clickable_cell_per_unit_and_time() -> None:
 
 def test_selection_events_become_a_cell_or_a_span() -> None:
     """Plotly selections from Streamlit: a clicked point gives (t, unit); a box gives [start, end)."""
-    click = {"selection": {"points": [{"x": 7, "y": 1, "customdata": [12, 0.5]}], "box": [], "lasso": []}}
-    assert selected_cell(click) == (7, 12)
+    click = {"selection": {"points": [{"curve_number": 1, "x": 7, "y": 1}], "box": [], "lasso": []}}
+    assert selected_cell(click, [4, 12, 30]) == (7, 12)
+    assert selected_cell(click, [4]) is None  # a row that is no longer shown
     box = {"selection": {"points": [], "box": [{"x": [3.2, 9.7], "y": [0, 4]}], "lasso": []}}
     assert selected_span(box) == (3, 10)
-    assert selected_cell({"selection": {"points": []}}) is None and selected_span(None) is None
+    assert selected_cell({"selection": {"points": []}}, [1]) is None and selected_span(None) is None
 
 
 def test_colored_text_wraps_lines_and_keeps_every_character() -> None:
