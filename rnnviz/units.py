@@ -31,6 +31,12 @@ SIGMOID_GATES: dict[str, tuple[str, ...]] = {
 }
 
 
+NO_SIGNAL = {
+    "nesting depth": "this text has no brackets, so the nesting depth never changes: add some to find its unit",
+    "inside a quote": 'this text has no quotes, so "inside a quote" never changes: add a quoted passage to find its unit',
+}
+
+
 @dataclass(frozen=True)
 class UnitScore:
     """One unit and how strongly it follows a signal."""
@@ -91,7 +97,7 @@ def find_signal_units(trace: TextTrace, state: str = "cell", layer: int = 0,
         try:
             found[name] = rank_units(values, signal, top)
         except ValueError:
-            found[name] = f"the {name} never changes in this text: add brackets or quotes to find its unit"
+            found[name] = NO_SIGNAL[name]
     return found
 
 

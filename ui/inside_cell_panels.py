@@ -113,7 +113,7 @@ def state_choice(kind: str) -> str:
     """Which gate or state to draw."""
     names = STATE_NAMES[kind]
     if st.session_state.get(STATE_KEY) not in names:
-        st.session_state[STATE_KEY] = "forget" if "forget" in names else "hidden"
+        st.session_state[STATE_KEY] = "cell" if "cell" in names else "hidden"  # where counters show best
     return st.radio("Gate or state", names, key=STATE_KEY, horizontal=True, format_func=str.capitalize)
 
 

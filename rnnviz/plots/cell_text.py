@@ -10,10 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from rnnviz.plots.base import FONT_SIZE, PALETTE, as_array, style
-from rnnviz.plots.gates import WINDOW, color_limits, display_char, time_axis
+from rnnviz.plots.base import FONT_SIZE, PALETTE, as_array
+from rnnviz.plots.gates import TEXT_COLOR, WINDOW, axis_title, build, color_limits, display_char, time_axis
 
 LINE_WIDTH = 80  # characters per line of a coloured text
 ROW_HEIGHT = 30  # pixels per line
@@ -47,25 +46,26 @@ def colored_text(chars: Sequence[str], values: object, *, name: str = "activatio
     rows, cols = layout_text(chars, width)
     shape = (int(rows.max()) + 1, int(min(width, cols.max() + 1)))
     z = np.full(shape, np.nan)
-    text = np.full(shape, "", dtype=object)
+    text = np.full(shape, "", dtype="<U16")  # numpy strings: Plotly does not validate them one by one
     position = np.full(shape, -1, dtype=np.int64)
     z[rows, cols] = values
     unknown = list(unknown) if unknown is not None else [False] * len(chars)
     text[rows, cols] = [display_char(c) if c != " " else " " for c in chars]
     position[rows, cols] = np.arange(len(chars))
-    note = np.full(shape, "", dtype=object)
+    note = np.full(shape, "", dtype="<U64")
     note[rows, cols] = ["<br>unknown to the model (read as &lt;unk&gt;)" if flag else "" for flag in unknown]
     limits = color_limits(values, value_range)
     scale = colorscale or ("Viridis" if value_range is not None and value_range[0] >= 0 else "RdBu_r")
-    figure = go.Figure(go.Heatmap(
-        z=z, text=text, customdata=np.stack([position, note], axis=-1), texttemplate="%{text}",
-        textfont={"family": "monospace", "size": FONT_SIZE + 2}, colorscale=scale, xgap=1, ygap=2,
-        colorbar={"title": {"text": name, "side": "right"}}, **limits,
-        hovertemplate=f"%{{text}} at position %{{customdata[0]}}<br>{name} = %{{z:.3f}}%{{customdata[1]}}<extra></extra>"))
-    style(figure, title=title, height=min(900, 60 + (60 if title else 0) + ROW_HEIGHT * shape[0]))
-    figure.update_xaxes(visible=False, range=[-0.5, shape[1] - 0.5], fixedrange=True)
-    figure.update_yaxes(visible=False, autorange="reversed", fixedrange=True)
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 60 if title else 10, "b": 10}, plot_bgcolor="white")
+    data = [{"type": "heatmap", "z": z, "text": text, "customdata": np.stack([position, note], axis=-1),
+             "texttemplate": "%{text}", "textfont": {"family": "monospace", "size": FONT_SIZE + 2},
+             "colorscale": scale, "xgap": 1, "ygap": 2, "colorbar": {"title": {"text": name, "side": "right"}},
+             **limits, "hovertemplate": (f"%{{text}} at position %{{customdata[0]}}<br>{name} = %{{z:.3f}}"
+                                         "%{customdata[1]}<extra></extra>")}]
+    layout = {"xaxis": {"visible": False, "range": [-0.5, shape[1] - 0.5], "fixedrange": True},
+              "yaxis": {"visible": False, "autorange": "reversed", "fixedrange": True},
+              "margin": {"l": 10, "r": 10, "t": 60 if title else 10, "b": 10}}
+    figure = build(data, layout, height=min(900, 60 + (60 if title else 0) + ROW_HEIGHT * shape[0]), title=title)
+    figure.update_layout(margin=layout["margin"])  # style() sets its own margins; these fit text better
     return figure
 
 
@@ -78,31 +78,28 @@ def predictions_figure(chars: Sequence[str], surprise_bits: object, top_chars: S
     if len(surprise) != len(chars) or probs.shape[0] != len(chars) or len(top_chars) != len(chars):
         raise ValueError("chars, surprise_bits, top_chars and top_probs must have one entry per character")
     steps, k = probs.shape
-    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.45, 0.55], vertical_spacing=0.06)
     positions = np.arange(steps)
     expected = ["" if t == 0 else ", ".join(f"{display_char(c)} {p:.0%}" for c, p in zip(top_chars[t - 1][:3], probs[t - 1][:3]))
                 for t in range(steps)]
     labels = [display_char(c) for c in chars]
-    figure.add_trace(go.Bar(
-        x=positions, y=np.nan_to_num(surprise, nan=0.0), marker={"color": PALETTE[1]}, name="surprise",
-        customdata=np.stack([np.array(labels, dtype=object), np.array(expected, dtype=object),
-                             np.where(np.isnan(surprise), "no prediction", np.char.mod("%.2f bits", np.nan_to_num(surprise)))],
-                            axis=-1),
-        hovertemplate="%{customdata[0]} at position %{x}: %{customdata[2]}<br>expected: %{customdata[1]}<extra></extra>"),
-        row=1, col=1)
-    grid_text = np.array([[display_char(top_chars[t][j]) for t in range(steps)] for j in range(k)], dtype=object)
-    figure.add_trace(go.Heatmap(
-        z=probs.T, x=positions, y=[f"guess {j + 1}" for j in range(k)], text=grid_text, texttemplate="%{text}",
-        textfont={"family": "monospace", "size": FONT_SIZE - 1}, colorscale="Blues", zmin=0, zmax=1,
-        showscale=False, xgap=1, ygap=1,
-        hovertemplate="after position %{x}, %{y}: %{text} with probability %{z:.1%}<extra></extra>"), row=2, col=1)
-    style(figure, title=title, height=460)
-    figure.update_yaxes(title_text="surprise (bits)", row=1, col=1, rangemode="tozero")
-    figure.update_yaxes(autorange="reversed", row=2, col=1, title_text="next char")
-    time_axis(figure, chars, unknown, window, row=2, col=1)
-    figure.update_xaxes(title_text="character (time →)", row=2, col=1)
-    figure.update_layout(showlegend=False, dragmode="pan", bargap=0.15)
-    return figure
+    said = np.where(np.isnan(surprise), "no prediction", np.char.mod("%.2f bits", np.nan_to_num(surprise)))
+    bars = {"type": "bar", "x": positions, "y": np.nan_to_num(surprise, nan=0.0), "marker": {"color": PALETTE[1]},
+            "name": "surprise", "customdata": np.stack([np.array(labels), np.array(expected), said], axis=-1),
+            "hovertemplate": "%{customdata[0]} at position %{x}: %{customdata[2]}<br>expected: %{customdata[1]}"
+                             "<extra></extra>"}
+    grid_text = np.array([[display_char(top_chars[t][j]) for t in range(steps)] for j in range(k)])
+    guesses = {"type": "heatmap", "z": probs.T, "x": positions, "y": [f"guess {j + 1}" for j in range(k)],
+               "yaxis": "y2", "text": grid_text, "texttemplate": "%{text}",
+               "textfont": {"family": "monospace", "size": FONT_SIZE - 1}, "colorscale": "Blues", "zmin": 0,
+               "zmax": 1, "showscale": False, "xgap": 1, "ygap": 1,
+               "hovertemplate": "after position %{x}, %{y}: %{text} with probability %{z:.1%}<extra></extra>"}
+    layout = {"xaxis": {**time_axis(chars, unknown, window), "anchor": "y2"},
+              "yaxis": {"domain": [0.56, 1.0], "title": axis_title("surprise (bits)"), "rangemode": "tozero",
+                        "tickfont": {"color": TEXT_COLOR}},
+              "yaxis2": {"domain": [0.0, 0.5], "title": axis_title("next char"), "autorange": "reversed",
+                         "tickfont": {"color": TEXT_COLOR}},
+              "showlegend": False, "dragmode": "pan", "bargap": 0.15}
+    return build([bars, guesses], layout, height=460, title=title)
 
 
 def compare_surprise(chars: Sequence[str], surprises: dict[str, object], *, title: str | None = None,
@@ -110,22 +107,20 @@ def compare_surprise(chars: Sequence[str], surprises: dict[str, object], *, titl
     """Surprise per character of several models on the same text, one line each."""
     if not surprises:
         raise ValueError("give at least one model's surprise")
-    figure = go.Figure()
     positions = np.arange(len(chars))
-    labels = [display_char(c) for c in chars]
+    labels = np.array([display_char(c) for c in chars])
+    data = []
     for index, (name, bits) in enumerate(surprises.items()):
         bits = as_array(bits, f"surprise of {name}", 1)
         if len(bits) != len(chars):
             raise ValueError(f"the surprise of {name} has {len(bits)} values for {len(chars)} characters")
         known = bits[~np.isnan(bits)]
         mean = f" · mean {known.mean():.2f} bits" if known.size else ""
-        figure.add_trace(go.Scatter(x=positions, y=bits, mode="lines+markers", name=f"{name}{mean}",
-                                    text=labels, line={"color": PALETTE[index % len(PALETTE)], "width": 2},
-                                    marker={"size": 5},
-                                    hovertemplate=f"{name}: %{{text}} %{{y:.2f}} bits<extra></extra>"))
-    style(figure, title=title, x_title="character (time →)", y_title="surprise (bits)", height=380)
-    time_axis(figure, chars, None, window)
-    figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-                         hovermode="x unified", dragmode="pan")
-    figure.update_yaxes(rangemode="tozero")
-    return figure
+        data.append({"type": "scatter", "x": positions, "y": bits, "mode": "lines+markers", "name": f"{name}{mean}",
+                     "text": labels, "line": {"color": PALETTE[index % len(PALETTE)], "width": 2},
+                     "marker": {"size": 5}, "hovertemplate": f"{name}: %{{text}} %{{y:.2f}} bits<extra></extra>"})
+    layout = {"xaxis": time_axis(chars, None, window),
+              "yaxis": {"title": axis_title("surprise (bits)"), "rangemode": "tozero", "tickfont": {"color": TEXT_COLOR}},
+              "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+              "hovermode": "x unified", "dragmode": "pan"}
+    return build(data, layout, height=380, title=title)

@@ -18,7 +18,26 @@ from rnnviz.plots.base import FONT_SIZE, PALETTE, as_array, style
 WINDOW = 50  # characters visible at first on a time axis (readable from the back row); drag to pan
 GATE_COLORS = "Viridis"  # 0 (closed, dark) .. 1 (open, bright)
 STATE_COLORS = "RdBu_r"  # negative blue, 0 white, positive red
+TEXT_COLOR = "#1a1a1a"  # dark labels: a projector washes out grey
 _VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
+
+
+def axis_title(text: str) -> dict:
+    """An axis title in near-black (Streamlit's chart theme greys them, which a projector washes out)."""
+    return {"text": text, "font": {"color": TEXT_COLOR}}
+
+
+def build(data: list, layout: dict, *, height: int, title: str | None = None) -> go.Figure:
+    """One figure from trace and layout dicts, in projector style.
+
+    Built in one go, with dark text and without Plotly's template: each `update_*` call
+    and the template cost tens of milliseconds, and the page redraws on every keystroke.
+    """
+    layout = {"font": {"color": TEXT_COLOR}, **layout}
+    if title:
+        layout["title"] = {"text": title, "x": 0.01, "xanchor": "left", "font": {"color": TEXT_COLOR}}
+    figure = go.Figure(data=data, layout=layout)
+    return style(figure, height=height, template=None)
 
 
 def display_char(char: str) -> str:
@@ -53,17 +72,17 @@ def _colorscale(value_range: tuple[float, float] | None) -> str:
     return GATE_COLORS if value_range is not None and value_range[0] >= 0 else STATE_COLORS
 
 
-def time_axis(figure: go.Figure, chars: Sequence[str], unknown: Sequence[bool] | None = None,
-              window: int | None = WINDOW, row: int | None = None, col: int | None = None) -> None:
-    """Characters as tick labels, the first `window` of them in view."""
+def time_axis(chars: Sequence[str], unknown: Sequence[bool] | None = None, window: int | None = WINDOW,
+              title: str | None = "character (time →)") -> dict:
+    """An x axis with the characters as tick labels, the first `window` of them in view."""
     steps = len(chars)
-    axis = {"tickmode": "array", "tickvals": list(range(steps)), "ticktext": char_labels(chars, unknown),
-            "tickangle": 0, "tickfont": {"family": "monospace", "size": FONT_SIZE}, "showgrid": False}
-    if window is not None and steps > window:
-        axis["range"] = [-0.5, window - 0.5]
-    else:
-        axis["range"] = [-0.5, steps - 0.5]
-    figure.update_xaxes(**axis, row=row, col=col)
+    shown = window if window is not None and steps > window else steps
+    axis = {"tickmode": "array", "tickvals": np.arange(steps), "ticktext": char_labels(chars, unknown),
+            "tickangle": 0, "tickfont": {"family": "monospace", "size": FONT_SIZE, "color": TEXT_COLOR},
+            "showgrid": False, "range": [-0.5, shown - 0.5]}
+    if title:
+        axis["title"] = axis_title(title)
+    return axis
 
 
 def state_heatmap(values: object, chars: Sequence[str], *, name: str,
@@ -89,33 +108,32 @@ def state_heatmap(values: object, chars: Sequence[str], *, name: str,
     labels = [display_char(c) for c in chars]
     unknown_list = list(unknown) if unknown is not None else [False] * steps
     notes = [" (unknown: read as &lt;unk&gt;)" if flag else "" for flag in unknown_list]
-    hover = (f"character %{{text}} at position %{{x}}<br>unit %{{customdata[0]}}<br>{name} = "
+    hover = (f"character %{{text}} at position %{{customdata[2]}}<br>unit %{{customdata[0]}}<br>{name} = "
              "%{customdata[1]:.3f}<extra></extra>")
-    heat = go.Heatmap(z=z, x=np.arange(steps), y=np.arange(rows), colorscale=_colorscale(value_range),
-                      colorbar={"title": {"text": name, "side": "right"}}, **color_limits(z, value_range),
-                      hoverinfo="skip" if clickable else None, xgap=0, ygap=0)
-    figure = go.Figure(heat)
     points_t = np.tile(np.arange(steps), rows)
     points_row = np.repeat(np.arange(rows), steps)
-    custom = np.stack([np.asarray(shown, dtype=np.float32)[points_row], z.reshape(-1)], axis=1)
-    point_text = [labels[t] + notes[t] for t in range(steps)] * rows
+    custom = np.stack([np.asarray(shown, dtype=np.float32)[points_row], z.reshape(-1),
+                       points_t.astype(np.float32)], axis=1)  # unit, value, position
+    point_text = np.array([labels[t] + notes[t] for t in range(steps)] * rows)  # numpy: no per-item validation
+    heat = {"type": "heatmap", "z": z, "x": np.arange(steps), "y": np.arange(rows),
+            "colorscale": _colorscale(value_range), "colorbar": {"title": {"text": name, "side": "right"}},
+            **color_limits(z, value_range)}
     if clickable:
-        figure.add_trace(go.Scattergl(
-            x=points_t, y=points_row, mode="markers", text=point_text, customdata=custom,
-            marker={"opacity": 0, "size": 10, "symbol": "square"}, hovertemplate=hover, showlegend=False,
-            selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}}))
+        data = [{**heat, "hoverinfo": "skip"},
+                {"type": "scattergl", "x": points_t, "y": points_row, "mode": "markers", "text": point_text,
+                 "customdata": custom, "hovertemplate": hover, "showlegend": False,
+                 "marker": {"opacity": 0, "size": 10, "symbol": "square"},
+                 "selected": {"marker": {"opacity": 0}}, "unselected": {"marker": {"opacity": 0}}}]
     else:
-        figure.data[0].update(text=np.array(point_text, dtype=object).reshape(rows, steps),
-                              customdata=custom.reshape(rows, steps, 2), hovertemplate=hover)
-    style(figure, title=title, x_title="character (time →)", y_title="unit",
-          height=height or min(700, max(280, 110 + 14 * rows)))
-    time_axis(figure, chars, unknown, window)
+        data = [{**heat, "text": point_text.reshape(rows, steps), "customdata": custom.reshape(rows, steps, 3),
+                 "hovertemplate": hover}]
     tick_step = max(1, -(-rows // 12))  # at most 12 labels
-    figure.update_yaxes(tickmode="array", tickvals=list(range(0, rows, tick_step)),
-                        ticktext=[str(shown[r]) for r in range(0, rows, tick_step)], autorange="reversed",
-                        showgrid=False, zeroline=False)
-    figure.update_layout(hovermode="closest", dragmode="pan", uirevision=name)
-    return figure
+    layout = {"xaxis": time_axis(chars, unknown, window),
+              "yaxis": {"title": axis_title("unit"), "tickmode": "array", "tickvals": list(range(0, rows, tick_step)),
+                        "ticktext": [str(shown[r]) for r in range(0, rows, tick_step)], "autorange": "reversed",
+                        "showgrid": False, "zeroline": False, "tickfont": {"color": TEXT_COLOR}},
+              "hovermode": "closest", "dragmode": "pan", "uirevision": name}
+    return build(data, layout, height=height or min(700, max(280, 110 + 14 * rows)), title=title)
 
 
 def selected_cell(event: object, units: Sequence[int]) -> tuple[int, int] | None:
@@ -168,24 +186,24 @@ def saturation_scatter(saturations: dict[str, tuple[object, object]], *, title: 
     """Per unit and gate: fraction of time left-saturated (x) against right-saturated (y), as in Karpathy et al. 2015."""
     if not saturations:
         raise ValueError("no gates to draw: a plain RNN has no sigmoid gates")
-    figure = go.Figure()
+    data = []
     for index, (gate, (left, right)) in enumerate(saturations.items()):
         left, right = as_array(left, f"{gate} left", 1), as_array(right, f"{gate} right", 1)
         if left.shape != right.shape:
             raise ValueError(f"{gate}: left and right fractions must have the same length")
-        figure.add_trace(go.Scatter(
-            x=left, y=right, mode="markers", name=f"{gate} gate", customdata=np.arange(len(left)),
-            marker={"size": 11, "color": PALETTE[index % len(PALETTE)], "opacity": 0.75,
-                    "line": {"width": 1, "color": "white"}},
-            hovertemplate=(f"{gate} gate, unit %{{customdata}}<br>left-saturated (&lt; 0.1) %{{x:.0%}} of the time"
-                           "<br>right-saturated (&gt; 0.9) %{y:.0%} of the time<extra></extra>")))
-    figure.add_trace(go.Scatter(x=[0, 1], y=[1, 0], mode="lines", hoverinfo="skip", showlegend=False,
-                                line={"dash": "dot", "color": "gray", "width": 1}))
-    style(figure, title=title, x_title="fraction of time left-saturated (< 0.1)",
-          y_title="fraction of time right-saturated (> 0.9)", height=460)
-    figure.update_xaxes(range=[-0.03, 1.03], tickformat=".0%")
-    figure.update_yaxes(range=[-0.03, 1.03], tickformat=".0%", scaleanchor="x", scaleratio=1)
-    return figure
+        data.append({"type": "scatter", "x": left, "y": right, "mode": "markers", "name": f"{gate} gate",
+                     "customdata": np.arange(len(left)),
+                     "marker": {"size": 11, "color": PALETTE[index % len(PALETTE)], "opacity": 0.75,
+                                "line": {"width": 1, "color": "white"}},
+                     "hovertemplate": (f"{gate} gate, unit %{{customdata}}<br>left-saturated (&lt; 0.1) %{{x:.0%}} "
+                                       "of the time<br>right-saturated (&gt; 0.9) %{y:.0%} of the time<extra></extra>")})
+    data.append({"type": "scatter", "x": [0, 1], "y": [1, 0], "mode": "lines", "hoverinfo": "skip",
+                 "showlegend": False, "line": {"dash": "dot", "color": "gray", "width": 1}})
+    axis = {"range": [-0.03, 1.03], "tickformat": ".0%", "tickfont": {"color": TEXT_COLOR}}
+    layout = {"xaxis": {**axis, "title": axis_title("fraction of time left-saturated (< 0.1)")},
+              "yaxis": {**axis, "title": axis_title("fraction of time right-saturated (> 0.9)"),
+                        "scaleanchor": "x", "scaleratio": 1}}
+    return build(data, layout, height=460, title=title)
 
 
 def units_over_text(chars: Sequence[str], signal: object, signal_name: str, values: object,
@@ -197,19 +215,17 @@ def units_over_text(chars: Sequence[str], signal: object, signal_name: str, valu
     if values.shape != (len(chars), len(units)) or len(signal) != len(chars):
         raise ValueError("signal, values (time, units) and chars must agree in length")
     steps = np.arange(len(chars))
-    figure = go.Figure()
-    figure.add_trace(go.Scatter(x=steps, y=signal, name=signal_name, yaxis="y2", mode="lines",
-                                line={"shape": "hv", "color": "#999999", "width": 2}, fill="tozeroy",
-                                fillcolor="rgba(150,150,150,0.2)",
-                                hovertemplate=f"{signal_name} %{{y}}<extra></extra>"))
+    data = [{"type": "scatter", "x": steps, "y": signal, "name": signal_name, "yaxis": "y2", "mode": "lines",
+             "line": {"shape": "hv", "color": "#999999", "width": 2}, "fill": "tozeroy",
+             "fillcolor": "rgba(150,150,150,0.2)", "hovertemplate": f"{signal_name} %{{y}}<extra></extra>"}]
     for index, (unit, r) in enumerate(zip(units, correlations)):
-        figure.add_trace(go.Scatter(x=steps, y=values[:, index], mode="lines", name=f"unit {unit} (r = {r:+.2f})",
-                                    line={"color": PALETTE[index % len(PALETTE)], "width": 3 if index == 0 else 2},
-                                    hovertemplate=f"unit {unit}: %{{y:.3f}}<extra></extra>"))
-    style(figure, title=title, x_title="character (time →)", y_title="unit activation", height=380)
-    time_axis(figure, chars, None, window)
-    figure.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": {"text": signal_name},
-                                 "showgrid": False, "rangemode": "tozero"},
-                         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-                         hovermode="x unified", dragmode="pan")
-    return figure
+        data.append({"type": "scatter", "x": steps, "y": values[:, index], "mode": "lines",
+                     "name": f"unit {unit} (r = {r:+.2f})", "hovertemplate": f"unit {unit}: %{{y:.3f}}<extra></extra>",
+                     "line": {"color": PALETTE[index % len(PALETTE)], "width": 3 if index == 0 else 2}})
+    layout = {"xaxis": time_axis(chars, None, window),
+              "yaxis": {"title": axis_title("unit activation"), "tickfont": {"color": TEXT_COLOR}},
+              "yaxis2": {"overlaying": "y", "side": "right", "title": axis_title(signal_name), "showgrid": False,
+                         "rangemode": "tozero", "tickfont": {"color": TEXT_COLOR}},
+              "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+              "hovermode": "x unified", "dragmode": "pan"}
+    return build(data, layout, height=380, title=title)

@@ -81,7 +81,7 @@ def test_typing_new_text_retraces_and_choosing_a_unit_follows() -> None:
     at.number_input(key="ic_unit").set_value(5).run()
     assert_clean(at)
     shown = texts(at)
-    assert "Unit 5 at position 3" in shown and "Unit 5's forget along your text" in shown
+    assert "Unit 5 at position 3" in shown and "Unit 5's cell along your text" in shown
     at.number_input(key="ic_t").set_value(100).run()  # beyond the text: clamped, never an error
     assert_clean(at)
 
