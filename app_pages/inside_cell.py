@@ -27,14 +27,19 @@ if loaded is not None:
     trace = data.traced(choice, prepared.text)
     panels.unknown_note(trace)
     layer = panels.layer_choice(model)
-    state = panels.state_choice(trace.kind)
+    hidden = model.recurrent.hidden_size
+    panels.keep_cell_in_range(trace, hidden, data.default_unit(trace, layer))
 
     st.header("Gates and states, character by character")
-    panels.heatmap(trace, layer, state)
+    left, right = st.columns([3, 2])
+    with left:
+        state = panels.state_choice(trace.kind)
+    with right:
+        units = panels.units_choice(trace, layer, state)
+    panels.heatmap(trace, layer, state, units)
 
     st.header("One cell, one character: the equations")
-    hidden = trace.state(state, layer).shape[1]
-    t, unit = panels.cell_inputs(trace, hidden, data.default_unit(trace, layer))
+    t, unit = panels.cell_inputs(trace, hidden)
     panels.equations(model, trace, layer, t, unit)
     panels.unit_text(trace, layer, state, unit)
 

@@ -1,7 +1,8 @@
 """Find the unit: which hidden units track a signal, which are on during a span, how saturated the gates are.
 
 - `rank_units(values, signal)`: units ordered by |Pearson r| with a per-character signal,
-  e.g. the bracket depth or the inside-quote flag of `rnnviz.languages.analyze_brackets`.
+  e.g. the bracket depth or the inside-quote flag of `rnnviz.languages.analyze_brackets`, or
+  the position in the line (Karpathy, Johnson & Fei-Fei 2015 found units for all three).
 - `span_units` / `matching_spans`: LSTMVis-style (Strobelt et al. 2018): select a span of text,
   get the units above a threshold all through it, then the other spans where they fire together.
 - `saturation`: per unit, how often each sigmoid gate is left-saturated (< 0.1) or
@@ -34,6 +35,7 @@ SIGMOID_GATES: dict[str, tuple[str, ...]] = {
 NO_SIGNAL = {
     "nesting depth": "this text has no brackets, so the nesting depth never changes: add some to find its unit",
     "inside a quote": 'this text has no quotes, so "inside a quote" never changes: add a quoted passage to find its unit',
+    "position in the line": "the text is too short to follow the position in the line: type more",
 }
 
 
@@ -82,18 +84,24 @@ def rank_units(values: np.ndarray, signal: np.ndarray, top: int | None = None) -
     return [UnitScore(int(unit), float(r[unit])) for unit in order]
 
 
-def bracket_signals(text: str) -> dict[str, np.ndarray]:
-    """The bracket language's labels of any text: "nesting depth" (int) and "inside a quote" (0/1)."""
+def text_signals(text: str) -> dict[str, np.ndarray]:
+    """Labels of any text, one value per character: "nesting depth" and "inside a quote" (the bracket
+    language's, from `analyze_brackets`) and "position in the line" (characters since the last newline)."""
     depth, in_quote = analyze_brackets(text)
-    return {"nesting depth": depth.astype(np.float64), "inside a quote": in_quote.astype(np.float64)}
+    position, column = np.zeros(len(text)), 0
+    for index, char in enumerate(text):
+        position[index] = column
+        column = 0 if char == "\n" else column + 1
+    return {"nesting depth": depth.astype(np.float64), "inside a quote": in_quote.astype(np.float64),
+            "position in the line": position}
 
 
 def find_signal_units(trace: TextTrace, state: str = "cell", layer: int = 0,
                       top: int = 5) -> dict[str, list[UnitScore] | str]:
-    """For each bracket signal: the `top` units of one state that follow it, or why none can be found."""
+    """For each signal of `text_signals`: the `top` units of one state that follow it, or why none can be found."""
     values = trace.state(state, layer)
     found: dict[str, list[UnitScore] | str] = {}
-    for name, signal in bracket_signals(trace.text).items():
+    for name, signal in text_signals(trace.text).items():
         try:
             found[name] = rank_units(values, signal, top)
         except ValueError:

@@ -30,7 +30,7 @@ CORPUS_NAMES = {"brackets": "bracket language", "tinyshakespeare.txt": "Shakespe
 KIND_ORDER = ("lstm", "gru", "sru", "rnn", "rnn-relu")
 
 BRACKET_SAMPLE = (
-    'f(a [b c] "say {x}") d\n'
+    'f(a [b c] "say {x}") x\n'
     'let (x (y [z {n}])) "hello world"\n'
     "print(max([one two] {yes (no)}))\n"
     'if [red "blue (cat)" dog] then {go}\n'

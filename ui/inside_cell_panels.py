@@ -79,7 +79,7 @@ def load(choice: data.ModelChoice) -> tuple[CharLM, Vocabulary] | None:
 def text_input(choice: data.ModelChoice) -> data.PreparedText:
     """The text box, with notes on truncation and unknown characters."""
     st.session_state.setdefault(TEXT_KEY, choice.sample)
-    typed = st.text_area("Text to read (type or paste your own)", key=TEXT_KEY, height=150,
+    typed = st.text_area("Text to read (type or paste your own)", key=TEXT_KEY, height=130,
                          help=f"Up to {data.TEXT_CAP:,} characters are read. Characters the model never "
                               "saw are read as <unk> and shown in red.")
     prepared = data.prepare(typed)
@@ -130,35 +130,47 @@ def _on_heatmap_select() -> None:
         st.session_state[T_KEY], st.session_state[UNIT_KEY] = cell
 
 
-def heatmap(trace: TextTrace, layer: int, state: str) -> list[int]:
-    """The units x time heatmap of one gate or state; returns the units shown."""
+def units_choice(trace: TextTrace, layer: int, state: str) -> list[int]:
+    """All units, or (for big layers) the ones that vary most on this text."""
     values = trace.state(state, layer)
     hidden = values.shape[1]
-    units = list(range(hidden))
-    if hidden > MANY_UNITS:
-        options = ["most", "all"]
-        mode = st.radio("Units shown", options, key=UNITS_KEY, horizontal=True,
-                        format_func=lambda m: f"the {MANY_UNITS // 2} that vary most on this text" if m == "most"
-                        else f"all {hidden}")
-        if mode == "most":
-            units = data.most_varying(values, MANY_UNITS // 2)
-    st.markdown(f"**{MEANINGS.get(state, state).capitalize()}.** Each row is one unit, each column one "
-                f"character of your text (left to right, as the model reads it). "
-                f"**Click a cell** to see its equations below; to select a span of text, pick the "
-                f"box tool (⬚, top right) and drag across characters. Drag with the hand to scroll.")
+    if hidden <= MANY_UNITS:
+        return list(range(hidden))
+    mode = st.radio("Units shown", ["most", "all"], key=UNITS_KEY, horizontal=True,
+                    format_func=lambda m: f"the {MANY_UNITS // 2} that vary most" if m == "most" else f"all {hidden}")
+    if mode == "all":
+        return list(range(hidden))
+    chosen = st.session_state.get(UNIT_KEY)
+    units = set(data.most_varying(values, MANY_UNITS // 2))
+    if isinstance(chosen, int) and 0 <= chosen < hidden:
+        units.add(chosen)  # the unit whose equations are shown stays in view
+    return sorted(units)
+
+
+def heatmap(trace: TextTrace, layer: int, state: str, units: list[int]) -> None:
+    """The units x time heatmap of one gate or state."""
+    st.markdown(f"**{MEANINGS.get(state, state).capitalize()}.** One row per unit, one column per character "
+                "(left to right, as the model reads). **Click a cell** to see its equations below; to select a "
+                "span, pick the box tool (⬚, top right) and drag across characters.")
     st.session_state[UNITS_SHOWN_KEY] = units  # rows -> units, for the click handler on the next run
-    figure = state_heatmap(values, trace.chars, name=state, value_range=value_range(trace.kind, state),
-                           units=units, unknown=trace.unknown)
+    chosen = (st.session_state.get(T_KEY), st.session_state.get(UNIT_KEY))
+    highlight = chosen if all(isinstance(v, int) for v in chosen) else None
+    figure = state_heatmap(trace.state(state, layer), trace.chars, name=state, highlight=highlight,
+                           value_range=value_range(trace.kind, state), units=units, unknown=trace.unknown)
     st.plotly_chart(figure, key=CHART_KEY, on_select=_on_heatmap_select, selection_mode=("points", "box"),
                     config=CONFIG, width="stretch")
-    return units
 
 
-def cell_inputs(trace: TextTrace, hidden: int, default_unit: int) -> tuple[int, int]:
-    """Position and unit of the cell to explain: set by a click on the heatmap, or typed here."""
+def keep_cell_in_range(trace: TextTrace, hidden: int, default_unit: int) -> None:
+    """Before any widget uses them: a position inside the text and a unit inside the layer."""
     last = len(trace.text) - 1
     st.session_state[T_KEY] = min(int(st.session_state.get(T_KEY, min(8, last))), last)
     st.session_state[UNIT_KEY] = min(int(st.session_state.get(UNIT_KEY, default_unit)), hidden - 1)
+
+
+def cell_inputs(trace: TextTrace, hidden: int) -> tuple[int, int]:
+    """Position and unit of the cell to explain: set by a click on the heatmap, or typed here."""
+    last = len(trace.text) - 1
     left, right = st.columns(2)
     t = left.number_input("Character position", min_value=0, max_value=last, step=1, key=T_KEY,
                           help="0 is the first character. A click on the heatmap sets it.")

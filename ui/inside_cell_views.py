@@ -11,7 +11,7 @@ from rnnviz.charlm import TextTrace, value_range
 from rnnviz.plots.base import loss_curve
 from rnnviz.plots.cell_text import colored_text, compare_surprise, predictions_figure
 from rnnviz.plots.gates import saturation_scatter, state_heatmap, units_over_text
-from rnnviz.units import bracket_signals, find_signal_units, matching_spans, saturation, span_units
+from rnnviz.units import find_signal_units, matching_spans, saturation, span_units, text_signals
 from ui import inside_cell as data
 from ui.inside_cell_panels import CONFIG, SPAN_KEY, STATE_KEY, UNIT_KEY
 
@@ -30,12 +30,13 @@ def find_the_unit(trace: TextTrace, layer: int) -> None:
     """Units ranked by correlation with nesting depth and with being inside a quote."""
     names = [name for name in ("cell", "hidden") if name in trace.layers[layer].states]
     state = st.radio("Search in", names, key=FIND_STATE_KEY, horizontal=True, format_func=lambda n: f"{n} state")
-    st.markdown("The bracket language knows, for every character, **how deep inside brackets** it is and "
-                "**whether it is inside a quote**. Here every unit is ranked by how closely (Pearson *r*) it "
-                "follows each of them on your text; *r* near +1 or −1 means the unit is a counter or a switch. "
-                "Try the bracket models with deep nesting.")
+    st.markdown("For every character of your text we know **how deep inside brackets** it is, **whether it is "
+                "inside a quote** and **how far into its line** it is. Every unit is ranked by how closely "
+                "(Pearson *r*) it follows each of them; *r* near +1 or −1 means the unit is a counter or a "
+                "switch (Karpathy, Johnson & Fei-Fei, 2015). The bracket models learnt depth and quote units; "
+                "try deep nesting.")
     found = find_signal_units(trace, state, layer, top=5)
-    signals = bracket_signals(trace.text)
+    signals = text_signals(trace.text)
     values = trace.state(state, layer)
     for name, ranking in found.items():
         st.subheader(f"Units that follow the {name}")
@@ -176,7 +177,7 @@ def how_made(choice: data.ModelChoice) -> None:
     cols[2].metric("Training time", f"{seconds:.0f} s" if isinstance(seconds, (int, float)) else "—")
     if extra.get("command"):
         st.markdown("Made with this command:")
-        st.code(extra["command"], language="bash")
+        st.code(extra["command"], language="bash", wrap_lines=True)
     source = extra.get("corpus_source") or {}
     st.caption(f"Corpus: {data.md_escape(str(extra.get('corpus', '?')))} · "
                f"{extra.get('train_chars', 0):,} training characters · "

@@ -58,11 +58,16 @@ def char_labels(chars: Sequence[str], unknown: Sequence[bool] | None = None) -> 
     return labels
 
 
-def color_limits(values: np.ndarray, value_range: tuple[float, float] | None) -> dict[str, float]:
-    """zmin/zmax for a gate (its fixed range) or an unbounded state (symmetric around 0)."""
+def color_limits(values: np.ndarray, value_range: tuple[float, float] | None,
+                 percentile: float = 100.0) -> dict[str, float]:
+    """zmin/zmax for a gate (its fixed range) or an unbounded state (symmetric around 0).
+
+    `percentile` < 100 lets a few extreme cells saturate the colour rather than wash out all others.
+    """
     if value_range is not None:
         return {"zmin": value_range[0], "zmax": value_range[1]}
-    bound = float(np.nanmax(np.abs(values))) if values.size else 1.0
+    finite = np.abs(values[np.isfinite(values)])
+    bound = float(np.percentile(finite, percentile)) if finite.size else 1.0
     bound = bound if np.isfinite(bound) and bound > 0 else 1.0
     return {"zmin": -bound, "zmax": bound}
 
@@ -88,8 +93,11 @@ def time_axis(chars: Sequence[str], unknown: Sequence[bool] | None = None, windo
 def state_heatmap(values: object, chars: Sequence[str], *, name: str,
                   value_range: tuple[float, float] | None, units: Sequence[int] | None = None,
                   unknown: Sequence[bool] | None = None, title: str | None = None,
-                  window: int | None = WINDOW, clickable: bool = True, height: int | None = None) -> go.Figure:
+                  window: int | None = WINDOW, clickable: bool = True, height: int | None = None,
+                  highlight: tuple[int, int] | None = None) -> go.Figure:
     """Units (rows) x characters (columns) of one gate or state; hover: character, unit, value.
+
+    `highlight=(position, unit)` outlines that cell (when the unit is shown).
 
     With `clickable`, an invisible marker sits on every cell so that a click selects it
     (Plotly selects points, not heatmap cells): the selection's x is the position, its y
@@ -117,7 +125,7 @@ def state_heatmap(values: object, chars: Sequence[str], *, name: str,
     point_text = np.array([labels[t] + notes[t] for t in range(steps)] * rows)  # numpy: no per-item validation
     heat = {"type": "heatmap", "z": z, "x": np.arange(steps), "y": np.arange(rows),
             "colorscale": _colorscale(value_range), "colorbar": {"title": {"text": name, "side": "right"}},
-            **color_limits(z, value_range)}
+            **color_limits(z, value_range, percentile=95.0)}
     if clickable:
         data = [{**heat, "hoverinfo": "skip"},
                 {"type": "scattergl", "x": points_t, "y": points_row, "mode": "markers", "text": point_text,
@@ -133,6 +141,10 @@ def state_heatmap(values: object, chars: Sequence[str], *, name: str,
                         "ticktext": [str(shown[r]) for r in range(0, rows, tick_step)], "autorange": "reversed",
                         "showgrid": False, "zeroline": False, "tickfont": {"color": TEXT_COLOR}},
               "hovermode": "closest", "dragmode": "pan", "uirevision": name}
+    if highlight is not None and highlight[1] in shown and 0 <= highlight[0] < steps:
+        t, row = highlight[0], shown.index(highlight[1])
+        layout["shapes"] = [{"type": "rect", "x0": t - 0.5, "x1": t + 0.5, "y0": row - 0.5, "y1": row + 0.5,
+                             "line": {"color": TEXT_COLOR, "width": 3}}]
     return build(data, layout, height=height or min(700, max(280, 110 + 14 * rows)), title=title)
 
 

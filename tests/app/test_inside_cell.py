@@ -68,7 +68,7 @@ def test_every_checkpoint_and_every_gate_renders() -> None:
         for state in at.radio(key="ic_state").options:
             at.radio(key="ic_state").set_value(state).run()
             assert_clean(at)
-            assert charts(at) >= 3, (label, state)
+            assert charts(at) >= 3, (label, state)  # heatmap, coloured text, a unit against its signal
 
 
 @needs_checkpoints

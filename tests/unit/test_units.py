@@ -13,7 +13,8 @@ from rnnviz.languages import BRACKET_ALPHABET, analyze_brackets, bracket_text
 from rnnviz.plots.cell_text import colored_text, compare_surprise, layout_text, predictions_figure
 from rnnviz.plots.gates import (display_char, saturation_scatter, selected_cell, selected_span, state_heatmap,
                                 units_over_text)
-from rnnviz.units import (correlations, find_signal_units, matching_spans, rank_units, saturation, span_units)
+from rnnviz.units import (correlations, find_signal_units, matching_spans, rank_units, saturation, span_units,
+                          text_signals)
 
 PLANTED = 5
 
@@ -72,6 +73,12 @@ def test_correlations_of_constant_units_and_signals() -> None:
     model, vocab = planted_depth_model()
     found = find_signal_units(trace_text(model, vocab, "no brackets here"), "hidden")
     assert isinstance(found["nesting depth"], str) and "brackets" in found["nesting depth"]
+    assert isinstance(found["position in the line"], list)
+
+
+def test_position_in_the_line_counts_characters_since_a_newline() -> None:
+    """0 at the start of each line, the newline itself last in its line."""
+    assert text_signals("ab\ncd")["position in the line"].tolist() == [0, 1, 2, 0, 1]
 
 
 def synthetic_spans() -> np.ndarray:
