@@ -261,3 +261,23 @@ def test_cli_trains_evaluates_samples_and_reports_a_corrupt_checkpoint(tmp_path:
     broken.write_bytes(b"not a checkpoint at all")
     assert cli_main(["sample", str(broken)]) == 1
     assert "broken.safetensors" in capsys.readouterr().err
+
+
+COMMITTED = sorted((Path(__file__).resolve().parents[2] / "checkpoints").glob("charlm-*.safetensors"))
+
+
+@pytest.mark.skipif(not COMMITTED, reason="no charlm checkpoints committed in checkpoints/ yet")
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda path: path.stem)
+def test_committed_checkpoint_says_how_it_was_made_and_traces_like_its_fast_path(path: Path) -> None:
+    """Each shipped model records its command and validation bits/char, and its trace equals its fast path."""
+    meta = checkpoints.read_metadata(path)
+    assert meta["extra"]["command"].startswith("python -m rnnviz.charlm train ")
+    assert f"--cell {meta['config']['kind']}" in meta["extra"]["command"]
+    loaded = checkpoints.load(path, expected_model="charlm")
+    vocab = Vocabulary.from_json(loaded.vocab)
+    assert 0.5 < meta["metrics"]["validation_bpc"] < math.log2(len(vocab))
+    text = prepare_text("f(a [b \"c\"]) x\nHAMLET:\nTo be, or not to be 🙂")
+    trace = trace_text(loaded.model, vocab, text)
+    with torch.no_grad():
+        logits, _ = loaded.model(torch.tensor([vocab.encode(text)]))
+    np.testing.assert_allclose(trace.probabilities, torch.softmax(logits[0], -1).numpy(), atol=1e-5)

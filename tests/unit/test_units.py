@@ -193,3 +193,27 @@ def test_saturation_scatter_has_one_series_per_gate() -> None:
     assert "left-saturated" in figure.layout.xaxis.title.text
     with pytest.raises(ValueError, match="no gates"):
         saturation_scatter({})
+
+
+def test_the_shipped_bracket_lstm_has_a_depth_unit_and_a_quote_unit() -> None:
+    """On fresh bracket text, the committed LSTM has a cell unit following depth (|r| > 0.7) and one
+    following quotes (|r| > 0.8), and follows both better than the committed vanilla RNN."""
+    from pathlib import Path
+
+    from rnnviz import checkpoints
+    from rnnviz.text import Vocabulary
+
+    folder = Path(__file__).resolve().parents[2] / "checkpoints"
+    paths = {kind: folder / f"charlm-brackets-{kind}.safetensors" for kind in ("lstm", "rnn")}
+    if not all(path.exists() for path in paths.values()):
+        pytest.skip("the bracket LSTM and RNN checkpoints are not in checkpoints/")
+    text = bracket_text(2000, max_depth=6, seed=7).text[:2000]
+    best = {}
+    for kind, path in paths.items():
+        loaded = checkpoints.load(path)
+        trace = trace_text(loaded.model, Vocabulary.from_json(loaded.vocab), text)
+        found = find_signal_units(trace, "cell" if kind == "lstm" else "hidden", top=1)
+        best[kind] = {name: abs(found[name][0].correlation) for name in ("nesting depth", "inside a quote")}
+    assert best["lstm"]["nesting depth"] > 0.7 and best["lstm"]["inside a quote"] > 0.8
+    assert best["lstm"]["nesting depth"] > best["rnn"]["nesting depth"]
+    assert best["lstm"]["inside a quote"] > best["rnn"]["inside a quote"]
