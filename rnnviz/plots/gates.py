@@ -78,13 +78,17 @@ def _colorscale(value_range: tuple[float, float] | None) -> str:
 
 
 def time_axis(chars: Sequence[str], unknown: Sequence[bool] | None = None, window: int | None = WINDOW,
-              title: str | None = "character (time →)") -> dict:
-    """An x axis with the characters as tick labels, the first `window` of them in view."""
+              title: str | None = "character (time →)", focus: int | None = None) -> dict:
+    """An x axis with the characters as tick labels: `window` of them in view, the first ones, or
+    centred on position `focus` when it lies beyond them."""
     steps = len(chars)
     shown = window if window is not None and steps > window else steps
+    start = 0
+    if focus is not None and focus >= shown:
+        start = max(0, min(focus - shown // 2, steps - shown))
     axis = {"tickmode": "array", "tickvals": np.arange(steps), "ticktext": char_labels(chars, unknown),
             "tickangle": 0, "tickfont": {"family": "monospace", "size": FONT_SIZE, "color": TEXT_COLOR},
-            "showgrid": False, "range": [-0.5, shown - 0.5]}
+            "showgrid": False, "range": [start - 0.5, start + shown - 0.5]}
     if title:
         axis["title"] = axis_title(title)
     return axis
@@ -136,7 +140,8 @@ def state_heatmap(values: object, chars: Sequence[str], *, name: str,
         data = [{**heat, "text": point_text.reshape(rows, steps), "customdata": custom.reshape(rows, steps, 3),
                  "hovertemplate": hover}]
     tick_step = max(1, -(-rows // 12))  # at most 12 labels
-    layout = {"xaxis": time_axis(chars, unknown, window),
+    focus = highlight[0] if highlight is not None else None
+    layout = {"xaxis": time_axis(chars, unknown, window, focus=focus),
               "yaxis": {"title": axis_title("unit"), "tickmode": "array", "tickvals": list(range(0, rows, tick_step)),
                         "ticktext": [str(shown[r]) for r in range(0, rows, tick_step)], "autorange": "reversed",
                         "showgrid": False, "zeroline": False, "tickfont": {"color": TEXT_COLOR}},

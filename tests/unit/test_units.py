@@ -217,3 +217,15 @@ def test_the_shipped_bracket_lstm_has_a_depth_unit_and_a_quote_unit() -> None:
     assert best["lstm"]["nesting depth"] > 0.7 and best["lstm"]["inside a quote"] > 0.8
     assert best["lstm"]["nesting depth"] > best["rnn"]["nesting depth"]
     assert best["lstm"]["inside a quote"] > best["rnn"]["inside a quote"]
+
+
+def test_a_highlighted_cell_is_outlined_and_scrolled_into_view() -> None:
+    """The selected cell gets a rectangle; a position beyond the first window centres the view on it."""
+    values = np.zeros((200, 4))
+    figure = state_heatmap(values, ["a"] * 200, name="cell", value_range=None, units=[0, 2], highlight=(150, 2))
+    rect = figure.layout.shapes[0]
+    assert (rect.x0, rect.x1, rect.y0, rect.y1) == (149.5, 150.5, 0.5, 1.5)
+    low, high = figure.layout.xaxis.range
+    assert low < 150 < high and high - low == 50
+    assert not state_heatmap(values, ["a"] * 200, name="cell", value_range=None, units=[0],
+                             highlight=(150, 2)).layout.shapes  # unit not shown: no outline
