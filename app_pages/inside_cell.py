@@ -31,7 +31,7 @@ if loaded is not None:
     panels.keep_cell_in_range(trace, hidden, data.default_unit(trace, layer))
 
     st.header("Gates and states, character by character")
-    left, right = st.columns([3, 2])
+    left, right = st.columns([3, 1])
     with left:
         state = panels.state_choice(trace.kind)
     with right:

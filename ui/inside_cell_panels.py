@@ -136,8 +136,8 @@ def units_choice(trace: TextTrace, layer: int, state: str) -> list[int]:
     hidden = values.shape[1]
     if hidden <= MANY_UNITS:
         return list(range(hidden))
-    mode = st.radio("Units shown", ["most", "all"], key=UNITS_KEY, horizontal=True,
-                    format_func=lambda m: f"the {MANY_UNITS // 2} that vary most" if m == "most" else f"all {hidden}")
+    mode = st.selectbox("Units shown", ["most", "all"], key=UNITS_KEY,
+                        format_func=lambda m: f"the {MANY_UNITS // 2} that vary most" if m == "most" else f"all {hidden}")
     if mode == "all":
         return list(range(hidden))
     chosen = st.session_state.get(UNIT_KEY)
