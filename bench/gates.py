@@ -55,6 +55,14 @@ def trace_figures(repeats: int) -> dict[str, float]:
                 with torch.inference_mode(), single_thread():
                     m(ids)
             results["lstm fast path"] = median_ms(fast, repeats)
+
+            def unroll_all_threads(m=model) -> None:  # what trace_text would cost without single_thread()
+                with torch.inference_mode():
+                    m(ids, trace=True)
+            threads = torch.get_num_threads()
+            torch.set_num_threads(os.cpu_count() or 1)
+            results["lstm trace, all threads"] = median_ms(unroll_all_threads, repeats)
+            torch.set_num_threads(threads)
     return results
 
 
@@ -92,6 +100,7 @@ def main() -> None:
     trace, page = figures["lstm trace"], figures["page, new text"]
     rows = [("trace 500 chars, LSTM-256 / target 100 ms", trace / TRACE_TARGET_MS, 1.0),
             ("trace / fused fast path (same model and text)", trace / figures["lstm fast path"], None),
+            ("unroll on all CPU threads / trace on one thread", figures["lstm trace, all threads"] / trace, None),
             ("page with a new text / target 300 ms", page / PAGE_TARGET_MS, 1.0),
             ("page new text / page same text", page / figures["page, same text"], None)]
     for name, ratio, target in rows:

@@ -43,9 +43,10 @@ def _on_model_change(previous_samples: dict[str, str]) -> None:
 def choose_model(choices: list[data.ModelChoice], broken: list[tuple[str, str]]) -> data.ModelChoice | None:
     """The model selector, with a warning naming any checkpoint that could not be opened."""
     if broken:
-        lines = "\n".join(f"- `{data.md_escape(name)}`: {data.md_escape(problem)}" for name, problem in broken)
-        st.warning(f"{len(broken)} checkpoint file(s) could not be opened and are left out; "
-                   f"the others work as usual.\n\n{lines}", icon=":material/warning:")
+        lines = "\n".join(f"- **{data.md_escape(name)}**: {data.md_escape(problem)}" for name, problem in broken)
+        what = "1 checkpoint file could not be opened and is" if len(broken) == 1 else \
+            f"{len(broken)} checkpoint files could not be opened and are"
+        st.warning(f"{what} left out; the others work as usual.\n\n{lines}", icon=":material/warning:")
     if not choices:
         st.info("No character models found. Train one below, or run "
                 "`python -m rnnviz.charlm train --corpus brackets --cell lstm --seconds 60 "
