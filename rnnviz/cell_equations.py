@@ -39,15 +39,15 @@ class Equation:
         return rf"\begin{{aligned}} {symbol} &= {form} \\ &= {numbers} \end{{aligned}}"
 
 
+def _v(value: float) -> str:
+    """A number standing alone (a function's argument, a result): 3 decimals, never "-0.000"."""
+    return f"{0.0 if abs(value) < 0.0005 else value:.3f}"
+
+
 def _n(value: float) -> str:
     """A number for a formula: 3 decimals, negative ones in parentheses."""
-    text = f"{value:.3f}"
-    return f"({text})" if value < 0 else text
-
-
-def _v(value: float) -> str:
-    """A number standing alone (a function's argument, a result): 3 decimals, no parentheses."""
-    return f"{value:.3f}"
+    text = _v(value)
+    return f"({text})" if text.startswith("-") else text
 
 
 def _parts(parts: list[tuple[float, str]]) -> str:

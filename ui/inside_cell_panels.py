@@ -34,6 +34,8 @@ CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "autoScale
 
 def _on_model_change(previous_samples: dict[str, str]) -> None:
     """Swap the sample text when the model's corpus changes, unless the person typed their own."""
+    for key in (T_KEY, UNIT_KEY):  # another model: its own default cell, not the old model's unit
+        st.session_state.pop(key, None)
     text = st.session_state.get(TEXT_KEY, "")
     choice = st.session_state.get(MODEL_KEY)
     if text in set(previous_samples.values()) and choice in previous_samples:
