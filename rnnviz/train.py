@@ -204,7 +204,7 @@ def _loop(parameters, loss_fn, next_batch, config, optimizer, backup, history, c
         optimizer.zero_grad(set_to_none=True)
         loss, metrics = _split_loss(loss_fn(next_batch(), config.tbptt))
         if not torch.isfinite(loss):
-            return "diverged", f"diverged at step {step}: the loss became {float(loss)}; kept the weights of step {step - 1}"
+            return "diverged", f"diverged at step {step}: the loss became {float(loss.detach())}; kept the weights of step {step - 1}"
         loss.backward()
         before, after = clip_gradients(parameters, config.clip, config.clip_threshold)
         if not math.isfinite(after):
