@@ -1,0 +1,238 @@
+"""Figures of the gradient lab: gradient per timestep over training, the bound, clipping, singular values.
+
+Data in (arrays, lists, dicts of named series), Plotly figures out, styled for a projector by
+`rnnviz.plots.base.style`. Logarithmic axes throughout: gradients span tens of orders of
+magnitude. Exact zeros (truncated BPTT) and overflow (a diverging run) are drawn in their own
+colours instead of disappearing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from rnnviz.plots.base import FONT_SIZE, PALETTE, as_array, style
+
+ZERO_COLOR = "#bdbdbd"
+OVERFLOW_COLOR = "#00bcd4"
+BEFORE_COLOR = "#d62728"
+AFTER_COLOR = "#1f77b4"
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_label(exponent: int) -> str:
+    """10⁻⁶ for -6: tick labels readable from the back of a room."""
+    return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+
+
+def _log_ticks(low: float, high: float, most: int = 8) -> tuple[list[int], list[str]]:
+    """Integer decades between low and high, thinned to at most `most` ticks."""
+    first, last = int(np.floor(low)), int(np.ceil(high))
+    stride = max(1, int(np.ceil((last - first + 1) / most)))
+    values = list(range(first, last + 1, stride))
+    return values, [power_label(v) for v in values]
+
+
+def _legend_square(name: str, color: str) -> go.Scatter:
+    """A legend-only entry (a coloured square) for colours drawn outside the colour scale."""
+    return go.Scatter(x=[None], y=[None], mode="markers", name=name, showlegend=True,
+                      marker={"symbol": "square", "size": 14, "color": color})
+
+
+def gradient_heatmap(steps: Sequence[int], profiles: object, *, title: str | None = None,
+                     height: int = 460) -> go.Figure:
+    """||dL/dh_t|| for each recorded training step (rows) and timestep t (columns), log colour."""
+    grid = as_array(profiles, "profiles", 2)
+    rows = as_array(steps, "steps", 1)
+    if grid.size == 0:
+        raise ValueError("profiles is empty: record at least one gradient profile first")
+    if len(rows) != grid.shape[0]:
+        raise ValueError(f"one training step per profile: got {len(rows)} steps and {grid.shape[0]} profiles")
+    finite = np.isfinite(grid)
+    positive = finite & (grid > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.where(positive, np.log10(np.where(positive, grid, 1.0)), np.nan)
+    figure = go.Figure()
+    timesteps = np.arange(grid.shape[1])
+    if positive.any():
+        low, high = float(np.nanmin(logs)), float(np.nanmax(logs))
+        if high - low < 1:
+            low, high = low - 0.5, high + 0.5
+        ticks, labels = _log_ticks(low, high)
+        figure.add_trace(go.Heatmap(
+            z=logs, x=timesteps, y=rows, customdata=grid, colorscale="Inferno", zmin=low, zmax=high,
+            colorbar={"title": {"text": "‖∂L/∂h_t‖<br>(log scale)", "side": "top"},
+                      "tickvals": ticks, "ticktext": labels, "len": 0.9},
+            hovertemplate="training step %{y}<br>t = %{x}<br>‖∂L/∂h_t‖ = %{customdata:.3g}<extra></extra>",
+            name="‖∂L/∂h_t‖", showlegend=False))
+    for mask, color, name in ((finite & (grid == 0), ZERO_COLOR, "exactly 0"),
+                              (~finite, OVERFLOW_COLOR, "overflow (inf/NaN)")):
+        if mask.any():
+            figure.add_trace(go.Heatmap(
+                z=np.where(mask, 1.0, np.nan), x=timesteps, y=rows, colorscale=[[0, color], [1, color]],
+                showscale=False, hovertemplate=f"training step %{{y}}<br>t = %{{x}}<br>{name}<extra></extra>"))
+            figure.add_trace(_legend_square(name, color))
+    style(figure, title=title, x_title="timestep t (position in the sequence)", y_title="training step",
+          height=height)
+    figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"})
+    figure.update_yaxes(autorange=True)
+    return figure
+
+
+def _hline(figure: go.Figure, y: float, text: str, *, color: str = "#555555", dash: str = "dash",
+           row: int | None = None, left: bool = True) -> None:
+    """A horizontal line on a log y axis with its label just above it.
+
+    (Plotly places a log-axis hline's own annotation at 10**y, so the label is added here.)
+    """
+    where = {"row": row, "col": 1} if row else {}
+    figure.add_hline(y=y, line_dash=dash, line_color=color, line_width=2, **where)
+    axis = "y" if not row or row == 1 else f"y{row}"
+    figure.add_annotation(text=text, x=0.01 if left else 0.99, xref="paper", y=float(np.log10(y)), yref=axis,
+                          xanchor="left" if left else "right", yanchor="bottom", showarrow=False,
+                          font={"size": FONT_SIZE - 2, "color": color})
+
+
+def _log_axis(figure: go.Figure, values: object, row: int | None = None, **extra: object) -> None:
+    """Log y axis: at most about 7 ticks at whole decades when the data span several, else 1-2-5 ticks."""
+    data = np.asarray(values, dtype=np.float64).ravel()
+    data = data[np.isfinite(data) & (data > 0)]
+    span = float(np.log10(data.max() / data.min())) if data.size else 0.0
+    where = {"row": row, "col": 1} if row else {}
+    dtick = int(np.ceil(span / 6)) if span > 2.5 else "D2"
+    figure.update_yaxes(type="log", exponentformat="power", dtick=dtick, **where, **extra)
+
+
+def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last `window` values at each step (fewer at the start), NaN-free input assumed."""
+    if not len(values):
+        return values
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
+
+
+def _positive_or_none(values: np.ndarray) -> list[float | None]:
+    """Values for a log axis: zeros and non-finite values become gaps."""
+    return [float(v) if np.isfinite(v) and v > 0 else None for v in values]
+
+
+def profile_chart(profile: object, *, step: int, bound: object | None = None, truncated_k: int | None = None,
+                  overlays: Mapping[str, object] | None = None, colors: Sequence[str] | None = None,
+                  label: str = "this run", title: str | None = None, height: int = 440) -> go.Figure:
+    """The gradient reaching each timestep at one training step, the bound, and other runs' profiles."""
+    values = as_array(profile, "profile", 1)
+    if values.size == 0:
+        raise ValueError("profile is empty: there is nothing to draw")
+    timesteps = np.arange(len(values))
+    figure = go.Figure()
+    shown = [values]
+    for index, (name, other) in enumerate((overlays or {}).items()):
+        other = as_array(other, f"overlay {name!r}", 1)
+        shown.append(other)
+        color = (colors or PALETTE)[(index + 1) % len(colors or PALETTE)]
+        figure.add_trace(go.Scatter(x=np.arange(len(other)), y=_positive_or_none(other), mode="lines", name=name,
+                                    line={"color": color, "width": 2}, opacity=0.8))
+    main_color = (colors or PALETTE)[0]
+    figure.add_trace(go.Scatter(x=timesteps, y=_positive_or_none(values), mode="lines+markers", name=label,
+                                line={"color": main_color, "width": 4}, marker={"size": 5}))
+    if bound is not None:
+        limit = as_array(bound, "bound", 1)
+        if len(limit) != len(values):
+            raise ValueError(f"bound and profile must have the same length, got {len(limit)} and {len(values)}")
+        figure.add_trace(go.Scatter(x=timesteps, y=_positive_or_none(limit), mode="lines",
+                                    name="bound from (γ·σ_max(W_hh))^(T−t)",
+                                    line={"color": "#555555", "width": 3, "dash": "dash"}))
+    everything = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in shown])
+    if everything.size:
+        low, high = np.log10(everything.min()), np.log10(everything.max())
+        figure.update_yaxes(range=[low - 0.5, max(high + 1.0, low + 1.0)])
+    if truncated_k is not None and truncated_k < len(values):
+        figure.add_vrect(x0=-0.5, x1=len(values) - truncated_k - 0.5, fillcolor=ZERO_COLOR, opacity=0.35,
+                         line_width=0, annotation_text=f"gradient exactly 0 (truncated, k = {truncated_k})",
+                         annotation_position="top left", annotation_font_size=FONT_SIZE - 2)
+    style(figure, title=title, x_title="timestep t (position in the sequence)",
+          y_title="‖∂L/∂h_t‖ (log scale)", height=height)
+    _log_axis(figure, everything)
+    figure.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0})
+    figure.add_annotation(text=f"training step {step}", xref="paper", yref="paper", x=1, y=1.0,
+                          xanchor="right", yanchor="bottom", showarrow=False, font={"size": FONT_SIZE})
+    return figure
+
+
+def grad_norm_chart(steps: Sequence[int], before: Sequence[float], after: Sequence[float], *,
+                    threshold: float | None = None, title: str | None = None, height: int = 400) -> go.Figure:
+    """Total gradient norm per training step, before and after clipping (log scale)."""
+    x = as_array(steps, "steps", 1)
+    raw, clipped = as_array(before, "before", 1), as_array(after, "after", 1)
+    if not len(x) == len(raw) == len(clipped):
+        raise ValueError(f"steps, before and after must have the same length: {len(x)}, {len(raw)}, {len(clipped)}")
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=x, y=_positive_or_none(raw), mode="lines", name="before clipping",
+                                line={"color": BEFORE_COLOR, "width": 3}))
+    if threshold is not None:
+        figure.add_trace(go.Scatter(x=x, y=_positive_or_none(clipped), mode="lines", name="after clipping",
+                                    line={"color": AFTER_COLOR, "width": 3}))
+        _hline(figure, threshold, f"clipping threshold {threshold:g}", color="#333333", dash="dot", left=False)
+    else:
+        figure.add_annotation(text="no clipping by norm in this run: before = after", xref="paper", yref="paper",
+                              x=0.99, y=0.98, xanchor="right", yanchor="top", showarrow=False,
+                              font={"size": FONT_SIZE - 2, "color": "#555555"})
+    style(figure, title=title, x_title="training step", y_title="‖gradient‖ of all weights (log)", height=height)
+    _log_axis(figure, np.concatenate([raw, clipped, [threshold or np.nan]]))
+    figure.update_traces(showlegend=True)
+    figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    return figure
+
+
+def singular_value_chart(steps: Sequence[int], series: Mapping[str, Sequence[float]], *,
+                         title: str | None = None, height: int = 400) -> go.Figure:
+    """Named singular values over training; a line at 1, the edge between shrinking and growing."""
+    x = as_array(steps, "steps", 1)
+    if not series:
+        raise ValueError("series is empty: give at least one named list of singular values")
+    figure = go.Figure()
+    for index, (name, values) in enumerate(series.items()):
+        values = as_array(values, f"series[{name!r}]", 1)
+        if len(values) != len(x):
+            raise ValueError(f"series[{name!r}] has {len(values)} values for {len(x)} steps")
+        jacobian = "Jacobian" in name
+        figure.add_trace(go.Scatter(x=x, y=_positive_or_none(values), mode="lines+markers", name=name,
+                                    line={"color": "#000000" if jacobian else PALETTE[index % len(PALETTE)],
+                                          "width": 4 if jacobian else 2, "dash": "solid" if jacobian else "dot"}))
+    _hline(figure, 1.0, "1: a step neither shrinks nor stretches")
+    style(figure, title=title, x_title="training step", y_title="singular value (log scale)", height=height)
+    _log_axis(figure, np.concatenate([np.asarray(v, dtype=np.float64) for v in series.values()] + [[1.0]]))
+    figure.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0})
+    return figure
+
+
+def loss_accuracy_chart(runs: Mapping[str, tuple[Sequence[float], Sequence[float]]], *, baseline: float,
+                        colors: Sequence[str] | None = None, smooth: int = 10, height: int = 520) -> go.Figure:
+    """Loss (top, log scale, moving average over `smooth` steps) and accuracy (bottom) of named runs."""
+    if not runs:
+        raise ValueError("runs is empty: train a run first")
+    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.06)
+    palette = colors or PALETTE
+    every_loss = [np.array([baseline])]
+    for index, (name, (losses, accuracy)) in enumerate(runs.items()):
+        loss, hits = as_array(losses, f"losses of {name!r}", 1), as_array(accuracy, f"accuracy of {name!r}", 1)
+        color = palette[index % len(palette)]
+        x = np.arange(1, len(loss) + 1)
+        every_loss.append(loss)
+        figure.add_trace(go.Scatter(x=x, y=_positive_or_none(loss), mode="lines", line={"color": color, "width": 1},
+                                    opacity=0.25, showlegend=False, hoverinfo="skip"), row=1, col=1)
+        figure.add_trace(go.Scatter(x=x, y=_positive_or_none(_running_mean(loss, smooth)), mode="lines", name=name,
+                                    line={"color": color, "width": 3}), row=1, col=1)
+        figure.add_trace(go.Scatter(x=x, y=_running_mean(hits, smooth), mode="lines", showlegend=False,
+                                    line={"color": color, "width": 3}), row=2, col=1)
+    _hline(figure, baseline, "input-blind baseline", row=1, left=False)
+    style(figure, height=height)
+    _log_axis(figure, np.concatenate(every_loss), row=1, title_text="loss (log)")
+    figure.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text="accuracy", row=2, col=1)
+    figure.update_xaxes(title_text="training step", row=2, col=1)
+    figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    return figure
