@@ -172,7 +172,7 @@ class Preset:
 
 
 _ADDING_50 = RunSettings(task="adding", length=50, hidden_size=32, batch_size=64, optimizer="adam",
-                         learning_rate=1e-2, steps=1000, record_every=10)
+                         learning_rate=2e-2, steps=1000, record_every=10)
 _EXPLODING = RunSettings(task="adding", length=50, cell="rnn", init="normal", init_scale=2.0, hidden_size=32,
                          batch_size=64, optimizer="sgd", learning_rate=0.2, steps=300, record_every=1)
 _IRNN = RunSettings(task="adding", length=100, cell="rnn-relu", init="identity", init_scale=1.0,

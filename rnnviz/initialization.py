@@ -100,16 +100,6 @@ def set_spectral_radius(matrix: Tensor, radius: float) -> None:
         matrix.mul_(radius / current)
 
 
-def recurrent_matrices(layer: Recurrent) -> list[Tensor]:
-    """Every (H, H) block that multiplies h_{t-1}, as views into the parameters (SRU: none)."""
-    blocks = []
-    for cell in layer.cells:
-        if isinstance(cell, SRUCell):
-            continue
-        blocks.extend(cell.weight_hh.data.split(cell.hidden_size, dim=0))
-    return blocks
-
-
 @torch.no_grad()
 def initialize_recurrent(layer: Recurrent, scheme: str = "default", scale: float = 1.0,
                          spectral_radius: float | None = None, generator: torch.Generator | None = None) -> None:
