@@ -38,40 +38,55 @@ def torch_kernel(kind: str, cells: Sequence[Cell], x: Tensor, states: list, num_
     return output, list(h_n.unbind(0))
 
 
-class _SRURecurrence(torch.autograd.Function):
-    """c_t = f_t*c_{t-1} + (1-f_t)*u_t with f_t = sigmoid(a_t + v*c_{t-1}), by hand both ways.
+class SRUFunction(torch.autograd.Function):
+    """A whole SRU layer-direction after its input projection, forward and backward by hand.
 
-    Time-major (T, B, H) so that every step reads and writes contiguous memory.
+    Time-major (T, B, ...) so every step reads and writes contiguous memory. Only the light
+    recurrence c_t = f_t*c_{t-1} + (1-f_t)*u_t is a loop; the reset gate and the highway
+    output are computed for all steps at once, as SRU intends.
     """
 
     @staticmethod
-    def forward(ctx, u: Tensor, a_forget: Tensor, v_forget: Tensor, c0: Tensor):  # noqa: D102
-        cells, forgets = torch.empty_like(u), torch.empty_like(u)  # (T, B, H)
-        c = c0
-        for t in range(u.shape[0]):
-            torch.sigmoid(torch.addcmul(a_forget[t], v_forget, c), out=forgets[t])
-            c = torch.lerp(u[t], c, forgets[t], out=cells[t])  # f*c + (1-f)*u
-        ctx.save_for_backward(u, v_forget, c0, cells, forgets)
-        return cells
+    def forward(ctx, projected: Tensor, highway: Tensor, v_forget: Tensor, v_reset: Tensor, c0: Tensor):  # noqa: D102
+        u, a_forget, a_reset = projected.chunk(3, dim=2)  # (T, B, H) each, strided views
+        steps = u.shape[0]
+        states = u.new_empty((steps + 1, *c0.shape))  # c_{-1} = c0, then c_0 .. c_{T-1}
+        forgets = torch.empty_like(u)
+        states[0] = c0
+        for t in range(steps):
+            torch.sigmoid(torch.addcmul(a_forget[t], v_forget, states[t]), out=forgets[t])
+            torch.lerp(u[t], states[t], forgets[t], out=states[t + 1])  # f*c + (1-f)*u
+        previous, cells = states[:-1], states[1:]
+        reset = torch.sigmoid(torch.addcmul(a_reset, v_reset, previous))
+        output = torch.lerp(highway, cells, reset)  # r*c + (1-r)*x
+        ctx.save_for_backward(u, highway, v_forget, v_reset, states, forgets, reset)
+        return output, states[-1].clone()
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_cells: Tensor):  # noqa: D102
-        u, v_forget, c0, cells, forgets = ctx.saved_tensors
-        previous = torch.cat([c0.unsqueeze(0), cells[:-1]])  # c_{t-1}: (T, B, H)
-        # d c_t / d a_t = (c_{t-1} - u_t) f (1 - f);  d c_t / d c_{t-1} = f + that * v
-        slope = (previous - u) * forgets * (1 - forgets)
-        carry_factor = torch.addcmul(forgets, slope, v_forget)
-        grad_cells = grad_cells.contiguous()
-        totals = torch.empty_like(grad_cells)
-        carry = torch.zeros_like(c0)
+    def backward(ctx, grad_output: Tensor, grad_last: Tensor):  # noqa: D102
+        u, highway, v_forget, v_reset, states, forgets, reset = ctx.saved_tensors
+        previous, cells = states[:-1], states[1:]
+        grad_a_reset = grad_output * (cells - highway) * reset * (1 - reset)  # (T, B, H)
+        grad_highway = grad_output * (1 - reset)
+        # Everything that reaches c_t other than through c_{t+1}'s forget path:
+        direct = grad_output * reset
+        direct[:-1] += grad_a_reset[1:] * v_reset  # r_{t+1} reads c_t
+        direct[-1] += grad_last
+        slope = (previous - u) * forgets * (1 - forgets)  # d c_t / d a_f
+        carry_factor = torch.addcmul(forgets, slope, v_forget)  # d c_t / d c_{t-1} through f and lerp
+        totals = torch.empty_like(direct)
+        carry = torch.zeros_like(states[0])
         for t in range(u.shape[0] - 1, -1, -1):
-            total = torch.add(grad_cells[t], carry, out=totals[t])  # dL/dc_t, all paths
+            total = torch.add(direct[t], carry, out=totals[t])  # dL/dc_t, all paths
             carry = total * carry_factor[t]
-        grad_a = totals * slope
+        grad_c0 = carry + grad_a_reset[0] * v_reset
+        grad_a_forget = totals * slope
         grad_u = totals * (1 - forgets)
-        grad_v = (grad_a * previous).sum(dim=(0, 1))
-        return grad_u, grad_a, grad_v, carry
+        grad_projected = torch.cat([grad_u, grad_a_forget, grad_a_reset], dim=2)
+        grad_v_forget = (grad_a_forget * previous).sum(dim=(0, 1))
+        grad_v_reset = (grad_a_reset * previous).sum(dim=(0, 1))
+        return grad_projected, grad_highway, grad_v_forget, grad_v_reset, grad_c0
 
 
 def sru_direction(cell: SRUCell, x: Tensor, c0: Tensor, reverse: bool) -> tuple[Tensor, Tensor]:
@@ -80,14 +95,10 @@ def sru_direction(cell: SRUCell, x: Tensor, c0: Tensor, reverse: bool) -> tuple[
     if reverse:
         x = x.flip(0)
     projected = cell.project_input(x)  # (T, B, 3H): one matmul for every step
-    u, a_forget, a_reset = projected.chunk(3, dim=2)
-    cells = _SRURecurrence.apply(u.contiguous(), a_forget.contiguous(), cell.v_forget, c0)  # (T, B, H)
-    previous = torch.cat([c0.unsqueeze(0), cells[:-1]])
-    reset = torch.sigmoid(torch.addcmul(a_reset, cell.v_reset, previous))
-    output = torch.lerp(cell.highway(x), cells, reset)  # r*c + (1-r)*x
+    output, c_last = SRUFunction.apply(projected, cell.highway(x), cell.v_forget, cell.v_reset, c0)
     if reverse:
         output = output.flip(0)
-    return output.transpose(0, 1), cells[-1]
+    return output.transpose(0, 1), c_last
 
 
 def sru_stack(cells: Sequence[SRUCell], x: Tensor, states: list, num_layers: int,

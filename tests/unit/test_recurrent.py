@@ -154,3 +154,13 @@ def test_bad_construction_raises_value_error(arguments, message):
 def test_truncated_bptt_needs_one_direction():
     with pytest.raises(ValueError, match="unidirectional"):
         Recurrent("gru", 3, 4, bidirectional=True)(torch.randn(1, 4, 3), tbptt=(2, 2))
+
+
+def test_sru_hand_written_backward_passes_gradcheck():
+    from rnnviz.fused import SRUFunction
+
+    torch.manual_seed(4)
+    steps, batch, hidden = 5, 3, 4
+    shapes = [(steps, batch, 3 * hidden), (steps, batch, hidden), (hidden,), (hidden,), (batch, hidden)]
+    inputs = [torch.randn(*shape, dtype=torch.double, requires_grad=True) for shape in shapes]
+    assert torch.autograd.gradcheck(SRUFunction.apply, inputs)

@@ -1,0 +1,74 @@
+"""Background jobs: progress, stop, the server-wide queue, failures."""
+
+from __future__ import annotations
+
+import threading
+
+import torch
+
+from rnnviz.jobs import Job, JobSlots
+from rnnviz.train import TrainConfig, TrainResult, fit
+
+
+def training_target(steps: int, gate: threading.Event | None = None):
+    """A job target fitting one parameter; waits on `gate` before each step if given."""
+    def target(job: Job) -> TrainResult:
+        weight = torch.nn.Parameter(torch.tensor(3.0))
+
+        def loss_fn(batch, tbptt):
+            if gate is not None:
+                gate.wait(timeout=5)
+            return (weight - 1.0) ** 2
+
+        return fit([weight], loss_fn, lambda generator: None, TrainConfig(steps=steps, learning_rate=0.1),
+                   callbacks=[job], stop=job.stop_event)
+    return target
+
+
+def test_job_records_progress_and_finishes():
+    job = Job(training_target(20), JobSlots(1), steps=20).start()
+    assert job.wait(timeout=30)
+    assert job.status == "finished" and len(job.history) == 20
+    assert job.progress()[0] == 1.0
+    assert job.history[-1].loss < job.history[0].loss
+
+
+def test_stop_ends_a_running_job():
+    gate = threading.Event()
+    job = Job(training_target(1000, gate), JobSlots(1), steps=1000).start()
+    gate.set()
+    while len(job.history) < 3:
+        job.wait(timeout=0.01)
+    job.stop()
+    assert job.wait(timeout=30)
+    assert job.status == "stopped" and 3 <= len(job.history) < 1000
+
+
+def test_capacity_queues_the_second_job_with_its_position():
+    slots, gate = JobSlots(1), threading.Event()
+    first = Job(training_target(5, gate), slots, steps=5).start()
+    second = Job(training_target(5, gate), slots, steps=5).start()
+    third = Job(training_target(5, gate), slots, steps=5).start()
+    for _ in range(500):
+        if first.status == "running" and second.queue_position() == 1 and third.queue_position() == 2:
+            break
+        first.wait(timeout=0.01)
+    assert (first.status, second.status, third.status) == ("running", "queued", "queued")
+    assert (second.queue_position(), third.queue_position()) == (1, 2)
+    assert "position 1" in second.message()
+    third.stop()  # leaving the queue must not block the others
+    gate.set()
+    assert first.wait(30) and second.wait(30) and third.wait(30)
+    assert (first.status, second.status, third.status) == ("finished", "finished", "stopped")
+    assert slots.running_count() == 0
+
+
+def test_a_failing_target_reports_instead_of_crashing():
+    def broken(job: Job) -> TrainResult:
+        raise ValueError("hidden_size must be an integer >= 1, got 0")
+
+    slots = JobSlots(1)
+    job = Job(broken, slots, steps=1).start()
+    assert job.wait(timeout=10)
+    assert job.status == "failed" and "hidden_size" in job.message()
+    assert slots.running_count() == 0  # the slot was given back

@@ -1,0 +1,110 @@
+"""The app shell: navigation built from the catalog, and the error boundary every page runs inside."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import streamlit as st
+from streamlit.logger import get_logger
+
+from ui import catalog
+
+# Streamlit's logger writes to the server console with its own format and level.
+log = get_logger("rnnviz.app")
+
+APP_DIR = Path(__file__).resolve().parent.parent
+APP_TITLE = "rnnviz"
+APP_ICON = ":material/cyclone:"
+
+ERROR_KEY_PREFIX = "page-error-"
+WHAT_TO_TRY = (
+    "Try a smaller setting (shorter sequence, fewer units, fewer steps), "
+    "change back the last control you moved, or reload the browser tab to start over with the defaults."
+)
+
+
+def configure_page() -> None:
+    """Set the browser title, icon and wide layout; call first in app.py."""
+    st.set_page_config(page_title=APP_TITLE, page_icon=APP_ICON, layout="wide", initial_sidebar_state="expanded")
+
+
+def available_pages(app_dir: Path = APP_DIR) -> list[catalog.PageSpec]:
+    """Built pages whose file exists; a missing file is logged and left out, never crashes the app."""
+    found = []
+    for spec in catalog.built_pages():
+        assert spec.path is not None
+        if (app_dir / spec.path).is_file():
+            found.append(spec)
+        else:
+            log.warning("page %r is turned on but %s does not exist; leaving it out", spec.key, spec.path)
+    return found
+
+
+def streamlit_page(spec: catalog.PageSpec) -> st.Page:
+    """The st.Page for a built page: title, icon, url path = key, home is the default."""
+    assert spec.path is not None, f"page {spec.key!r} is not built"
+    return st.Page(
+        spec.path,
+        title=spec.title,
+        icon=spec.icon,
+        url_path=spec.key,
+        default=spec.key == "home",
+        help=spec.summary,
+    )
+
+
+def navigation() -> st.Page:
+    """Register the built pages, grouped by section in lecture order; return the selected page."""
+    groups = catalog.pages_by_section(tuple(available_pages()))
+    nav = {section: [streamlit_page(spec) for spec in specs] for section, specs in groups.items()}
+    return st.navigation(nav, position="sidebar", expanded=True)
+
+
+def show_failure(what: str, exc: Exception) -> None:
+    """A friendly error for the audience: what failed and what to try, never a traceback."""
+    # The key gives the box a CSS class (st-key-page-error-...) that browser tests look for.
+    with st.container(key=f"{ERROR_KEY_PREFIX}{uuid.uuid4().hex[:8]}"):
+        st.error(f"**{_escape(what)}** stopped because of an error.\n\n{WHAT_TO_TRY}", icon=":material/error:")
+        with st.expander("Technical details"):
+            st.text(_one_line(exc))
+            st.caption("The full traceback is in the server log (the terminal running `streamlit run`).")
+
+
+def _escape(text: str) -> str:
+    """Text safe to put inside Markdown: no markup, links or HTML take effect."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>:~$])", r"\\\1", text)
+
+
+def _one_line(exc: Exception, limit: int = 300) -> str:
+    """Exception type and message on one short line, for the details box."""
+    message = " ".join(str(exc).split())
+    if len(message) > limit:
+        message = message[: limit - 1] + "…"
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+@contextlib.contextmanager
+def error_boundary(what: str) -> Iterator[None]:
+    """Catch any Exception in the block, log its traceback, show a friendly error instead.
+
+    Streamlit's control flow (st.rerun, st.stop, st.switch_page, a rerun request from the
+    browser) raises ScriptControlException, a BaseException, so it passes through untouched.
+    Usable inside an @st.fragment too, whose reruns do not go through run_page.
+    """
+    slot = st.container()
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - the whole point of a boundary
+        log.exception("%s failed", what)
+        with slot:
+            show_failure(what, exc)
+
+
+def run_page(page: st.Page) -> None:
+    """Run the selected page inside the error boundary."""
+    with error_boundary(page.title):
+        page.run()
