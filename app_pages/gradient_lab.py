@@ -9,6 +9,7 @@ from rnnviz.gradlab_presets import Preset
 from ui import gradlab_runs as runs
 from ui import gradlab_settings as knobs
 from ui import gradlab_view as view
+from ui import sidebar
 from ui.gradlab_text import INTRO
 from ui.training import live_training
 
@@ -39,10 +40,10 @@ knobs.preset_buttons(train_preset)
 view.preset_panel(train_contrast)
 
 with st.expander("Settings: change any knob, then press Train", expanded=False, icon=":material/tune:"):
-    settings = knobs.settings_panel(seed=int(st.session_state.get("seed", 0)))
+    settings = knobs.settings_panel(seed=sidebar.seed())
     st.button("Train", type="primary", icon=":material/play_arrow:", disabled=settings is None,
               on_click=train_settings, args=(settings,), key="gradlab:train")
-    st.caption(f"Seed {int(st.session_state.get('seed', 0))} (set it in the sidebar); presets use seed 0.")
+    st.caption(f"Seed {sidebar.seed()} (set it in the sidebar); the presets always use seed 0.")
 
 job = live_training(runs.JOB_KEY, view.render_live)
 if job is None or not job.active:

@@ -178,7 +178,7 @@ _EXPLODING = RunSettings(task="adding", length=50, cell="rnn", init="normal", in
 _IRNN = RunSettings(task="adding", length=100, cell="rnn-relu", init="identity", init_scale=1.0,
                     hidden_size=32, batch_size=64, optimizer="adam", learning_rate=3e-3, clip="norm",
                     clip_threshold=1.0, steps=800, record_every=10)
-_TRUNCATED = RunSettings(task="adding", length=50, cell="gru", hidden_size=32, batch_size=64,
+_TRUNCATED = RunSettings(task="first-symbol", length=30, cell="gru", hidden_size=32, batch_size=64,
                          optimizer="adam", learning_rate=1e-2, steps=400, record_every=10, tbptt=10)
 
 PRESETS: tuple[Preset, ...] = (
@@ -219,12 +219,13 @@ PRESETS: tuple[Preset, ...] = (
            _ADDING_50.replace(cell="lstm", forget_bias=1.0), Expectation(min_gradient_ratio=1e-3),
            contrast=_ADDING_50.replace(cell="rnn"), contrast_label="Same task with the tanh RNN",
            contrast_expect=Expectation(max_gradient_ratio=1e-3)),
-    Preset(6, "Truncated BPTT: k = 10 < T = 50",
+    Preset(6, "Truncated BPTT: k = 10 < T = 30",
            "Truncated BPTT backpropagates through the last k steps only: nothing older gets a gradient.",
-           "Left of t = T − k the heatmap is grey: the gradient is exactly zero there, the first marker is "
-           "never credited and the loss stays high; train the contrast with k = T to see it learned.",
+           "Remember the first symbol: left of t = T − k the heatmap is grey, the gradient is exactly zero, "
+           "so the first symbol is never credited and the loss stays on the baseline. Train the contrast "
+           "(k = T) to see the same network learn it.",
            _TRUNCATED, Expectation(truncated=True, learned=False),
-           contrast=_TRUNCATED.replace(tbptt=50), contrast_label="Full backpropagation (k = T)",
+           contrast=_TRUNCATED.replace(tbptt=30), contrast_label="Full backpropagation (k = T)",
            contrast_expect=Expectation(learned=True)),
 )
 

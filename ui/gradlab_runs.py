@@ -69,6 +69,11 @@ def _free_color(runs: list[Run]) -> str:
     return next((color for color in PALETTE if color not in used), PALETTE[0])
 
 
+def next_color() -> str:
+    """The colour the run now training will keep."""
+    return _free_color(kept_runs()[1:] if len(kept_runs()) >= MAX_RUNS else kept_runs())
+
+
 def collect_finished() -> None:
     """Move this session's ended job into the kept runs (once), dropping the oldest beyond four."""
     job = current_job(JOB_KEY)

@@ -26,58 +26,48 @@ SENTENCES = {
 
 EXPLANATIONS = {
     "loss": r"""
-**What is plotted.** The training loss of each kept run (thick: average of 10 steps, thin: every step),
-and below it the task accuracy.
+**Plotted:** training loss of every kept run (thick: mean of 10 steps) and task accuracy.
 
-**Formula.** The dashed line is the loss of the best answer that ignores the input:
-adding problem $\mathrm{Var}(U_1+U_2) = 1/6$; classification $\log K$.
+**Formula:** dashed = loss of the best answer that ignores the input
+(adding: $\mathrm{Var}(U_1{+}U_2) = 1/6$; classes: $\log K$).
 
-**How to read it.** On the dashed line the run has learned nothing from the input; far below it,
-it has solved the task. Adding counts an answer as right when $|\hat y - y| < 0.04$.
+**Read it:** on the dashed line nothing was learned; far below, the task is solved.
 """,
     "heatmap": r"""
-**What is plotted.** Colour = $\lVert \partial L / \partial h_t \rVert$ on a fixed probe batch,
-from the explicit unroll with autograd (never from the training step).
+**Plotted:** colour = $\lVert \partial L/\partial h_t \rVert$ on a fixed probe batch, measured on
+the explicit unroll with autograd, not taken from the training step.
 
-**Formula.** With the loss at the last step,
-$\dfrac{\partial L}{\partial h_t} = \dfrac{\partial L}{\partial h_T}\displaystyle\prod_{s=t+1}^{T}\dfrac{\partial h_s}{\partial h_{s-1}}$:
+**Formula:** $\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\prod_{s=t+1}^{T}\frac{\partial h_s}{\partial h_{s-1}}$,
 a product of $T-t$ Jacobians.
 
-**How to read it.** Dark on the left: early inputs get no credit (vanishing). Bright on the left: exploding.
-Grey: exactly zero (truncated BPTT, or saturated units). Cyan: the number overflowed.
+**Read it:** dark left = vanishing, bright left = exploding;
+grey = exactly 0; cyan = overflow.
 """,
     "profile": r"""
-**What is plotted.** One row of the heatmap as a curve (log scale), with the last measurement of the
-other kept runs.
+**Plotted:** one row of the heatmap as a curve, and the last profile of each other kept run.
 
-**Formula.** For a vanilla RNN $\lVert \partial h_s/\partial h_{s-1} \rVert = \lVert \mathrm{diag}(\varphi'(a_s))\,W_{hh} \rVert
-\le \gamma\,\sigma_{\max}(W_{hh})$ with $\gamma = \max|\varphi'| = 1$ (tanh, ReLU), so
-$\lVert \partial L/\partial h_t \rVert \le \lVert \partial L/\partial h_T \rVert\,(\gamma\,\sigma_{\max})^{T-t}$ (dashed).
+**Formula:** vanilla RNN: $\lVert \partial h_s/\partial h_{s-1} \rVert \le \gamma\,\sigma_{\max}(W_{hh})$,
+$\gamma = \max|\varphi'| = 1$, so $\lVert \partial L/\partial h_t \rVert \le \lVert \partial L/\partial h_T \rVert (\gamma\sigma_{\max})^{T-t}$ (dashed).
 
-**How to read it.** A straight line here is exponential decay or growth. The real curve stays under the
-bound; when the bound falls, vanishing is certain. Gated cells have no such bound: their gradient flows
-through $c_t$, multiplied by the forget gate.
+**Read it:** a straight line is exponential decay or growth; the curve stays under the bound.
+Gated cells have no such bound: their gradient flows through $c_t$, scaled by the forget gate.
 """,
     "norm": r"""
-**What is plotted.** $\lVert g \rVert$, the norm of the gradient of all weights, at every step:
-red before clipping, blue after.
+**Plotted:** $\lVert g \rVert$, the gradient of all weights, red before and blue after clipping.
 
-**Formula.** Clipping by norm: if $\lVert g \rVert > \theta$ then $g \leftarrow \theta\, g / \lVert g \rVert$.
-By value: each component is clamped to $[-\theta, \theta]$.
+**Formula:** by norm: if $\lVert g \rVert > \theta$, $g \leftarrow \theta g/\lVert g \rVert$;
+by value: each entry clamped to $[-\theta, \theta]$.
 
-**How to read it.** Red spikes are exploding gradients. SGD moves the weights by
-learning rate × blue: without clipping one spike throws them to infinity.
+**Read it:** red spikes are exploding gradients; SGD moves the weights by learning rate × blue.
 """,
     "sigma": r"""
-**What is plotted.** Largest singular values of the top layer's recurrent blocks, and (black) of the mean
-one-step Jacobian $\partial s_t/\partial s_{t-1}$ over 128 positions of the probe batch
-($s = h$; LSTM $s = (h, c)$; SRU $s = c$).
+**Plotted:** largest singular values of the top layer's recurrent blocks and (black) of the mean
+one-step Jacobian $\partial s_t/\partial s_{t-1}$ ($s = h$; LSTM $(h, c)$; SRU $c$).
 
-**Formula.** $\sigma_{\max}(W_{hh}) < 1/\gamma$ is enough for the gradient to vanish;
-$\sigma_{\max} > 1$ is needed for it to explode (Pascanu, Mikolov & Bengio 2013).
+**Formula:** $\sigma_{\max}(W_{hh}) < 1/\gamma$ makes gradients vanish; $\sigma_{\max} > 1$ is needed
+for them to explode (Pascanu et al. 2013).
 
-**How to read it.** A Jacobian below 1 shrinks the gradient at every step back in time; above 1 it can grow.
-An LSTM with its forget gate open keeps the Jacobian near 1.
+**Read it:** a Jacobian below 1 shrinks the gradient at every step back in time.
 """,
 }
 

@@ -19,6 +19,7 @@ from rnnviz.jobs import Job
 from rnnviz.plots import gradients
 from rnnviz.plots.base import PALETTE
 from ui import gradlab_runs as runs
+from ui import shell
 from ui.gradlab_text import EXPLANATIONS, SENTENCES
 
 TITLES = {"loss": "Loss and accuracy", "heatmap": "Gradient reaching each timestep, over training",
@@ -34,7 +35,7 @@ def chart_block(name: str, figure: go.Figure, key: str) -> None:
     st.markdown(f"#### {TITLES[name]}")
     st.markdown(SENTENCES[name])
     chart, text = st.columns([2, 1], gap="medium")
-    chart.plotly_chart(figure, key=key, config=PLOT_CONFIG)
+    chart.plotly_chart(figure, key=key, config=PLOT_CONFIG, theme=None)
     with text.container(border=True):
         st.markdown(EXPLANATIONS[name])
 
@@ -59,10 +60,13 @@ def _power(value: float) -> str:
 def summary_metrics(recording: Recording) -> None:
     """Four numbers a person reads first: outcome, loss vs baseline, accuracy, gradient at t = 0."""
     summary = summarize(recording)
-    outcome = {"diverged": f"diverged at step {summary.diverged_at}", "running": "training",
-               "stopped": f"stopped at step {summary.steps_done}"}.get(summary.status, summary.verdict)
+    outcome, detail = {
+        "diverged": ("diverged", f"at step {summary.diverged_at}"),
+        "running": ("training", f"step {summary.steps_done}"),
+        "stopped": ("stopped", f"at step {summary.steps_done}"),
+    }.get(summary.status, (summary.verdict, f"{summary.steps_done} steps"))
     columns = st.columns(4)
-    columns[0].metric("Outcome", outcome if summary.status != "finished" else summary.verdict)
+    columns[0].metric("Outcome", outcome, delta=detail, delta_color="off", delta_arrow="off")
     columns[1].metric("Loss / baseline (last 10%)", "—" if math.isnan(summary.final_relative_loss)
                       else f"{summary.final_relative_loss:.0%}" if summary.final_relative_loss < 100
                       else _power(summary.final_relative_loss),
@@ -86,12 +90,18 @@ def claim_checks(run: runs.Run) -> None:
     st.markdown(f"**Does this run show the claim of preset {preset.number}?**\n" + "\n".join(lines))
 
 
+def readable(profile: np.ndarray, k: int | None) -> bool:
+    """A profile worth showing first: finite, and nonzero wherever truncation lets gradient through."""
+    reached = profile[len(profile) - (k or len(profile)):]
+    return bool(np.isfinite(profile).all() and (reached > 0).all())
+
+
 def _profile_step(recording: Recording, key: str | None) -> int:
     """Index of the snapshot to draw: a slider after training, the latest while training."""
     snapshots = list(recording.snapshots)
     if key is None or len(snapshots) < 2:
         return len(snapshots) - 1
-    usable = [i for i, s in enumerate(snapshots) if np.isfinite(s.profile).all() and (s.profile > 0).any()]
+    usable = [i for i, s in enumerate(snapshots) if readable(s.profile, recording.settings.tbptt)]
     default = snapshots[usable[-1] if usable else -1].step
     steps = [s.step for s in snapshots]
     if st.session_state.get(key) not in steps:
@@ -157,19 +167,21 @@ def _draw_profile(recording: Recording, color: str, prefix: str, live: bool) -> 
         figure = gradients.profile_chart(snapshot.profile, step=snapshot.step, bound=gradlab.profile_bound(snapshot),
                                          truncated_k=recording.settings.tbptt, overlays=others,
                                          colors=colors + list(PALETTE), label="selected run")
-        st.plotly_chart(figure, key=f"{prefix}:profile", config=PLOT_CONFIG)
+        st.plotly_chart(figure, key=f"{prefix}:profile", config=PLOT_CONFIG, theme=None)
     with text.container(border=True):
         st.markdown(EXPLANATIONS["profile"])
 
 
 def render_live(job: Job) -> None:
     """Called every half second while a run trains: its numbers and charts so far."""
-    recording = runs.live_recording(job)
-    if recording is None:
-        st.info("Building the model…" if job.status == "running" else "Waiting for a free training slot.")
-        return
-    summary_metrics(recording)
-    draw_charts(recording, PALETTE[len(runs.kept_runs()) % len(PALETTE)], "live", live=True)
+    with shell.error_boundary("The live charts"):  # fragment reruns do not pass the page's boundary
+        recording = runs.live_recording(job)
+        if recording is None:
+            st.info("Building the model…" if job.status == "running" else "Waiting for a free training slot.")
+            return
+        summary_metrics(recording)
+        color = runs.next_color()
+        draw_charts(recording, color, "live", live=True)
 
 
 def run_picker() -> runs.Run | None:
@@ -180,12 +192,12 @@ def run_picker() -> runs.Run | None:
     st.markdown(f"#### Kept runs ({len(kept)} of {runs.MAX_RUNS})")
     for run in kept:
         summary = summarize(run.recording)
-        name, outcome, remove = st.columns([6, 3, 1], vertical_alignment="center")
+        name, outcome, remove = st.columns([12, 5, 1], vertical_alignment="center")
         name.markdown(f":{MARKDOWN_COLORS.get(run.color, 'gray')}[●] **{run.label}**")
         outcome.markdown(f"{summary.status}, {summary.verdict}" if summary.status != "diverged"
                          else f"diverged at step {summary.diverged_at}")
-        remove.button("Remove", key=f"gradlab:remove:{run.ticket}", on_click=runs.remove_run, args=(run.ticket,),
-                      icon=":material/delete:")
+        remove.button("", key=f"gradlab:remove:{run.ticket}", on_click=runs.remove_run, args=(run.ticket,),
+                      icon=":material/delete:", help=f"Remove run #{run.ticket}")
     tickets = [run.ticket for run in kept]
     if st.session_state.get(runs.SELECTED_KEY) not in tickets:
         st.session_state[runs.SELECTED_KEY] = tickets[-1]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -20,6 +21,10 @@ ZERO_COLOR = "#bdbdbd"
 OVERFLOW_COLOR = "#00bcd4"
 BEFORE_COLOR = "#d62728"
 AFTER_COLOR = "#1f77b4"
+# Inferno (dark = small) as rgb() strings: Streamlit's front end misreads the "#000004" of Plotly's
+# named scale and paints the smallest values violet, exactly where vanishing should look black.
+GRADIENT_SCALE = [[i / 9, "rgb({}, {}, {})".format(*plotly.colors.hex_to_rgb(color))]
+                  for i, color in enumerate(plotly.colors.sequential.Inferno)]
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
@@ -63,12 +68,12 @@ def gradient_heatmap(steps: Sequence[int], profiles: object, *, title: str | Non
             low, high = low - 0.5, high + 0.5
         ticks, labels = _log_ticks(low, high)
         figure.add_trace(go.Heatmap(
-            z=logs, x=timesteps, y=rows, customdata=grid, colorscale="Inferno", zmin=low, zmax=high,
+            z=logs, x=timesteps, y=rows, customdata=grid, colorscale=GRADIENT_SCALE, zmin=low, zmax=high,
             colorbar={"title": {"text": "‖∂L/∂h_t‖<br>(log scale)", "side": "top"},
                       "tickvals": ticks, "ticktext": labels, "len": 0.9},
             hovertemplate="training step %{y}<br>t = %{x}<br>‖∂L/∂h_t‖ = %{customdata:.3g}<extra></extra>",
             name="‖∂L/∂h_t‖", showlegend=False))
-    for mask, color, name in ((finite & (grid == 0), ZERO_COLOR, "exactly 0"),
+    for mask, color, name in ((finite & (grid == 0), ZERO_COLOR, "exactly 0 (cut off or saturated)"),
                               (~finite, OVERFLOW_COLOR, "overflow (inf/NaN)")):
         if mask.any():
             figure.add_trace(go.Heatmap(

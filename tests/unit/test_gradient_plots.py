@@ -27,12 +27,12 @@ def test_exact_zeros_and_overflow_get_their_own_colours_and_legend_entries():
     profiles = np.array([[0.0, 0.0, 0.5, 1.0], [np.inf, np.nan, 0.5, 1.0]])
     figure = gradients.gradient_heatmap([0, 1], profiles)
     names = {trace.name for trace in figure.data if trace.type == "scatter"}
-    assert names == {"exactly 0", "overflow (inf/NaN)"}
+    assert names == {"exactly 0 (cut off or saturated)", "overflow (inf/NaN)"}
     zero_layer = heatmap_traces(figure)[1]
     assert np.isnan(np.array(zero_layer.z, dtype=float)[1]).all()
     assert not np.isnan(np.array(zero_layer.z, dtype=float)[0, :2]).any()
     only_zeros = gradients.gradient_heatmap([0], np.zeros((1, 3)))  # nothing positive: still a figure
-    assert [trace.name for trace in only_zeros.data if trace.type == "scatter"] == ["exactly 0"]
+    assert [trace.name for trace in only_zeros.data if trace.type == "scatter"] == ["exactly 0 (cut off or saturated)"]
 
 
 def test_heatmap_rejects_mismatched_or_empty_input():
@@ -88,3 +88,11 @@ def test_loss_chart_overlays_runs_with_a_smoothed_line_from_the_first_step():
 
 def test_power_labels_read_well():
     assert gradients.power_label(-12) == "10⁻¹²" and gradients.power_label(3) == "10³"
+
+
+def test_heatmap_colours_are_rgb_strings_starting_black():
+    """Streamlit's front end misreads Plotly's "#000004" and paints the smallest values violet."""
+    main = heatmap_traces(gradients.gradient_heatmap([0], np.array([[1e-9, 1.0]])))[0]
+    first = main.colorscale[0]
+    assert first[0] == 0 and first[1] == "rgb(0, 0, 4)"
+    assert all(color.startswith("rgb(") for _, color in main.colorscale)
