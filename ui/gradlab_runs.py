@@ -21,6 +21,7 @@ RUNS_KEY = "gradlab:runs"
 SELECTED_KEY = "gradlab:selected"
 PRESET_KEY = "gradlab:preset"
 NOTICE_KEY = "gradlab:notice"
+COLLECTED_KEY = "gradlab:collected"
 MAX_RUNS = 4
 
 
@@ -78,8 +79,10 @@ def collect_finished() -> None:
     """Move this session's ended job into the kept runs (once), dropping the oldest beyond four."""
     job = current_job(JOB_KEY)
     runs = kept_runs()
-    if job is None or job.active or any(run.ticket == job.ticket for run in runs):
+    collected = st.session_state.setdefault(COLLECTED_KEY, set())
+    if job is None or job.active or job.ticket in collected:
         return
+    collected.add(job.ticket)  # once only, even after the run is removed
     recording = live_recording(job)
     if recording is None or not recording.history:
         return  # stopped in the queue, or failed before the first step: nothing to keep

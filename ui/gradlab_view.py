@@ -127,11 +127,7 @@ def _loss_runs(current: Recording | None, current_color: str) -> tuple[dict, lis
 
 
 def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool) -> None:
-    """All five charts for one recording (plus the other kept runs in the overlays)."""
-    series, colors, baseline = _loss_runs(recording if live else None, color)
-    if series and any(len(loss) for loss, _ in series.values()):
-        chart_block("loss", gradients.loss_accuracy_chart(series, baseline=baseline, colors=colors),
-                    f"{prefix}:loss")
+    """All five charts for one recording, the heatmap first (plus the other kept runs in the overlays)."""
     steps, grid = gradlab.heatmap_data(recording)
     if not steps:
         st.info("The first gradient measurement is on its way.")
@@ -139,6 +135,10 @@ def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool) ->
     steps, grid = _thin(steps, grid, MAX_HEATMAP_ROWS)
     chart_block("heatmap", gradients.gradient_heatmap(steps, grid), f"{prefix}:heatmap")
     _draw_profile(recording, color, prefix, live)
+    series, colors, baseline = _loss_runs(recording if live else None, color)
+    if series and any(len(loss) for loss, _ in series.values()):
+        chart_block("loss", gradients.loss_accuracy_chart(series, baseline=baseline, colors=colors),
+                    f"{prefix}:loss")
     arrays = gradlab.history_arrays(recording)
     settings = recording.settings
     if len(arrays["step"]):
@@ -185,29 +185,39 @@ def render_live(job: Job) -> None:
 
 
 def run_picker() -> runs.Run | None:
-    """The list of kept runs (remove buttons) and the choice of which one the charts show."""
+    """Which kept run the charts show (a choice only when there are several)."""
     kept = runs.kept_runs()
     if not kept:
         return None
-    st.markdown(f"#### Kept runs ({len(kept)} of {runs.MAX_RUNS})")
-    for run in kept:
-        summary = summarize(run.recording)
-        name, outcome, remove = st.columns([12, 5, 1], vertical_alignment="center")
-        name.markdown(f":{MARKDOWN_COLORS.get(run.color, 'gray')}[●] **{run.label}**")
-        outcome.markdown(f"{summary.status}, {summary.verdict}" if summary.status != "diverged"
-                         else f"diverged at step {summary.diverged_at}")
-        remove.button("", key=f"gradlab:remove:{run.ticket}", on_click=runs.remove_run, args=(run.ticket,),
-                      icon=":material/delete:", help=f"Remove run #{run.ticket}")
     tickets = [run.ticket for run in kept]
     if st.session_state.get(runs.SELECTED_KEY) not in tickets:
         st.session_state[runs.SELECTED_KEY] = tickets[-1]
-    labels = {run.ticket: run.label for run in kept}
-    st.radio("Show the details of", tickets, format_func=labels.get, key=runs.SELECTED_KEY, horizontal=False)
+    if len(kept) > 1:
+        labels = {run.ticket: f"{run.label}" for run in kept}
+        st.radio("The charts below show", tickets, format_func=labels.get, key=runs.SELECTED_KEY, horizontal=True)
     return runs.selected_run()
 
 
+def kept_runs_panel() -> None:
+    """The kept runs with their outcome and a remove button each."""
+    kept = runs.kept_runs()
+    if not kept:
+        return
+    with st.expander(f"Kept runs: {len(kept)} of {runs.MAX_RUNS} (the loss and profile charts overlay them)",
+                     icon=":material/stacks:"):
+        for run in kept:
+            summary = summarize(run.recording)
+            name, outcome, remove = st.columns([12, 5, 1], vertical_alignment="center")
+            name.markdown(f":{MARKDOWN_COLORS.get(run.color, 'gray')}[●] **{run.label}**")
+            outcome.markdown(f"{summary.status}, {summary.verdict}" if summary.status != "diverged"
+                             else f"diverged at step {summary.diverged_at}")
+            remove.button("", key=f"gradlab:remove:{run.ticket}", on_click=runs.remove_run, args=(run.ticket,),
+                          icon=":material/delete:", help=f"Remove run #{run.ticket}")
+        st.button("Remove all runs", key="gradlab:clear", on_click=runs.clear_runs, icon=":material/delete_sweep:")
+
+
 def results() -> None:
-    """After training: kept runs, the selected run's numbers, claims and charts."""
+    """After training: the selected run's numbers, claims and charts, then the kept runs."""
     notice = st.session_state.pop(runs.NOTICE_KEY, None)
     if notice:
         st.info(notice, icon=":material/info:")
@@ -218,6 +228,7 @@ def results() -> None:
     summary_metrics(run.recording)
     claim_checks(run)
     draw_charts(run.recording, run.color, f"run{run.ticket}", live=False)
+    kept_runs_panel()
 
 
 def preset_panel(on_contrast) -> None:

@@ -33,9 +33,15 @@ def power_label(exponent: int) -> str:
     return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
 
 
-def _log_ticks(low: float, high: float, most: int = 8) -> tuple[list[int], list[str]]:
-    """Integer decades between low and high, thinned to at most `most` ticks."""
+def _log_ticks(low: float, high: float, most: int = 8) -> tuple[list[float], list[str]]:
+    """Tick positions (log10) and labels between low and high: whole decades, or 1-2-5 steps in a narrow range."""
     first, last = int(np.floor(low)), int(np.ceil(high))
+    if high - low < 2:
+        values = [float(np.log10(m) + e) for e in range(first, last + 1) for m in (1, 2, 5)
+                  if low <= np.log10(m) + e <= high]
+        if len(values) >= 2:
+            return values, [power_label(round(v)) if m == 1 else f"{m}·{power_label(int(np.floor(v)))}"
+                            for v, m in ((v, round(10 ** (v - np.floor(v)))) for v in values)]
     stride = max(1, int(np.ceil((last - first + 1) / most)))
     values = list(range(first, last + 1, stride))
     return values, [power_label(v) for v in values]
@@ -102,13 +108,16 @@ def _hline(figure: go.Figure, y: float, text: str, *, color: str = "#555555", da
 
 
 def _log_axis(figure: go.Figure, values: object, row: int | None = None, **extra: object) -> None:
-    """Log y axis: at most about 7 ticks at whole decades when the data span several, else 1-2-5 ticks."""
+    """Log y axis with readable ticks: whole decades over a wide span, 1-2-5 over a few, Plotly's own within one."""
     data = np.asarray(values, dtype=np.float64).ravel()
     data = data[np.isfinite(data) & (data > 0)]
     span = float(np.log10(data.max() / data.min())) if data.size else 0.0
     where = {"row": row, "col": 1} if row else {}
-    dtick = int(np.ceil(span / 6)) if span > 2.5 else "D2"
-    figure.update_yaxes(type="log", exponentformat="power", dtick=dtick, **where, **extra)
+    if span > 2.5:
+        extra = {**extra, "dtick": int(np.ceil(span / 6))}  # whole decades, at most about 7 labels
+    elif span > 1:
+        extra = {**extra, "dtick": "D2"}  # 1, 2, 5 in every decade
+    figure.update_yaxes(type="log", exponentformat="power", **where, **extra)  # else Plotly's own ticks
 
 
 def _running_mean(values: np.ndarray, window: int) -> np.ndarray:

@@ -198,3 +198,19 @@ def test_two_sessions_train_independently():
     assert first.session_state["gradlab:runs"][0].recording.settings.cell == "rnn"
     assert second.session_state["gradlab:runs"][0].recording.settings.cell == "gru"
     assert current_job  # the shared helper is importable for other pages' tests
+
+
+def test_runs_can_be_removed_one_by_one_or_all_at_once():
+    at = open_lab()
+    at.number_input(key="gradlab:steps").set_value(2)
+    at.number_input(key="gradlab:hidden_size").set_value(4).run()
+    for _ in range(3):
+        at.button(key="gradlab:train").click().run()
+        at = finish(at)
+    first = at.session_state["gradlab:runs"][0].ticket
+    at.button(key=f"gradlab:remove:{first}").click().run()
+    assert [run.ticket for run in at.session_state["gradlab:runs"]].count(first) == 0
+    assert len(at.session_state["gradlab:runs"]) == 2 and at.radio(key="gradlab:selected")
+    at.button(key="gradlab:clear").click().run()
+    assert_clean(at)
+    assert at.session_state["gradlab:runs"] == [] and "No run yet" in text_of(at)

@@ -96,3 +96,8 @@ def test_heatmap_colours_are_rgb_strings_starting_black():
     first = main.colorscale[0]
     assert first[0] == 0 and first[1] == "rgb(0, 0, 4)"
     assert all(color.startswith("rgb(") for _, color in main.colorscale)
+
+
+def test_a_narrow_range_gets_one_two_five_ticks_on_the_colour_bar():
+    main = heatmap_traces(gradients.gradient_heatmap([0], np.array([[0.003, 0.05]])))[0]
+    assert list(main.colorbar.ticktext) == ["5·10⁻³", "10⁻²", "2·10⁻²", "5·10⁻²"]
