@@ -228,16 +228,14 @@ class GradientRecorder:
     def measure(self, step: int) -> Snapshot:
         """One snapshot of the current weights (no parameter's .grad is read or written)."""
         layer = self.model.recurrent
-        profile, loss = probes.timestep_grads_tensor(layer, self.probe.inputs, self._loss_of_output,
-                                                     tbptt=self.settings.tbptt_pair)
-        with torch.enable_grad():
-            output = layer(self.probe.inputs).output.detach().requires_grad_(True)  # (B, T, H)
-            (direct,) = torch.autograd.grad(self._loss_of_output(output), output)
-        sigmas, rate = self._sigmas()
-        return Snapshot(step, profile.detach().numpy().astype(np.float64),
-                        direct.norm(dim=(0, 2)).numpy().astype(np.float64), sigmas, rate, float(loss))
+        detail = probes.timestep_grads_detail(layer, self.probe.inputs, self._loss_of_output,
+                                              tbptt=self.settings.tbptt_pair)
+        sigmas, rate = self._sigmas(detail.result.trace)
+        return Snapshot(step, detail.norms.numpy().astype(np.float64),
+                        detail.output_grad.norm(dim=(0, 2)).numpy().astype(np.float64), sigmas, rate,
+                        float(detail.loss))
 
-    def _sigmas(self) -> tuple[dict[str, float], float | None]:
+    def _sigmas(self, trace: list) -> tuple[dict[str, float], float | None]:
         """Singular values of the top layer's recurrent blocks and of its mean state Jacobian."""
         layer = self.model.recurrent
         top = layer.num_layers - 1
@@ -251,7 +249,7 @@ class GradientRecorder:
             sigmas.update({f"σ_max({name})": float(probes.singular_values(block, 1)[0])
                            for name, block in blocks.items()})
             rate = None
-        jacobian = mean_state_jacobian(layer, self.probe.inputs, top, JACOBIAN_POSITIONS)
+        jacobian = mean_state_jacobian(layer, self.probe.inputs, top, JACOBIAN_POSITIONS, trace=trace)
         sigmas["σ_max(mean Jacobian)"] = float(probes.singular_values(jacobian, 1)[0])
         return sigmas, rate
 

@@ -17,10 +17,12 @@ from rnnviz.recurrent import Recurrent
 ROW_CHUNK = 64  # Jacobian rows computed per batched backward pass (bounds memory)
 
 
-def _layer_states(layer: Recurrent, x: Tensor, layer_index: int) -> tuple[Tensor, Tensor]:
-    """(the layer's input (B, T, I), its carried state s_t (B, T, S)) from one explicit unroll."""
-    with torch.no_grad():
-        trace = layer(x, trace=True).trace
+def _layer_states(layer: Recurrent, x: Tensor, layer_index: int,
+                  trace: list | None = None) -> tuple[Tensor, Tensor]:
+    """(the layer's input (B, T, I), its carried state s_t (B, T, S)) from an explicit unroll's trace."""
+    if trace is None:
+        with torch.no_grad():
+            trace = layer(x, trace=True).trace
     index = layer_index % layer.num_layers
     layer_input = x if index == 0 else trace[index - 1]["forward"].hidden
     own = trace[index]["forward"]
@@ -30,7 +32,7 @@ def _layer_states(layer: Recurrent, x: Tensor, layer_index: int) -> tuple[Tensor
         states = own.gates["cell"]  # (B, T, H)
     else:
         states = own.hidden
-    return layer_input, states
+    return layer_input.detach(), states.detach()
 
 
 def _positions(batch: int, steps: int, count: int) -> tuple[Tensor, Tensor]:
@@ -41,13 +43,17 @@ def _positions(batch: int, steps: int, count: int) -> tuple[Tensor, Tensor]:
     return pairs[:, 0], pairs[:, 1]
 
 
-def mean_state_jacobian(layer: Recurrent, x: Tensor, layer_index: int = -1, positions: int = 128) -> Tensor:
-    """Mean over up to `positions` (sequence, step) pairs of ds_t/ds_{t-1}: (S, S), S = H (LSTM: 2H)."""
+def mean_state_jacobian(layer: Recurrent, x: Tensor, layer_index: int = -1, positions: int = 128,
+                        trace: list | None = None) -> Tensor:
+    """Mean over up to `positions` (sequence, step) pairs of ds_t/ds_{t-1}: (S, S), S = H (LSTM: 2H).
+
+    `trace` is `layer(x, trace=True).trace` when the caller already ran it (saves one unroll).
+    """
     if layer.bidirectional:
         raise ValueError("mean_state_jacobian needs a unidirectional layer")
     if x.shape[1] < 2:
         raise ValueError("mean_state_jacobian needs sequences of at least two steps")
-    layer_input, states = _layer_states(layer, x, layer_index)
+    layer_input, states = _layer_states(layer, x, layer_index, trace)
     cell = layer.cell(layer_index % layer.num_layers)
     rows, cols = _positions(x.shape[0], x.shape[1], positions)
     x_t = layer_input[rows, cols]  # (N, I)

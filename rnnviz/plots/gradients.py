@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from rnnviz.plots.base import FONT_SIZE, PALETTE, as_array, style
 
@@ -129,9 +128,11 @@ def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
     return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
 
 
-def _positive_or_none(values: np.ndarray) -> list[float | None]:
-    """Values for a log axis: zeros and non-finite values become gaps."""
-    return [float(v) if np.isfinite(v) and v > 0 else None for v in values]
+def _positive_or_none(values: np.ndarray) -> np.ndarray:
+    """Values for a log axis: zeros and non-finite values become NaN, which Plotly draws as gaps."""
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(values) & (values > 0), values, np.nan)
 
 
 def profile_chart(profile: object, *, step: int, bound: object | None = None, truncated_k: int | None = None,
@@ -226,27 +227,31 @@ def singular_value_chart(steps: Sequence[int], series: Mapping[str, Sequence[flo
 
 def loss_accuracy_chart(runs: Mapping[str, tuple[Sequence[float], Sequence[float]]], *, baseline: float,
                         colors: Sequence[str] | None = None, smooth: int = 10, height: int = 520) -> go.Figure:
-    """Loss (top, log scale, moving average over `smooth` steps) and accuracy (bottom) of named runs."""
+    """Loss (top, log scale, running mean over `smooth` steps) and accuracy (bottom) of named runs."""
     if not runs:
         raise ValueError("runs is empty: train a run first")
-    figure = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.68, 0.32], vertical_spacing=0.06)
     palette = colors or PALETTE
-    every_loss = [np.array([baseline])]
+    traces, every_loss = [], [np.array([baseline])]
     for index, (name, (losses, accuracy)) in enumerate(runs.items()):
         loss, hits = as_array(losses, f"losses of {name!r}", 1), as_array(accuracy, f"accuracy of {name!r}", 1)
         color = palette[index % len(palette)]
         x = np.arange(1, len(loss) + 1)
         every_loss.append(loss)
-        figure.add_trace(go.Scatter(x=x, y=_positive_or_none(loss), mode="lines", line={"color": color, "width": 1},
-                                    opacity=0.25, showlegend=False, hoverinfo="skip"), row=1, col=1)
-        figure.add_trace(go.Scatter(x=x, y=_positive_or_none(_running_mean(loss, smooth)), mode="lines", name=name,
-                                    line={"color": color, "width": 3}), row=1, col=1)
-        figure.add_trace(go.Scatter(x=x, y=_running_mean(hits, smooth), mode="lines", showlegend=False,
-                                    line={"color": color, "width": 3}), row=2, col=1)
-    _hline(figure, baseline, "input-blind baseline", row=1, left=False)
+        traces += [
+            go.Scatter(x=x, y=_positive_or_none(loss), mode="lines", line={"color": color, "width": 1}, opacity=0.25,
+                       showlegend=False, hoverinfo="skip"),
+            go.Scatter(x=x, y=_positive_or_none(_running_mean(loss, smooth)), mode="lines", name=name,
+                       line={"color": color, "width": 3}),
+            go.Scatter(x=x, y=_running_mean(hits, smooth), mode="lines", showlegend=False, yaxis="y2",
+                       line={"color": color, "width": 3}),
+        ]
+    # One x axis under two stacked y axes: the layout make_subplots would build, at a fraction of its cost.
+    figure = go.Figure(traces, layout={"xaxis": {"anchor": "y2", "title": {"text": "training step"}},
+                                       "yaxis": {"domain": [0.36, 1.0]},
+                                       "yaxis2": {"domain": [0.0, 0.28], "anchor": "x", "range": [0, 1.02],
+                                                  "tickformat": ".0%", "title": {"text": "accuracy"}}})
+    _hline(figure, baseline, "input-blind baseline", left=False)
     style(figure, height=height)
-    _log_axis(figure, np.concatenate(every_loss), row=1, title_text="loss (log)")
-    figure.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text="accuracy", row=2, col=1)
-    figure.update_xaxes(title_text="training step", row=2, col=1)
+    _log_axis(figure, np.concatenate(every_loss), title_text="loss (log)")
     figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return figure
