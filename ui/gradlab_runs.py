@@ -52,7 +52,12 @@ def active_preset() -> tuple[Preset, str] | None:
 
 
 def start_run(settings: RunSettings, preset: Preset | None = None, role: str = "custom") -> Job:
-    """Queue a run (stopping this session's previous one) and remember which preset it shows."""
+    """Queue a run (stopping and keeping this session's previous one) and remember which preset it shows."""
+    previous = current_job(JOB_KEY)
+    if previous is not None and previous.active:
+        previous.stop()
+        previous.wait(5.0)  # it stops after the current step
+        collect_finished()
     st.session_state[PRESET_KEY] = (preset, role) if preset is not None else None
     job = start_job(JOB_KEY, job_target(settings), settings.steps, label=settings.label())
     job.extras["preset"] = (preset.number if preset else None, role)

@@ -34,8 +34,8 @@ EXPLANATIONS = {
 **Read it:** on the dashed line nothing was learned; far below, the task is solved.
 """,
     "heatmap": r"""
-**Plotted:** colour = $\lVert \partial L/\partial h_t \rVert$ on a fixed probe batch, measured on
-the explicit unroll with autograd, not taken from the training step.
+**Plotted:** colour = $\lVert \partial L/\partial h_t \rVert$ of the top layer on a fixed probe batch,
+measured on the explicit unroll with autograd, not taken from the training step.
 
 **Formula:** $\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\prod_{s=t+1}^{T}\frac{\partial h_s}{\partial h_{s-1}}$,
 a product of $T-t$ Jacobians.

@@ -214,3 +214,19 @@ def test_runs_can_be_removed_one_by_one_or_all_at_once():
     at.button(key="gradlab:clear").click().run()
     assert_clean(at)
     assert at.session_state["gradlab:runs"] == [] and "No run yet" in text_of(at)
+
+
+def test_a_new_run_keeps_the_one_it_interrupts():
+    at = open_lab()
+    at.number_input(key="gradlab:steps").set_value(5000)
+    at.number_input(key="gradlab:hidden_size").set_value(8).run()
+    at.button(key="gradlab:train").click().run()
+    first = at.session_state[JOB]
+    while len(first.history) < 2:
+        first.wait(0.05)
+    at.button(key="gradlab:preset2").click().run()  # interrupts the long run
+    at = finish(at)
+    assert_clean(at)
+    kept = at.session_state["gradlab:runs"]
+    assert [run.ticket for run in kept] == [first.ticket, at.session_state[JOB].ticket]
+    assert kept[0].recording.result.status == "stopped"
