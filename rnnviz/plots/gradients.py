@@ -88,35 +88,35 @@ def gradient_heatmap(steps: Sequence[int], profiles: object, *, title: str | Non
     style(figure, title=title, x_title="timestep t (position in the sequence)", y_title="training step",
           height=height)
     figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"})
-    figure.update_yaxes(autorange=True)
+    if len(rows) <= 6:  # a few measurements: label exactly those steps, no fractional ticks
+        figure.update_yaxes(tickmode="array", tickvals=list(rows), ticktext=[f"{int(r)}" for r in rows])
     return figure
 
 
 def _hline(figure: go.Figure, y: float, text: str, *, color: str = "#555555", dash: str = "dash",
-           row: int | None = None, left: bool = True) -> None:
-    """A horizontal line on a log y axis with its label just above it.
+           left: bool = True, below: bool = False) -> None:
+    """A horizontal line on the (log) y axis with its label just above (or below) it.
 
     (Plotly places a log-axis hline's own annotation at 10**y, so the label is added here.)
     """
-    where = {"row": row, "col": 1} if row else {}
-    figure.add_hline(y=y, line_dash=dash, line_color=color, line_width=2, **where)
-    axis = "y" if not row or row == 1 else f"y{row}"
-    figure.add_annotation(text=text, x=0.01 if left else 0.99, xref="paper", y=float(np.log10(y)), yref=axis,
-                          xanchor="left" if left else "right", yanchor="bottom", showarrow=False,
-                          font={"size": FONT_SIZE - 2, "color": color})
+    figure.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=y, y1=y,
+                     line={"color": color, "width": 2, "dash": dash})
+    figure.add_annotation(text=text, x=0.01 if left else 0.99, xref="paper", y=float(np.log10(y)), yref="y",
+                          xanchor="left" if left else "right", yanchor="top" if below else "bottom",
+                          showarrow=False, font={"size": FONT_SIZE - 2, "color": color})
 
 
-def _log_axis(figure: go.Figure, values: object, row: int | None = None, **extra: object) -> None:
-    """Log y axis with readable ticks: whole decades over a wide span, 1-2-5 over a few, Plotly's own within one."""
+def _log_axis(figure: go.Figure, values: object, *, axis: str = "yaxis", span: tuple[float, float] | None = None,
+              **extra: object) -> None:
+    """Log scale on one y axis, labelled 10⁻³ or 2·10⁻³ (at most about 8 ticks), over the data or `span` (log10)."""
     data = np.asarray(values, dtype=np.float64).ravel()
     data = data[np.isfinite(data) & (data > 0)]
-    span = float(np.log10(data.max() / data.min())) if data.size else 0.0
-    where = {"row": row, "col": 1} if row else {}
-    if span > 2.5:
-        extra = {**extra, "dtick": int(np.ceil(span / 6))}  # whole decades, at most about 7 labels
-    elif span > 1:
-        extra = {**extra, "dtick": "D2"}  # 1, 2, 5 in every decade
-    figure.update_yaxes(type="log", exponentformat="power", **where, **extra)  # else Plotly's own ticks
+    if span is None and data.size:
+        span = (float(np.log10(data.min())), float(np.log10(data.max())))
+    if span is not None:
+        ticks, labels = _log_ticks(span[0] - 0.05, span[1] + 0.05)
+        extra = {**extra, "tickmode": "array", "tickvals": [10.0 ** v for v in ticks], "ticktext": labels}
+    figure.layout[axis].update(type="log", **extra)
 
 
 def _running_mean(values: np.ndarray, window: int) -> np.ndarray:
@@ -162,16 +162,22 @@ def profile_chart(profile: object, *, step: int, bound: object | None = None, tr
                                     name="bound from (γ·σ_max(W_hh))^(T−t)",
                                     line={"color": "#555555", "width": 3, "dash": "dash"}))
     everything = np.concatenate([v[np.isfinite(v) & (v > 0)] for v in shown])
+    span = None
     if everything.size:
-        low, high = np.log10(everything.min()), np.log10(everything.max())
-        figure.update_yaxes(range=[low - 0.5, max(high + 1.0, low + 1.0)])
+        low, high = float(np.log10(everything.min())), float(np.log10(everything.max()))
+        if bound is not None:  # show where the bound goes, up to 3 decades above the curves
+            limit = as_array(bound, "bound", 1)
+            limit = limit[np.isfinite(limit) & (limit > 0)]
+            high = min(float(np.log10(limit.max())), high + 3.0) if limit.size else high
+        span = (low - 0.3, max(high + 0.3, low + 1.0))
+        figure.update_yaxes(range=list(span))
     if truncated_k is not None and truncated_k < len(values):
         figure.add_vrect(x0=-0.5, x1=len(values) - truncated_k - 0.5, fillcolor=ZERO_COLOR, opacity=0.35,
                          line_width=0, annotation_text=f"gradient exactly 0 (truncated, k = {truncated_k})",
                          annotation_position="top left", annotation_font_size=FONT_SIZE - 2)
     style(figure, title=title, x_title="timestep t (position in the sequence)",
           y_title="‖∂L/∂h_t‖ (log scale)", height=height)
-    _log_axis(figure, everything)
+    _log_axis(figure, everything, span=span)
     figure.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0})
     figure.add_annotation(text=f"training step {step}", xref="paper", yref="paper", x=1, y=1.0,
                           xanchor="right", yanchor="bottom", showarrow=False, font={"size": FONT_SIZE})
@@ -218,7 +224,7 @@ def singular_value_chart(steps: Sequence[int], series: Mapping[str, Sequence[flo
         figure.add_trace(go.Scatter(x=x, y=_positive_or_none(values), mode="lines+markers", name=name,
                                     line={"color": "#000000" if jacobian else PALETTE[index % len(PALETTE)],
                                           "width": 4 if jacobian else 2, "dash": "solid" if jacobian else "dot"}))
-    _hline(figure, 1.0, "1: a step neither shrinks nor stretches")
+    _hline(figure, 1.0, "1: a step neither shrinks nor stretches", left=False, below=True)
     style(figure, title=title, x_title="training step", y_title="singular value (log scale)", height=height)
     _log_axis(figure, np.concatenate([np.asarray(v, dtype=np.float64) for v in series.values()] + [[1.0]]))
     figure.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0})
@@ -250,8 +256,8 @@ def loss_accuracy_chart(runs: Mapping[str, tuple[Sequence[float], Sequence[float
                                        "yaxis": {"domain": [0.36, 1.0]},
                                        "yaxis2": {"domain": [0.0, 0.28], "anchor": "x", "range": [0, 1.02],
                                                   "tickformat": ".0%", "title": {"text": "accuracy"}}})
-    _hline(figure, baseline, "input-blind baseline", left=False)
+    _hline(figure, baseline, "input-blind baseline", left=False, below=True)
     style(figure, height=height)
-    _log_axis(figure, np.concatenate(every_loss), title_text="loss (log)")
+    _log_axis(figure, np.concatenate(every_loss), title={"text": "loss (log)"})
     figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return figure

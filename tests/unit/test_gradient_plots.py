@@ -101,3 +101,10 @@ def test_heatmap_colours_are_rgb_strings_starting_black():
 def test_a_narrow_range_gets_one_two_five_ticks_on_the_colour_bar():
     main = heatmap_traces(gradients.gradient_heatmap([0], np.array([[0.003, 0.05]])))[0]
     assert list(main.colorbar.ticktext) == ["5·10⁻³", "10⁻²", "2·10⁻²", "5·10⁻²"]
+
+
+def test_loss_chart_keeps_the_accuracy_axis_linear():
+    figure = gradients.loss_accuracy_chart({"a": ([10.0, 1.0, 0.01], [0.0, 0.5, 1.0])}, baseline=1 / 6)
+    assert figure.layout.yaxis.type == "log" and figure.layout.yaxis.title.text == "loss (log)"
+    assert figure.layout.yaxis2.type != "log" and figure.layout.yaxis2.title.text == "accuracy"
+    assert figure.layout.annotations[0].y == pytest.approx(np.log10(1 / 6))  # the baseline label sits on its line
