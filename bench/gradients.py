@@ -156,7 +156,8 @@ def main() -> None:
     if watch.reached:
         step, seconds = watch.reached
         print(f"\n2. Preset 4 (IRNN, adding, T=100), recording every {recording.settings.record_every} steps:"
-              f"\n   smoothed loss < {LEARNED:.0%} of the baseline at step {step}, after {seconds:.1f} s (target <= 20 s)")
+              f"\n   smoothed loss < {LEARNED:.0%} of the baseline at step {step}, after {seconds:.1f} s"
+              " (target <= 20 s)")
     else:
         print(f"\n2. Preset 4 did NOT reach its claim in {recording.settings.steps} steps")
     render = live_render_seconds(recording, 5)

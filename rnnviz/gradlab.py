@@ -30,7 +30,7 @@ from torch import Tensor
 
 from rnnviz import probes
 from rnnviz.cells import KINDS
-from rnnviz.initialization import MAX_SCALE, MAX_SPECTRAL_RADIUS, SCHEMES, check_init, initialize_recurrent
+from rnnviz.initialization import check_init, initialize_recurrent
 from rnnviz.jacobians import mean_state_jacobian
 from rnnviz.models import SequenceModel, task_loss, task_sampler
 from rnnviz.tasks import TASK_NAMES, Task, make_task

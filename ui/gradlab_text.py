@@ -37,7 +37,8 @@ EXPLANATIONS = {
 **Plotted:** colour = $\lVert \partial L/\partial h_t \rVert$ of the top layer on a fixed probe batch,
 measured on the explicit unroll with autograd, not taken from the training step.
 
-**Formula:** $\frac{\partial L}{\partial h_t} = \frac{\partial L}{\partial h_T}\prod_{s=t+1}^{T}\frac{\partial h_s}{\partial h_{s-1}}$,
+**Formula:** $\frac{\partial L}{\partial h_t} =
+\frac{\partial L}{\partial h_T}\prod_{s=t+1}^{T}\frac{\partial h_s}{\partial h_{s-1}}$,
 a product of $T-t$ Jacobians.
 
 **Read it:** dark left = vanishing, bright left = exploding;
@@ -47,7 +48,8 @@ grey = exactly 0; cyan = overflow.
 **Plotted:** one row of the heatmap as a curve, and the last profile of each other kept run.
 
 **Formula:** vanilla RNN: $\lVert \partial h_s/\partial h_{s-1} \rVert \le \gamma\,\sigma_{\max}(W_{hh})$,
-$\gamma = \max|\varphi'| = 1$, so $\lVert \partial L/\partial h_t \rVert \le \lVert \partial L/\partial h_T \rVert (\gamma\sigma_{\max})^{T-t}$ (dashed).
+$\gamma = \max|\varphi'| = 1$, so
+$\lVert \partial L/\partial h_t \rVert \le \lVert \partial L/\partial h_T \rVert (\gamma\sigma_{\max})^{T-t}$ (dashed).
 
 **Read it:** a straight line is exponential decay or growth; the curve stays under the bound.
 Gated cells have no such bound: their gradient flows through $c_t$, scaled by the forget gate.

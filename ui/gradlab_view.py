@@ -86,7 +86,8 @@ def claim_checks(run: runs.Run) -> None:
     settings = preset.settings if run.role == "preset" else preset.contrast
     if expectation is None or settings != run.recording.settings:
         return
-    lines = [f"- {':green[✓]' if holds else ':red[✗]'} {sentence}" for sentence, holds in check(expectation, run.recording)]
+    checks = check(expectation, run.recording)
+    lines = [f"- {':green[✓]' if holds else ':red[✗]'} {sentence}" for sentence, holds in checks]
     st.markdown(f"**Does this run show the claim of preset {preset.number}?**\n" + "\n".join(lines))
 
 
@@ -162,7 +163,8 @@ def _draw_profile(recording: Recording, color: str, prefix: str, live: bool) -> 
                   if run.recording is not recording and run.recording.snapshots}
         colors = [color] + [run.color for run in runs.kept_runs() if run.recording is not recording]
         if not (np.isfinite(snapshot.profile) & (snapshot.profile > 0)).any():
-            st.warning(f"At step {snapshot.step} every ‖∂L/∂h_t‖ is exactly 0 or overflowed: pick an earlier step.",
+            st.warning(f"At step {snapshot.step} every ‖∂L/∂h_t‖ is exactly 0 or overflowed: "
+                       "pick an earlier step.",
                        icon=":material/info:")
         figure = gradients.profile_chart(snapshot.profile, step=snapshot.step, bound=gradlab.profile_bound(snapshot),
                                          truncated_k=recording.settings.tbptt, overlays=others,

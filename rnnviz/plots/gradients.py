@@ -108,7 +108,7 @@ def _hline(figure: go.Figure, y: float, text: str, *, color: str = "#555555", da
 
 def _log_axis(figure: go.Figure, values: object, *, axis: str = "yaxis", span: tuple[float, float] | None = None,
               **extra: object) -> None:
-    """Log scale on one y axis, labelled 10⁻³ or 2·10⁻³ (at most about 8 ticks), over the data or `span` (log10)."""
+    """Log scale on one y axis, ticks labelled 10⁻³ or 2·10⁻³ (about 8 at most), over the data or `span`."""
     data = np.asarray(values, dtype=np.float64).ravel()
     data = data[np.isfinite(data) & (data > 0)]
     if span is None and data.size:

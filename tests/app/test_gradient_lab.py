@@ -130,7 +130,8 @@ def test_the_knobs_train_what_they_show():
     at = finish(at)
     assert_clean(at)
     settings = at.session_state["gradlab:runs"][-1].recording.settings
-    assert (settings.cell, settings.task, settings.length, settings.steps, settings.clip) == ("gru", "copy", 12, 4, "value")
+    shown = (settings.cell, settings.task, settings.length, settings.steps, settings.clip)
+    assert shown == ("gru", "copy", 12, 4, "value")
 
 
 def test_dependent_limits_clamp_instead_of_failing():

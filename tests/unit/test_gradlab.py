@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import gradlab, probes
+from rnnviz import gradlab
 from rnnviz.gradlab import GradientRecorder, RunSettings, build_model, profile_bound, train_run
 from rnnviz.jacobians import mean_state_jacobian
 from rnnviz.recurrent import Recurrent
