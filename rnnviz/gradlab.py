@@ -156,6 +156,23 @@ class RunSettings:
         return " · ".join(parts)
 
 
+GATE_BLOCKS = {"rnn": 1, "rnn-relu": 1, "lstm": 4, "gru": 3, "sru": 3}
+FLOPS_PER_SECOND = 4e10  # one torch thread on the 2-core machine this was measured on (big matrices)
+SECONDS_PER_STEP_AND_LAYER = (8e-5, 1e-4)  # fixed cost per timestep and layer: fused training, explicit probe
+
+
+def estimated_seconds(settings: RunSettings) -> float:
+    """A rough guess of a run's wall time (training and measurements), to warn before a very long run."""
+    task = settings.make_task()
+    steps, hidden, blocks = task.num_steps, settings.hidden_size, GATE_BLOCKS[settings.cell]
+    widths = [task.input_size] + [hidden] * (settings.num_layers - 1)
+    macs_per_sequence = sum(steps * blocks * hidden * (hidden + width) for width in widths)
+    fixed_train, fixed_probe = (cost * steps * settings.num_layers for cost in SECONDS_PER_STEP_AND_LAYER)
+    train = 6 * settings.batch_size * macs_per_sequence / FLOPS_PER_SECOND + fixed_train
+    probe = 6 * min(PROBE_BATCH, settings.batch_size) * macs_per_sequence / FLOPS_PER_SECOND + fixed_probe
+    return settings.steps * train + (settings.steps // settings.record_every + 1) * probe
+
+
 def build_model(settings: RunSettings) -> tuple[SequenceModel, Task]:
     """The model (seeded, initialized as asked) and the task of a run."""
     task = settings.make_task()

@@ -89,8 +89,8 @@ def collect_finished() -> None:
         return
     collected.add(job.ticket)  # once only, even after the run is removed
     recording = live_recording(job)
-    if recording is None or not recording.history:
-        return  # stopped in the queue, or failed before the first step: nothing to keep
+    if recording is None or not recording.history or recording.result is None:
+        return  # stopped in the queue, or failed (the outcome line says why): nothing to keep
     if len(runs) >= MAX_RUNS:
         dropped = runs.pop(0)
         st.session_state[NOTICE_KEY] = f"Up to {MAX_RUNS} runs are kept: run #{dropped.ticket} made room."

@@ -27,6 +27,7 @@ TASK_LABELS = {"adding": "Adding problem", "copy": "Copy after a delay", "first-
 INIT_LABELS = {"default": "PyTorch default (uniform ±1/√H)", "normal": "Normal × scale",
                "orthogonal": "Orthogonal × scale", "identity": "Identity × scale (IRNN)", "xavier": "Xavier (Glorot)"}
 OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW"}
+LONG_RUN_SECONDS = 180
 CLIP_LABELS = {"none": "none", "norm": "by norm", "value": "by value"}
 
 
@@ -150,10 +151,16 @@ def settings_panel(seed: int) -> RunSettings | None:
     with train_column:
         values.update(_training_column(num_steps))
     try:
-        return RunSettings(**values, seed=seed)
+        settings = RunSettings(**values, seed=seed)
     except ValueError as error:
         st.error(f"These settings cannot run: {error}", icon=":material/error:")
         return None
+    seconds = gradlab.estimated_seconds(settings)
+    if seconds > LONG_RUN_SECONDS:
+        st.warning(f"This run would take roughly {seconds / 60:,.0f} minutes on a laptop CPU. For a live demo, "
+                   "lower the steps, T, hidden size, layers or batch size (Stop ends a run at any time).",
+                   icon=":material/hourglass_top:")
+    return settings
 
 
 def preset_buttons(on_click: Callable[[Preset], None]) -> None:

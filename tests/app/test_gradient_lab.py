@@ -231,3 +231,30 @@ def test_a_new_run_keeps_the_one_it_interrupts():
     kept = at.session_state["gradlab:runs"]
     assert [run.ticket for run in kept] == [first.ticket, at.session_state[JOB].ticket]
     assert kept[0].recording.result.status == "stopped"
+
+
+def test_a_huge_run_is_announced_before_it_starts():
+    at = open_lab()
+    at.selectbox(key="gradlab:cell").set_value("lstm")
+    at.number_input(key="gradlab:length").set_value(500)
+    at.number_input(key="gradlab:hidden_size").set_value(256)
+    at.number_input(key="gradlab:num_layers").set_value(4)
+    at.number_input(key="gradlab:steps").set_value(5000).run()
+    assert_clean(at)
+    assert any("would take roughly" in w.value for w in at.warning)
+    assert JOB not in at.session_state  # nothing started by itself
+
+
+def test_a_run_that_fails_shows_a_sentence_not_a_traceback(monkeypatch):
+    def broken(settings):
+        def target(job):
+            raise RuntimeError("out of memory (simulated)")
+        return target
+
+    monkeypatch.setattr("ui.gradlab_runs.job_target", broken)
+    at = open_lab()
+    at.button(key="gradlab:train").click().run()
+    at = finish(at)
+    assert not at.exception
+    assert "Training failed: RuntimeError: out of memory (simulated)" in " ".join(e.value for e in at.error)
+    assert at.session_state["gradlab:runs"] == []

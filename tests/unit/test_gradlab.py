@@ -198,3 +198,12 @@ def test_job_target_runs_in_a_background_job_and_fills_its_extras():
     assert job.wait(60)
     assert job.status == "finished" and len(job.history) == SMALL.steps
     assert job.extras["recording"].result is job.result
+
+
+def test_the_time_estimate_grows_with_the_work_and_flags_a_huge_run():
+    small = gradlab.estimated_seconds(SMALL)
+    assert gradlab.estimated_seconds(SMALL.replace(steps=40, record_every=5)) > small
+    assert gradlab.estimated_seconds(SMALL.replace(hidden_size=256)) > small
+    huge = SMALL.replace(task="copy", length=500, cell="lstm", hidden_size=256, num_layers=4, batch_size=256,
+                         steps=5000, record_every=10)
+    assert gradlab.estimated_seconds(huge) > 3600 > 60 > small
