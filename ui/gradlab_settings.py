@@ -24,7 +24,7 @@ PREFIX = "gradlab:"
 DEFAULT = PRESETS[0].settings
 LEARNING_RATES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0)
 TASK_LABELS = {"adding": "Adding problem", "copy": "Copy after a delay", "first-symbol": "Remember the first symbol"}
-INIT_LABELS = {"default": "PyTorch default (uniform ±1/√H)", "normal": "Normal × scale",
+INIT_LABELS = {"default": "Default (uniform ±1/√H)", "normal": "Normal × scale",
                "orthogonal": "Orthogonal × scale", "identity": "Identity × scale (IRNN)", "xavier": "Xavier (Glorot)"}
 OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW"}
 LONG_RUN_SECONDS = 180
@@ -91,12 +91,12 @@ def _init_column(cell: str) -> dict[str, object]:
                           help=SETTINGS_HELP["init"], persist_state="session")
     scale = st.number_input("Scale", 0.01, 10.0, step=0.1, format="%.2f", key=_key("init_scale"),
                             disabled=scheme == "default", persist_state="session")
-    spectral_on = st.toggle("Set the spectral radius ρ", key=_key("spectral_on"),
+    spectral_on = st.toggle("Set ρ(W_hh)", key=_key("spectral_on"),
                             help=SETTINGS_HELP["spectral_radius"], persist_state="session")
     radius = st.number_input("ρ (largest |eigenvalue|)", 0.01, 10.0, step=0.1, format="%.2f",
                              key=_key("spectral_radius"), disabled=not spectral_on, persist_state="session")
     gated = cell not in gradlab.VANILLA
-    forget_on = st.toggle("Bias the keep gate open", key=_key("forget_on"), disabled=not gated,
+    forget_on = st.toggle("Open the forget gate", key=_key("forget_on"), disabled=not gated,
                           help=SETTINGS_HELP["forget_bias"], persist_state="session")
     bias = st.number_input("Forget-gate bias b_f", -10.0, 10.0, step=0.5, format="%.1f", key=_key("forget_bias"),
                            disabled=not (gated and forget_on), persist_state="session")
@@ -113,10 +113,11 @@ def _training_column(num_steps: int) -> dict[str, object]:
     threshold = right.number_input("Threshold θ", 0.001, gradlab.MAX_CLIP, step=0.1, format="%.3f",
                                    key=_key("clip_threshold"), disabled=clip == "none", persist_state="session")
     _clamp("tbptt", 1, num_steps)
-    tbptt_on = left.toggle("Truncated BPTT", key=_key("tbptt_on"), help=SETTINGS_HELP["tbptt"],
-                           persist_state="session")
-    k = right.number_input("k (steps back)", 1, num_steps, key=_key("tbptt"), disabled=not tbptt_on,
-                           persist_state="session")
+    tbptt_on = st.toggle("Truncated BPTT", key=_key("tbptt_on"), help=SETTINGS_HELP["tbptt"],
+                         persist_state="session")
+    k = st.number_input("k (steps back)", 1, num_steps, key=_key("tbptt"), disabled=not tbptt_on,
+                        persist_state="session")
+    left, right = st.columns(2)
     optimizer = left.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key=_key("optimizer"),
                                persist_state="session")
     momentum = right.number_input("Momentum", 0.0, 0.99, step=0.1, format="%.2f", key=_key("momentum"),
