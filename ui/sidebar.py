@@ -45,10 +45,10 @@ def seed_input() -> int:
 def start_with_one_thread() -> int:
     """Once per server: one intra-op thread, the fastest setting for this app's small models.
 
-    Measured on a 2-core machine shared with other work (load 8-12): training a 32-unit RNN
-    for 60 steps took 1.3-2.6 s with one thread and 32-104 s with two, because every tiny
-    parallel region waits for a second core that is busy. Alone, two threads gain nothing at
-    these sizes. The slider below can still raise it for the whole server.
+    Measured on a 2-core machine shared with other work: training a 32-unit RNN for 60 steps
+    took 1.3-2.6 s with one thread and 32-104 s with two at load 8-12, and 0.8-2.2 s against
+    3-242 s at load 3-4, because every tiny parallel region waits for a second core that is
+    busy (a browser on the lecture laptop is enough). The slider below can still raise it.
     """
     torch.set_num_threads(DEFAULT_THREADS)
     return DEFAULT_THREADS
