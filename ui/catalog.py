@@ -56,7 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/trending_down:",
         section="Foundations",
         summary="Train live and watch gradients vanish or explode; try clipping, identity init, truncated BPTT.",
-        path=None,
+        path="app_pages/gradient_lab.py",
     ),
     PageSpec(
         key="inside-cell",
