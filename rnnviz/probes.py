@@ -8,6 +8,7 @@ never writes a parameter's `.grad`. Probes never change the model they look at.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -28,10 +29,20 @@ def _check_loss(loss: object) -> Tensor:
     return loss
 
 
-def timestep_grads_tensor(layer: Recurrent, x: Tensor, loss_fn: Callable[[Tensor], Tensor], *,
+@dataclass
+class TimestepGrads:
+    """What one per-timestep gradient measurement computed, for callers that need more than the norms."""
+
+    norms: Tensor  # (T,) ||dL/dh_t|| of the chosen layer, detached
+    loss: Tensor  # the scalar loss, detached
+    output_grad: Tensor  # (B, T, H*directions): dL/d(output) through the loss alone, no recurrence; detached
+    result: RecurrentOutput  # the traced forward pass (its trace gives every state and gate)
+
+
+def timestep_grads_detail(layer: Recurrent, x: Tensor, loss_fn: Callable[[Tensor], Tensor], *,
                           state: list | None = None, tbptt: tuple[int, int] | None = None,
-                          layer_index: int = -1) -> tuple[Tensor, Tensor]:
-    """(||dL/dh_t|| per timestep (T,), loss) as tensors; see `timestep_grads`."""
+                          layer_index: int = -1) -> TimestepGrads:
+    """`timestep_grads_tensor`, plus the gradient at the output and the traced forward, from one unroll."""
     with torch.enable_grad():
         result: RecurrentOutput = layer(x, state, trace=True, tbptt=tbptt)
         loss = _check_loss(loss_fn(result.output))
@@ -40,7 +51,7 @@ def timestep_grads_tensor(layer: Recurrent, x: Tensor, loss_fn: Callable[[Tensor
             for t, node in trace.state_nodes:
                 keys.append((direction, t))
                 nodes.append(node)
-        grads = torch.autograd.grad(loss, nodes, allow_unused=True)
+        *grads, output_grad = torch.autograd.grad(loss, [*nodes, result.output], allow_unused=True)
     summed: dict[tuple[int, int], Tensor] = {}
     for key, grad in zip(keys, grads):
         if grad is not None:  # truncated BPTT recomputes some h_t: the copies' gradients add up
@@ -48,7 +59,17 @@ def timestep_grads_tensor(layer: Recurrent, x: Tensor, loss_fn: Callable[[Tensor
     squared = x.new_zeros(x.shape[1])
     for (_, t), grad in summed.items():
         squared[t] += grad.pow(2).sum()
-    return squared.sqrt(), loss.detach()
+    if output_grad is None:
+        output_grad = torch.zeros_like(result.output)
+    return TimestepGrads(squared.sqrt().detach(), loss.detach(), output_grad.detach(), result)
+
+
+def timestep_grads_tensor(layer: Recurrent, x: Tensor, loss_fn: Callable[[Tensor], Tensor], *,
+                          state: list | None = None, tbptt: tuple[int, int] | None = None,
+                          layer_index: int = -1) -> tuple[Tensor, Tensor]:
+    """(||dL/dh_t|| per timestep (T,), loss) as tensors; see `timestep_grads`."""
+    detail = timestep_grads_detail(layer, x, loss_fn, state=state, tbptt=tbptt, layer_index=layer_index)
+    return detail.norms, detail.loss
 
 
 def timestep_grads(layer: Recurrent, x: Tensor, loss_fn: Callable[[Tensor], Tensor], *,

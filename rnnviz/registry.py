@@ -11,6 +11,7 @@ import torch
 _BUILDERS: dict[str, str] = {
     "recurrent": "rnnviz.recurrent:Recurrent",
     "sequence": "rnnviz.models:SequenceModel",
+    "charlm": "rnnviz.charlm:CharLM",
     "seq2seq": "rnnviz.seq2seq:Seq2Seq",
 }
 

@@ -56,7 +56,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/trending_down:",
         section="Foundations",
         summary="Train live and watch gradients vanish or explode; try clipping, identity init, truncated BPTT.",
-        path=None,
+        path="app_pages/gradient_lab.py",
     ),
     PageSpec(
         key="inside-cell",
@@ -64,7 +64,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/memory:",
         section="Cells",
         summary="Type a sentence and watch the gates of LSTM, GRU and SRU cells open and close.",
-        path=None,
+        path="app_pages/inside_cell.py",
     ),
     PageSpec(
         key="compare-cells",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from rnnviz.jobs import Job, JobSlots, JobTarget
+from ui.shell import error_boundary
 
 REFRESH_SECONDS = 0.5
 
@@ -86,7 +87,8 @@ def _live_panel(key: str, render_live: Callable[[Job], None]) -> None:
     progress_column.progress(fraction, text=_progress_text(job))
     if stop_column.button("Stop", key=f"stop:{key}", icon=":material/stop:", width="stretch"):
         job.stop()
-    render_live(job)
+    with error_boundary("the live charts"):  # fragment reruns bypass the page's boundary
+        render_live(job)
 
 
 def live_training(key: str, render_live: Callable[[Job], None]) -> Job | None:

@@ -26,10 +26,15 @@ def as_array(values: object, name: str, dims: int | None = None) -> np.ndarray:
 
 
 def style(figure: go.Figure, *, title: str | None = None, x_title: str | None = None,
-          y_title: str | None = None, height: int = 420) -> go.Figure:
-    """Projector style: big fonts, white background, titled axes."""
+          y_title: str | None = None, height: int = 420, template: str | None = "plotly_white") -> go.Figure:
+    """Projector style: big fonts, white background, titled axes.
+
+    `template=None` skips Plotly's template (about 50 ms per figure on a busy laptop) and
+    sets the white background directly; Streamlit's chart theme styles the rest anyway.
+    """
+    look = {"template": template} if template else {"paper_bgcolor": "white", "plot_bgcolor": "white"}
     figure.update_layout(
-        template="plotly_white", height=height, font={"size": FONT_SIZE},
+        **look, height=height, font={"size": FONT_SIZE},
         margin={"l": 70, "r": 30, "t": 60 if title else 30, "b": 60},
         legend={"font": {"size": FONT_SIZE - 2}},
         hoverlabel={"font": {"size": FONT_SIZE}},

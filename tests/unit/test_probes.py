@@ -149,3 +149,15 @@ def test_gate_saturation_counts_fractions_per_unit():
     left, right = probes.gate_saturation(gate, mask=mask)
     np.testing.assert_allclose(left, [1.0, 0.0])
     np.testing.assert_allclose(right, [0.0, 0.5])
+
+
+def test_detail_gives_the_output_gradient_and_the_trace_of_the_same_unroll():
+    torch.manual_seed(5)
+    layer = Recurrent("lstm", 3, 4, num_layers=2)
+    x = torch.randn(2, 6, 3)
+    weights = torch.randn(2, 6, 4)
+    detail = probes.timestep_grads_detail(layer, x, lambda output: (output * weights).sum())
+    torch.testing.assert_close(detail.output_grad, weights)  # d(sum(output * w))/d output = w, no recurrence
+    np.testing.assert_allclose(detail.norms.numpy(), probes.timestep_grads(layer, x, lambda o: (o * weights).sum()))
+    assert detail.result.trace[1]["forward"].hidden.shape == (2, 6, 4)
+    assert all(p.grad is None for p in layer.parameters())
