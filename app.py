@@ -1,8 +1,9 @@
 """rnnviz: entry point for `streamlit run app.py`. Navigation, shared sidebar, and the error boundary."""
 
-from ui import shell, sidebar
+from ui import shell, sidebar, training
 
 shell.configure_page()
+training.warm_up()
 page = shell.navigation()
 sidebar.render()
 shell.run_page(page)

@@ -283,10 +283,8 @@ class Batch:
 def pad(sequences: Sequence[Sequence[int]], value: int = PAD_ID) -> Tensor:
     """Right-pad id lists into a (B, max length) int64 tensor."""
     width = max(len(sequence) for sequence in sequences)
-    out = torch.full((len(sequences), width), value, dtype=torch.long)
-    for row, sequence in enumerate(sequences):
-        out[row, : len(sequence)] = torch.as_tensor(list(sequence), dtype=torch.long)
-    return out
+    rows = [[*sequence, *([value] * (width - len(sequence)))] for sequence in sequences]
+    return torch.tensor(rows, dtype=torch.long)  # one conversion, not one per row
 
 
 def encode_source(tokens_list: Iterable[Sequence[str]], vocab: Vocabulary,

@@ -135,20 +135,46 @@ def make_optimizer(parameters: list[nn.Parameter], config: TrainConfig) -> torch
     return torch.optim.Adam(parameters, lr=rate, weight_decay=decay, fused=fused or None)
 
 
+def _total_norm(tensors: list[Tensor]) -> float:
+    """The 2-norm of all tensors together (one fused pass)."""
+    return float(torch.linalg.vector_norm(torch.stack(torch._foreach_norm(tensors))))
+
+
 def clip_gradients(parameters: list[nn.Parameter], mode: str, threshold: float) -> tuple[float, float]:
     """Clip in place by total norm or by value; return the total norm before and after."""
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return 0.0, 0.0
-    before = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
+    before = _total_norm(grads)
     if mode == "norm" and math.isfinite(before):
-        nn.utils.clip_grad_norm_(parameters, threshold)
-    elif mode == "value":
+        scale = min(1.0, threshold / (before + 1e-6))  # what clip_grad_norm_ does
+        if scale < 1.0:
+            torch._foreach_mul_(grads, scale)
+        return before, before * scale
+    if mode == "value":
         nn.utils.clip_grad_value_(parameters, threshold)
-    else:
-        return before, before
-    after = float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads])))
-    return before, after
+        return before, _total_norm(grads)
+    return before, before
+
+
+class _Guard:
+    """Keeps a copy of the last finite weights and puts them back when a step breaks them."""
+
+    def __init__(self, parameters: list[nn.Parameter]) -> None:
+        self.parameters = [p.detach() for p in parameters]
+        self.saved = [p.clone() for p in self.parameters]
+
+    def save(self) -> None:
+        """Remember the current weights."""
+        torch._foreach_copy_(self.saved, self.parameters)
+
+    def finite(self) -> bool:
+        """Whether every weight is finite (NaN and inf make the max-abs norm non-finite)."""
+        return bool(torch.isfinite(torch.stack(torch._foreach_norm(self.parameters, float("inf")))).all())
+
+    def restore(self) -> None:
+        """Put the remembered weights back."""
+        torch._foreach_copy_(self.parameters, self.saved)
 
 
 def _batches(source: Iterable[Any] | Callable[[torch.Generator], Any], seed: int | None) -> Callable[[], Any]:
@@ -190,18 +216,18 @@ def fit(parameters: Iterable[nn.Parameter], loss_fn: LossFunction,
     callbacks = list(callbacks)
     optimizer = make_optimizer(parameters, config)
     next_batch = _batches(batches, config.seed)
-    backup = [p.detach().clone() for p in parameters]
+    guard = _Guard(parameters)
     history: list[StepInfo] = []
     _call(callbacks, "on_train_begin", optimizer)
     started = time.perf_counter()
-    status, message = _loop(parameters, loss_fn, next_batch, config, optimizer, backup, history,
+    status, message = _loop(parameters, loss_fn, next_batch, config, optimizer, guard, history,
                             callbacks, stop, started)
     result = TrainResult(status, len(history), history, message, time.perf_counter() - started)
     _call(callbacks, "on_train_end", result)
     return result
 
 
-def _loop(parameters, loss_fn, next_batch, config, optimizer, backup, history, callbacks, stop,
+def _loop(parameters, loss_fn, next_batch, config, optimizer, guard, history, callbacks, stop,
           started) -> tuple[str, str]:
     """The steps themselves; returns (status, message)."""
     for step in range(1, config.steps + 1):
@@ -215,13 +241,10 @@ def _loop(parameters, loss_fn, next_batch, config, optimizer, backup, history, c
         before, after = clip_gradients(parameters, config.clip, config.clip_threshold)
         if not math.isfinite(after):
             return "diverged", f"diverged at step {step}: the gradient norm became {before}; kept the weights of step {step - 1}"
-        for saved, parameter in zip(backup, parameters):
-            saved.copy_(parameter.detach())
+        guard.save()
         optimizer.step()
-        if not all(bool(torch.isfinite(p).all()) for p in parameters):
-            with torch.no_grad():
-                for saved, parameter in zip(backup, parameters):
-                    parameter.copy_(saved)
+        if not guard.finite():
+            guard.restore()
             return "diverged", f"diverged at step {step}: the weights became infinite; kept the weights of step {step - 1}"
         info = StepInfo(step, config.steps, float(loss.detach()), before, after, metrics, time.perf_counter() - started)
         history.append(info)

@@ -8,6 +8,7 @@ kill the run. At most `training_slots().capacity` runs train at once on the serv
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 
 import streamlit as st
@@ -23,6 +24,19 @@ def training_slots() -> JobSlots:
     """The server's training slots (RNNVIZ_TRAINING_SLOTS, default: half the CPU cores, at least 1)."""
     default = max(1, (os.cpu_count() or 2) // 2)
     return JobSlots(int(os.environ.get("RNNVIZ_TRAINING_SLOTS", default)))
+
+
+def _import_optimizer_machinery() -> None:
+    """Import what torch.optim pulls in at its first step (torch._dynamo: 1.5-8 s on a laptop)."""
+    import torch._dynamo  # noqa: F401
+
+
+@st.cache_resource
+def warm_up() -> threading.Thread:
+    """Once per server, in the background: so the first Train click starts at once."""
+    thread = threading.Thread(target=_import_optimizer_machinery, name="rnnviz-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _session_key(key: str) -> str:
