@@ -246,9 +246,8 @@ class SRUCell(Cell):
 
     def project_input(self, x: Tensor) -> Tensor:
         """[W x, W_f x + b_f, W_r x + b_r] for any leading shape: (..., I) -> (..., 3H)."""
-        projected = nn.functional.linear(x, self.weight_ih)
-        bias = torch.cat([self.bias.new_zeros(self.hidden_size), self.bias])
-        return projected + bias
+        bias = torch.cat([self.bias.new_zeros(self.hidden_size), self.bias])  # W x has no bias
+        return nn.functional.linear(x, self.weight_ih, bias)
 
     def highway(self, x: Tensor) -> Tensor:
         """The x_t of h_t's highway term, projected when the sizes differ: (..., I) -> (..., H)."""

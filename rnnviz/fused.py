@@ -53,11 +53,12 @@ class SRUFunction(torch.autograd.Function):
         states = u.new_empty((steps + 1, *c0.shape))  # c_{-1} = c0, then c_0 .. c_{T-1}
         forgets = torch.empty_like(u)
         states[0] = c0
+        u_t, a_t, c_t, f_t = u.unbind(0), a_forget.unbind(0), states.unbind(0), forgets.unbind(0)  # views, once
         for t in range(steps):
-            torch.sigmoid(torch.addcmul(a_forget[t], v_forget, states[t]), out=forgets[t])
-            torch.lerp(u[t], states[t], forgets[t], out=states[t + 1])  # f*c + (1-f)*u
+            torch.sigmoid(torch.addcmul(a_t[t], v_forget, c_t[t]), out=f_t[t])
+            torch.lerp(u_t[t], c_t[t], f_t[t], out=c_t[t + 1])  # f*c + (1-f)*u
         previous, cells = states[:-1], states[1:]
-        reset = torch.sigmoid(torch.addcmul(a_reset, v_reset, previous))
+        reset = torch.addcmul(a_reset, v_reset, previous).sigmoid_()
         output = torch.lerp(highway, cells, reset)  # r*c + (1-r)*x
         ctx.save_for_backward(u, highway, v_forget, v_reset, states, forgets, reset)
         return output, states[-1].clone()
@@ -65,27 +66,31 @@ class SRUFunction(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output: Tensor, grad_last: Tensor):  # noqa: D102
+        # In-place arithmetic on purpose: every fresh (T, B, H) buffer costs page faults on CPU.
         u, highway, v_forget, v_reset, states, forgets, reset = ctx.saved_tensors
         previous, cells = states[:-1], states[1:]
-        grad_a_reset = grad_output * (cells - highway) * reset * (1 - reset)  # (T, B, H)
-        grad_highway = grad_output * (1 - reset)
-        # Everything that reaches c_t other than through c_{t+1}'s forget path:
-        direct = grad_output * reset
-        direct[:-1] += grad_a_reset[1:] * v_reset  # r_{t+1} reads c_t
+        grad_projected = grad_output.new_empty((*u.shape[:2], 3 * u.shape[2]))
+        grad_u, grad_a_forget, grad_a_reset = grad_projected.chunk(3, dim=2)
+        complement = 1 - reset  # (T, B, H) scratch, reused below
+        grad_highway = grad_output * complement
+        torch.sub(cells, highway, out=grad_a_reset)
+        grad_a_reset.mul_(grad_output).mul_(reset).mul_(complement)  # through r = sigmoid(a_r + v_r c_{t-1})
+        direct = grad_output * reset  # what reaches c_t other than through c_{t+1}'s forget path
+        direct[:-1].addcmul_(grad_a_reset[1:], v_reset)  # r_{t+1} reads c_t
         direct[-1] += grad_last
-        slope = (previous - u) * forgets * (1 - forgets)  # d c_t / d a_f
-        carry_factor = torch.addcmul(forgets, slope, v_forget)  # d c_t / d c_{t-1} through f and lerp
-        totals = torch.empty_like(direct)
+        slope = torch.sub(previous, u).mul_(forgets)
+        torch.neg(forgets, out=complement).add_(1)
+        slope.mul_(complement)  # d c_t / d a_f = (c_{t-1} - u_t) f (1 - f)
+        carry_factor = torch.addcmul(forgets, slope, v_forget)  # d c_t / d c_{t-1}
         carry = torch.zeros_like(states[0])
+        totals, factors = direct.unbind(0), carry_factor.unbind(0)
         for t in range(u.shape[0] - 1, -1, -1):
-            total = torch.add(direct[t], carry, out=totals[t])  # dL/dc_t, all paths
-            carry = total * carry_factor[t]
-        grad_c0 = carry + grad_a_reset[0] * v_reset
-        grad_a_forget = totals * slope
-        grad_u = totals * (1 - forgets)
-        grad_projected = torch.cat([grad_u, grad_a_forget, grad_a_reset], dim=2)
-        grad_v_forget = (grad_a_forget * previous).sum(dim=(0, 1))
-        grad_v_reset = (grad_a_reset * previous).sum(dim=(0, 1))
+            carry = totals[t].add_(carry).mul(factors[t])  # totals[t] = dL/dc_t, all paths
+        grad_c0 = carry.addcmul_(grad_a_reset[0], v_reset)
+        torch.mul(direct, slope, out=grad_a_forget)
+        torch.mul(direct, complement, out=grad_u)
+        grad_v_forget = slope.mul_(direct).mul_(previous).sum(dim=(0, 1))
+        grad_v_reset = carry_factor.copy_(grad_a_reset).mul_(previous).sum(dim=(0, 1))
         return grad_projected, grad_highway, grad_v_forget, grad_v_reset, grad_c0
 
 
