@@ -145,12 +145,10 @@ def clip_gradients(parameters: list[nn.Parameter], mode: str, threshold: float) 
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return 0.0, 0.0
+    if mode == "norm":
+        before = float(nn.utils.clip_grad_norm_(parameters, threshold))  # returns the norm before clipping
+        return before, before * min(1.0, threshold / (before + 1e-6)) if math.isfinite(before) else before
     before = _total_norm(grads)
-    if mode == "norm" and math.isfinite(before):
-        scale = min(1.0, threshold / (before + 1e-6))  # what clip_grad_norm_ does
-        if scale < 1.0:
-            torch._foreach_mul_(grads, scale)
-        return before, before * scale
     if mode == "value":
         nn.utils.clip_grad_value_(parameters, threshold)
         return before, _total_norm(grads)
