@@ -27,6 +27,15 @@ def torch_kernel(kind: str, cells: Sequence[Cell], x: Tensor, states: list, num_
                  bidirectional: bool, training: bool) -> tuple[Tensor, list]:
     """Run torch.rnn_tanh/rnn_relu/lstm/gru on the cells' own parameters (batch-first)."""
     weights = [w for cell in cells for w in (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)]
+    if x.is_cuda:  # cuDNN would use TF32 (differences ~5e-4 from the explicit cells); keep full precision
+        with torch.backends.cudnn.flags(enabled=True, allow_tf32=False):
+            return _torch_kernel(kind, weights, x, states, num_layers, bidirectional, training)
+    return _torch_kernel(kind, weights, x, states, num_layers, bidirectional, training)
+
+
+def _torch_kernel(kind: str, weights: list[Tensor], x: Tensor, states: list, num_layers: int,
+                  bidirectional: bool, training: bool) -> tuple[Tensor, list]:
+    """The kernel call itself."""
     if kind == "lstm":
         h0 = torch.stack([state[0] for state in states])  # (L*D, B, H)
         c0 = torch.stack([state[1] for state in states])
