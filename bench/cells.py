@@ -7,29 +7,14 @@ explicit traced unroll / fast path <= 5.   Run: python bench/cells.py
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 
 import torch
 
 from rnnviz.recurrent import Recurrent
+from timing import interleaved_medians  # bench/timing.py
 
 TORCH_MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
-
-
-def time_calls(functions: dict[str, Callable[[], None]], repeats: int) -> dict[str, float]:
-    """Median seconds of each function, calls interleaved round-robin so drift hits all alike."""
-    for function in functions.values():
-        function()
-        function()
-    samples: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, function in functions.items():
-            start = time.perf_counter()
-            function()
-            samples[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def forward_backward(run: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> Callable[[], None]:
@@ -53,7 +38,7 @@ def measure(steps: int, hidden: int, batch: int, repeats: int) -> dict[str, floa
     sru = Recurrent("sru", hidden, hidden)
     functions["sru fast"] = forward_backward(lambda v: sru(v).output, x)
     functions["sru explicit+trace"] = forward_backward(lambda v: sru(v, trace=True).output, x)
-    return time_calls(functions, repeats)
+    return interleaved_medians(functions, repeats)
 
 
 def report(seconds: dict[str, float]) -> list[tuple[str, float, float]]:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from timing import median_seconds  # noqa: E402  (bench/timing.py)
 
 from rnnviz.charlm import CharLM, char_vocabulary, single_thread, trace_text  # noqa: E402
 from rnnviz.languages import BRACKET_ALPHABET, bracket_text  # noqa: E402
@@ -29,14 +29,7 @@ TRACE_TARGET_MS, PAGE_TARGET_MS = 100.0, 300.0
 
 def median_ms(function, repeats: int) -> float:
     """Median wall time of `function` in milliseconds, after two warm-up calls."""
-    function()
-    function()
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return 1000 * statistics.median(samples)
+    return 1000 * median_seconds(function, repeats)
 
 
 def trace_figures(repeats: int) -> dict[str, float]:

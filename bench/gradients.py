@@ -26,17 +26,7 @@ from rnnviz.gradlab_presets import LEARNED, moving_average, preset
 from rnnviz.models import task_loss, task_sampler
 from rnnviz.plots import gradients
 from rnnviz.train import fit
-
-
-def median_seconds(function: Callable[[], object], repeats: int) -> float:
-    """Median wall time of `function` after one warm-up call."""
-    function()
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+from timing import median_seconds  # bench/timing.py
 
 
 def in_worker(function: Callable[[], object]) -> object:

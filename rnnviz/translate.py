@@ -21,7 +21,6 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Sequence  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 SMALL_BUDGET = 60  # seconds: up to this budget a smaller model without dropout learns fastest
 RESERVE_SECONDS = 1.0  # kept back from --seconds for the last validation and the save

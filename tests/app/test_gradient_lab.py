@@ -6,7 +6,6 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.gradlab_presets import PRESETS
@@ -26,18 +25,11 @@ def tiny(settings):
 
 @pytest.fixture(autouse=True)
 def tiny_presets(monkeypatch):
-    """Presets with their claims and settings, but a few steps only (preset 2 diverges by itself in ~20).
-
-    One torch thread, as the app's sidebar sets at server start: on a busy 2-core machine two
-    threads make these small models 25-80 times slower.
-    """
+    """Presets with their claims and settings, but a few steps only (preset 2 diverges by itself in ~20)."""
     shrunk = tuple(dataclasses.replace(p, settings=p.settings if p.number == 2 else tiny(p.settings),
                                        contrast=tiny(p.contrast)) for p in PRESETS)
     monkeypatch.setattr(gradlab_settings, "PRESETS", shrunk)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield shrunk
-    torch.set_num_threads(threads)
+    return shrunk
 
 
 def open_lab() -> AppTest:

@@ -16,15 +16,6 @@ from rnnviz.recurrent import Recurrent
 SMALL = RunSettings(task="adding", length=12, hidden_size=8, batch_size=16, steps=20, record_every=5)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small models train faster on one thread, and a shared 2-core box does not thrash."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize(("changes", "message"), [
     ({"task": "sorting"}, "task must be one of"),
     ({"length": 501}, r"length \(T\) must be at most 500"),

@@ -6,19 +6,9 @@ import threading
 
 import numpy as np
 import pytest
-import torch
 
 from rnnviz.gradlab import train_run
 from rnnviz.gradlab_presets import LEARNED, PRESETS, Expectation, check, moving_average, preset, summarize
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Small models train faster on one thread, and a shared 2-core box does not thrash."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 class StopWhenLearned:

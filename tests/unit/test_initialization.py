@@ -11,15 +11,6 @@ from rnnviz.initialization import SCHEMES, initialize_recurrent, spectral_radius
 from rnnviz.recurrent import Recurrent
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread: on a busy 2-core machine two make small linear algebra crawl."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def blocks(layer: Recurrent) -> list[torch.Tensor]:
     """Every (H, H) block of every cell's W_hh."""
     return [block for cell in layer.cells for block in cell.weight_hh.detach().split(cell.hidden_size)]

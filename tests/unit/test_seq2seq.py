@@ -16,15 +16,6 @@ from tests.unit.seq2seq_helpers import number_data
 SOURCE_VOCAB, TARGET_VOCAB = 12, 11
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest (and steadiest on a shared machine) on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def model(attention: str = "additive", cell: str = "gru", bidirectional: bool = False, seed: int = 0,
           **options) -> Seq2Seq:
     """A small untrained model in eval mode."""

@@ -17,19 +17,9 @@ from rnnviz.translator import MAX_INPUT_CHARS, DirectionError, Translator
 from tests.unit.seq2seq_helpers import number_data, write_pairs_file
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run fastest (and steadiest on a shared machine) on one thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def translator() -> Translator:
     """A small translator trained on the number task (French numbers -> English, reversed)."""
-    torch.set_num_threads(1)
     data = number_data(600)
     with seeded(0):
         model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0,
