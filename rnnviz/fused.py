@@ -77,6 +77,7 @@ class SRUFunction(torch.autograd.Function):
     def backward(ctx, grad_output: Tensor, grad_last: Tensor):  # noqa: D102
         # In-place arithmetic on purpose: every fresh (T, B, H) buffer costs page faults on CPU.
         u, highway, v_forget, v_reset, states, forgets, reset = ctx.saved_tensors
+        grad_output = grad_output.contiguous()  # arrives transposed from the batch-first caller
         previous, cells = states[:-1], states[1:]
         grad_projected = grad_output.new_empty((*u.shape[:2], 3 * u.shape[2]))
         grad_u, grad_a_forget, grad_a_reset = grad_projected.chunk(3, dim=2)
@@ -105,9 +106,7 @@ class SRUFunction(torch.autograd.Function):
 
 def sru_direction(cell: SRUCell, x: Tensor, c0: Tensor, reverse: bool) -> tuple[Tensor, Tensor]:
     """One SRU layer and direction: one matmul over all steps, then the light recurrence."""
-    x = x.transpose(0, 1)  # (T, B, I)
-    if reverse:
-        x = x.flip(0)
+    x = (x.flip(1) if reverse else x).transpose(0, 1).contiguous()  # (T, B, I): contiguous for every pass
     projected = cell.project_input(x)  # (T, B, 3H): one matmul for every step
     output, c_last = SRUFunction.apply(projected, cell.highway(x), cell.v_forget, cell.v_reset, c0)
     if reverse:
