@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from timing import median_seconds  # noqa: E402  (bench/timing.py)
 
-from rnnviz.charlm import CharLM, char_vocabulary, single_thread, trace_text  # noqa: E402
+from rnnviz.charlm import CharLM, char_vocabulary, trace_text  # noqa: E402
 from rnnviz.languages import BRACKET_ALPHABET, bracket_text  # noqa: E402
 
 TRACE_TARGET_MS, PAGE_TARGET_MS = 100.0, 300.0
@@ -45,11 +45,11 @@ def trace_figures(repeats: int) -> dict[str, float]:
             ids = torch.tensor([vocab.encode(text)])
 
             def fast(m=model) -> None:
-                with torch.inference_mode(), single_thread():
+                with torch.inference_mode():
                     m(ids)
             results["lstm fast path"] = median_ms(fast, repeats)
 
-            def unroll_all_threads(m=model) -> None:  # what trace_text would cost without single_thread()
+            def unroll_all_threads(m=model) -> None:  # the trace with every CPU thread instead of one
                 with torch.inference_mode():
                     m(ids, trace=True)
             threads = torch.get_num_threads()
@@ -83,6 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
+    torch.set_num_threads(1)  # as the app's server runs (ui/sidebar.py)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
           f"load average {load:.2f}")

@@ -9,10 +9,7 @@ Training lives in `rnnviz.charlm_train`; the command line in `rnnviz.charlm_cli`
 
 from __future__ import annotations
 
-import contextlib
 import math
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,35 +45,6 @@ def value_range(kind: str, name: str) -> tuple[float, float] | None:
     if name == "hidden" and kind == "rnn-relu":
         return None
     return None  # LSTM/SRU cell, RNN preactivation, SRU hidden (its highway adds x_t)
-
-
-_THREADS_LOCK = threading.Lock()
-_single_thread_users = 0
-_threads_before = 1
-
-
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Run a block with one intra-op thread: a step-by-step unroll of tiny matmuls is 2-20x faster so.
-
-    Two threads spin and wait on every small op; on a busy two-core laptop that turns a 70 ms
-    trace into a second. Nested and concurrent uses share one switch; the last one out restores.
-    """
-    global _single_thread_users, _threads_before
-    with _THREADS_LOCK:
-        if _single_thread_users == 0:
-            _threads_before = torch.get_num_threads()
-            if _threads_before != 1:
-                torch.set_num_threads(1)
-        _single_thread_users += 1
-    try:
-        yield
-    finally:
-        with _THREADS_LOCK:
-            _single_thread_users -= 1
-            # Restore, unless someone chose another thread count meanwhile (the sidebar's slider).
-            if _single_thread_users == 0 and torch.get_num_threads() == 1 != _threads_before:
-                torch.set_num_threads(_threads_before)
 
 
 class CharLM(nn.Module):
@@ -203,7 +171,7 @@ def trace_text(model: CharLM, vocab: Vocabulary, text: str) -> TextTrace:
     if len(text) > MAX_TRACE_CHARS:
         raise ValueError(f"the text has {len(text):,} characters; trace at most {MAX_TRACE_CHARS:,} at once")
     ids, unknown = encode(vocab, text)
-    with torch.inference_mode(), single_thread():
+    with torch.inference_mode():
         inputs = model.embed(ids)  # (1, T, I)
         logits, result = model(ids, trace=True)
         log_probs = torch.log_softmax(logits[0].float(), dim=-1)  # (T, V)
@@ -244,7 +212,7 @@ def bits_per_char(model: CharLM, vocab: Vocabulary, text: str, *, window: int = 
     batches = [torch.stack(full[i:i + batch_size]) for i in range(0, len(full), batch_size)]
     batches += [piece.unsqueeze(0) for piece in pieces if len(piece) < window]  # the short tail
     total_bits, count = 0.0, 0
-    with torch.inference_mode(), single_thread():
+    with torch.inference_mode():
         for batch in batches:  # (B, L)
             logits, _ = model(batch[:, :-1])
             loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(),
@@ -265,7 +233,7 @@ def sample_text(model: CharLM, vocab: Vocabulary, prefix: str, length: int, *, t
     banned = torch.tensor([token in vocab.specials for token in vocab.tokens])
     prefix = prepare_text(prefix) or "\n"
     out: list[str] = []
-    with torch.inference_mode(), single_thread():
+    with torch.inference_mode():
         logits, result = model(encode(vocab, prefix)[0])
         state = result.state
         for _ in range(length):

@@ -122,8 +122,7 @@ def run_train(args: argparse.Namespace, argv: list[str]) -> int:
                           steps=args.steps, seconds=args.seconds, learning_rate=args.lr, seed=args.seed)
     print(f"training a {args.cell} character model on {corpus.name} ({len(corpus.train):,} characters)",
           file=sys.stderr)
-    trained = train_charlm(corpus, settings, callbacks=[ProgressBar(settings.steps, settings.seconds)],
-                           one_thread=args.threads == 1)
+    trained = train_charlm(corpus, settings, callbacks=[ProgressBar(settings.steps, settings.seconds)])
     command = "python -m rnnviz.charlm " + " ".join(shlex.quote(part) for part in argv)
     path = save_charlm(args.out, trained, command=command)
     metrics = trained.metrics

@@ -10,7 +10,6 @@ progress, Stop and a live loss curve.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import threading
@@ -24,7 +23,7 @@ from torch import Tensor, nn
 
 from rnnviz import checkpoints
 from rnnviz.cells import KINDS
-from rnnviz.charlm import CharLM, bits_per_char, char_vocabulary, prepare_text, single_thread
+from rnnviz.charlm import CharLM, bits_per_char, char_vocabulary, prepare_text
 from rnnviz.languages import bracket_text
 from rnnviz.text import Vocabulary
 from rnnviz.train import StepInfo, TrainConfig, TrainResult, fit, seeded
@@ -175,11 +174,10 @@ def build_model(settings: LMSettings, vocab: Vocabulary) -> CharLM:
 
 def train_charlm(corpus: Corpus, settings: LMSettings, *, callbacks: list[Any] | None = None,
                  stop: threading.Event | None = None, model: CharLM | None = None,
-                 vocab: Vocabulary | None = None, one_thread: bool = True) -> TrainedLM:
+                 vocab: Vocabulary | None = None) -> TrainedLM:
     """Train a CharLM on `corpus` (steps or time budget, whichever ends first), then measure it.
 
-    `one_thread`: train on one intra-op thread (faster for these small models on a busy
-    laptop, and it leaves a core free); False keeps torch's current thread count.
+    Threads are the caller's choice (the app's sidebar, the command's --threads).
     """
     settings.validate()
     vocab = vocab or char_vocabulary(corpus.train)
@@ -191,8 +189,7 @@ def train_charlm(corpus: Corpus, settings: LMSettings, *, callbacks: list[Any] |
     config = TrainConfig(steps=settings.steps, learning_rate=settings.learning_rate, clip="norm",
                          clip_threshold=settings.clip_threshold, seed=settings.seed)
     model.train()
-    with single_thread() if one_thread else contextlib.nullcontext():
-        result = fit(model.parameters(), lm_loss(model), sampler, config, [deadline, *(callbacks or [])], stop)
+    result = fit(model.parameters(), lm_loss(model), sampler, config, [deadline, *(callbacks or [])], stop)
     model.eval()
     if deadline.reached and result.status == "stopped":
         result = TrainResult("finished", result.steps_done, result.history,

@@ -11,7 +11,7 @@ import torch
 
 from rnnviz import checkpoints
 from rnnviz.cell_equations import explain_step
-from rnnviz.charlm import (CharLM, bits_per_char, char_vocabulary, prepare_text, sample_text, single_thread,
+from rnnviz.charlm import (CharLM, bits_per_char, char_vocabulary, prepare_text, sample_text,
                            trace_text, value_range)
 from rnnviz.charlm_cli import main as cli_main
 from rnnviz.charlm_train import (LMSettings, bracket_corpus, file_corpus, save_charlm, text_corpus,
@@ -180,8 +180,6 @@ def test_tracing_does_not_change_the_model_and_restores_threads() -> None:
     before = {name: p.detach().clone() for name, p in model.state_dict().items()}
     threads = torch.get_num_threads()
     make_trace(model, vocab)
-    with single_thread():
-        assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == threads
     assert all(torch.equal(before[name], p) for name, p in model.state_dict().items())
     assert all(p.grad is None for p in model.parameters())
