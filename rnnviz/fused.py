@@ -82,7 +82,7 @@ class SRUFunction(torch.autograd.Function):
         grad_projected = grad_output.new_empty((*u.shape[:2], 3 * u.shape[2]))
         grad_u, grad_a_forget, grad_a_reset = grad_projected.chunk(3, dim=2)
         complement = 1 - reset  # (T, B, H) scratch, reused below
-        grad_highway = grad_output * complement
+        grad_highway = grad_output * complement if ctx.needs_input_grad[1] else None  # x itself: often data
         torch.sub(cells, highway, out=grad_a_reset)
         grad_a_reset.mul_(grad_output).mul_(reset).mul_(complement)  # through r = sigmoid(a_r + v_r c_{t-1})
         direct = grad_output * reset  # what reaches c_t other than through c_{t+1}'s forget path
