@@ -50,68 +50,65 @@ def _torch_kernel(kind: str, weights: list[Tensor], x: Tensor, states: list, num
 class SRUFunction(torch.autograd.Function):
     """A whole SRU layer-direction after its input projection, forward and backward by hand.
 
-    Time-major (T, B, ...) so every step reads and writes contiguous memory. Only the light
-    recurrence c_t = f_t*c_{t-1} + (1-f_t)*u_t is a loop; the reset gate and the highway
-    output are computed for all steps at once, as SRU intends.
+    Batch-first (B, T, ...) like the caller, so no transposed copies; each step touches B rows
+    of H contiguous floats. Only the light recurrence c_t = f_t*c_{t-1} + (1-f_t)*u_t is a loop;
+    the reset gate and the highway output are computed for all steps at once, as SRU intends.
     """
 
     @staticmethod
     def forward(ctx, projected: Tensor, highway: Tensor, v_forget: Tensor, v_reset: Tensor, c0: Tensor):  # noqa: D102
-        u, a_forget, a_reset = projected.chunk(3, dim=2)  # (T, B, H) each, strided views
-        steps = u.shape[0]
-        states = u.new_empty((steps + 1, *c0.shape))  # c_{-1} = c0, then c_0 .. c_{T-1}
+        u, a_forget, a_reset = projected.chunk(3, dim=2)  # (B, T, H) each, strided views
+        batch, steps, hidden = u.shape
+        states = u.new_empty((batch, steps + 1, hidden))  # c_{-1} = c0, then c_0 .. c_{T-1}
         forgets = torch.empty_like(u)
-        states[0] = c0
-        u_t, a_t, c_t, f_t = u.unbind(0), a_forget.unbind(0), states.unbind(0), forgets.unbind(0)  # views, once
+        states[:, 0] = c0
+        u_t, a_t, c_t, f_t = u.unbind(1), a_forget.unbind(1), states.unbind(1), forgets.unbind(1)  # views, once
         for t in range(steps):
             torch.sigmoid(torch.addcmul(a_t[t], v_forget, c_t[t]), out=f_t[t])
             torch.lerp(u_t[t], c_t[t], f_t[t], out=c_t[t + 1])  # f*c + (1-f)*u
-        previous, cells = states[:-1], states[1:]
+        previous, cells = states[:, :-1], states[:, 1:]
         reset = torch.addcmul(a_reset, v_reset, previous).sigmoid_()
         output = torch.lerp(highway, cells, reset)  # r*c + (1-r)*x
         ctx.save_for_backward(u, highway, v_forget, v_reset, states, forgets, reset)
-        return output, states[-1].clone()
+        return output, states[:, -1].clone()
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output: Tensor, grad_last: Tensor):  # noqa: D102
-        # In-place arithmetic on purpose: every fresh (T, B, H) buffer costs page faults on CPU.
+        # In-place arithmetic on purpose: every fresh (B, T, H) buffer costs page faults on CPU.
         u, highway, v_forget, v_reset, states, forgets, reset = ctx.saved_tensors
-        grad_output = grad_output.contiguous()  # arrives transposed from the batch-first caller
-        previous, cells = states[:-1], states[1:]
+        previous, cells = states[:, :-1], states[:, 1:]
         grad_projected = grad_output.new_empty((*u.shape[:2], 3 * u.shape[2]))
         grad_u, grad_a_forget, grad_a_reset = grad_projected.chunk(3, dim=2)
-        complement = 1 - reset  # (T, B, H) scratch, reused below
-        grad_highway = grad_output * complement if ctx.needs_input_grad[1] else None  # x itself: often data
-        torch.sub(cells, highway, out=grad_a_reset)
-        grad_a_reset.mul_(grad_output).mul_(reset).mul_(complement)  # through r = sigmoid(a_r + v_r c_{t-1})
+        if ctx.needs_input_grad[1]:  # x itself is often data and needs none
+            grad_highway = torch.addcmul(grad_output, grad_output, reset, value=-1)  # g (1 - r)
+        else:
+            grad_highway = None
+        spread = torch.addcmul(reset, reset, reset, value=-1)  # r (1 - r) = dr/da_r; (B, T, H) scratch
+        torch.sub(cells, highway, out=grad_a_reset).mul_(grad_output).mul_(spread)  # g (c - x) r (1 - r)
         direct = grad_output * reset  # what reaches c_t other than through c_{t+1}'s forget path
-        direct[:-1].addcmul_(grad_a_reset[1:], v_reset)  # r_{t+1} reads c_t
-        direct[-1] += grad_last
-        slope = torch.sub(previous, u).mul_(forgets)
-        torch.neg(forgets, out=complement).add_(1)
-        slope.mul_(complement)  # d c_t / d a_f = (c_{t-1} - u_t) f (1 - f)
+        direct[:, :-1].addcmul_(grad_a_reset[:, 1:], v_reset)  # r_{t+1} reads c_t
+        direct[:, -1] += grad_last
+        torch.addcmul(forgets, forgets, forgets, value=-1, out=spread)  # f (1 - f)
+        slope = torch.sub(previous, u).mul_(spread)  # d c_t / d a_f = (c_{t-1} - u_t) f (1 - f)
         carry_factor = torch.addcmul(forgets, slope, v_forget)  # d c_t / d c_{t-1}
-        carry = torch.zeros_like(states[0])
-        totals, factors = direct.unbind(0), carry_factor.unbind(0)
-        for t in range(u.shape[0] - 1, -1, -1):
-            carry = totals[t].add_(carry).mul(factors[t])  # totals[t] = dL/dc_t, all paths
-        grad_c0 = carry.addcmul_(grad_a_reset[0], v_reset)
+        totals, factors = direct.unbind(1), carry_factor.unbind(1)
+        for t in range(u.shape[1] - 2, -1, -1):  # one op per step: dL/dc_t += dc_{t+1}/dc_t * dL/dc_{t+1}
+            totals[t].addcmul_(factors[t + 1], totals[t + 1])
+        grad_c0 = torch.mul(totals[0], factors[0]).addcmul_(grad_a_reset[:, 0], v_reset)
         torch.mul(direct, slope, out=grad_a_forget)
-        torch.mul(direct, complement, out=grad_u)
-        grad_v_forget = slope.mul_(direct).mul_(previous).sum(dim=(0, 1))
-        grad_v_reset = carry_factor.copy_(grad_a_reset).mul_(previous).sum(dim=(0, 1))
+        torch.addcmul(direct, direct, forgets, value=-1, out=grad_u)  # direct (1 - f)
+        grad_v_forget = torch.mul(grad_a_forget, previous, out=slope).sum(dim=(0, 1))
+        grad_v_reset = torch.mul(grad_a_reset, previous, out=carry_factor).sum(dim=(0, 1))
         return grad_projected, grad_highway, grad_v_forget, grad_v_reset, grad_c0
 
 
 def sru_direction(cell: SRUCell, x: Tensor, c0: Tensor, reverse: bool) -> tuple[Tensor, Tensor]:
     """One SRU layer and direction: one matmul over all steps, then the light recurrence."""
-    x = (x.flip(1) if reverse else x).transpose(0, 1).contiguous()  # (T, B, I): contiguous for every pass
-    projected = cell.project_input(x)  # (T, B, 3H): one matmul for every step
+    x = x.flip(1) if reverse else x  # (B, T, I)
+    projected = cell.project_input(x)  # (B, T, 3H): one matmul for every step
     output, c_last = SRUFunction.apply(projected, cell.highway(x), cell.v_forget, cell.v_reset, c0)
-    if reverse:
-        output = output.flip(0)
-    return output.transpose(0, 1), c_last
+    return (output.flip(1) if reverse else output), c_last
 
 
 def sru_stack(cells: Sequence[SRUCell], x: Tensor, states: list, num_layers: int,

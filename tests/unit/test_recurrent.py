@@ -161,6 +161,24 @@ def test_sru_hand_written_backward_passes_gradcheck():
 
     torch.manual_seed(4)
     steps, batch, hidden = 5, 3, 4
-    shapes = [(steps, batch, 3 * hidden), (steps, batch, hidden), (hidden,), (hidden,), (batch, hidden)]
+    shapes = [(batch, steps, 3 * hidden), (batch, steps, hidden), (hidden,), (hidden,), (batch, hidden)]
     inputs = [torch.randn(*shape, dtype=torch.double, requires_grad=True) for shape in shapes]
     assert torch.autograd.gradcheck(SRUFunction.apply, inputs)
+
+
+@pytest.mark.parametrize("values, finite", [
+    ([1.0, 2.0, 3.0], True),
+    ([3e38, 3e38, 3e38], True),  # the sum overflows to inf, yet every entry is finite
+    ([1.0, float("inf"), 2.0], False),
+    ([float("inf"), float("-inf"), 0.0], False),  # +inf + -inf: NaN
+    ([1.0, float("nan"), 2.0], False),
+    ([], True),
+])
+def test_check_finite_rejects_exactly_the_non_finite(values, finite):
+    from rnnviz.validation import check_finite
+    tensor = torch.tensor(values, dtype=torch.float32)
+    if finite:
+        assert check_finite(tensor, "x") is tensor
+    else:
+        with pytest.raises(ValueError, match="x contains NaN or infinite"):
+            check_finite(tensor, "x")
