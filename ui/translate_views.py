@@ -205,7 +205,8 @@ def _start_training(source_kind: str, settings: dict, upload, path_text: str) ->
         model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=settings["hidden"],
                         encoder_hidden_size=settings["hidden"] // 2 if settings["bidirectional"] else None,
                         cell=settings["cell"], attention=settings["attention"], bidirectional=settings["bidirectional"],
-                        dropout=0.0 if source_kind == "dates" else 0.1, max_source_length=max_source)
+                        dropout=0.0 if source_kind == "dates" else 0.1, max_source_length=max_source,
+                        tie_embeddings=True)
     steps_per_epoch = max(1, len(data.train) // settings["batch"])
     steps = steps_per_epoch * settings["epochs"]
     config = Seq2SeqConfig(batch_size=settings["batch"], learning_rate=settings["lr"], steps=steps, seed=seed,

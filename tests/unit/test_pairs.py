@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rnnviz.pairs import (
-    ENG_PREFIXES, date_data, keep_tutorial_pair, languages_from_name, load_pairs, make_batch, normalize,
+    ENG_PREFIXES, date_data, keep_tutorial_pair, may_start_with_prefix, languages_from_name, load_pairs, make_batch, normalize,
     normalize_tutorial, normalize_tutorial_many, normalize_unicode, prepare_pairs, read_pairs, split_indices,
 )
 
@@ -54,6 +54,16 @@ def test_the_tutorial_filter_keeps_exactly_the_pairs_it_should():
     kept = [keep_tutorial_pair(normalize_tutorial(e), normalize_tutorial(f)) for e, f in lines]
     assert kept == [True, True, True, True, True, False, True, False, False, False, True, True]
     assert len(ENG_PREFIXES) == 12
+
+
+@pytest.mark.parametrize("english", [
+    "I am cold.", "  he is here", "\u00a0She's tall.", "İ am here", "Ímagine", "\"I am\"", "...", "", "Go.", "1 am",
+    "Yes.", "What?", "Come in.", "Tom is here.", "they're late", "\u0130 m ok"])
+def test_the_cheap_pre_filter_only_drops_what_the_tutorial_filter_drops(english):
+    if keep_tutorial_pair(normalize_tutorial(english), "court"):
+        assert may_start_with_prefix(english)
+    if english in ("Go.", "Come in.", "1 am", "...", "", "\"I am\""):
+        assert not may_start_with_prefix(english)  # it does save work
 
 
 def test_prepare_pairs_filters_on_english_in_both_directions_and_splits_the_same_pairs():

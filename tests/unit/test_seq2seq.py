@@ -209,3 +209,15 @@ def test_encode_source_cuts_long_inputs_and_keeps_the_end_marker():
     ids, lengths = encode_source([["a"] * 10, ["b", "zzz"]], vocab, max_tokens=4)
     assert lengths.tolist() == [4, 3]
     assert ids[0].tolist() == [vocab.id("a")] * 3 + [EOS_ID] and ids[1, 1].item() == vocab.unk_id
+
+
+def test_tied_embeddings_share_one_matrix_and_old_configs_load_untied():
+    tied = Seq2Seq(9, 11, hidden_size=8, tie_embeddings=True)
+    assert tied.out.weight is tied.embedding.weight
+    assert sum(p.numel() for p in tied.parameters()) == sum(
+        p.numel() for p in Seq2Seq(9, 11, hidden_size=8).parameters()) - 11 * 8
+    old_config = {key: value for key, value in tied.config.items() if key != "tie_embeddings"}
+    untied = Seq2Seq.from_config(old_config)  # a checkpoint written before the option existed
+    assert untied.out.weight is not untied.embedding.weight
+    with pytest.raises(ValueError, match="embedding_size == hidden_size"):
+        Seq2Seq(9, 11, hidden_size=8, embedding_size=6, tie_embeddings=True)

@@ -129,6 +129,8 @@ def test_command_line_train_translate_evaluate(tmp_path, monkeypatch, capsys):
     output = capsys.readouterr()
     assert status == 0 and checkpoint.is_file(), output.err
     assert "held-out BLEU" in output.out
+    tied = Translator.load(checkpoint).model  # the command line ties the output layer to the target embedding
+    assert tied.config["tie_embeddings"] and tied.out.weight is tied.embedding.weight
     monkeypatch.setattr(sys, "stdin", io.StringIO("trois un cinq\n\ndeux huit\n"))
     assert main(["translate", "--checkpoint", str(checkpoint), "--beam", "3"]) == 0
     lines = capsys.readouterr().out.split("\n")
