@@ -17,6 +17,7 @@ kinds differ only in the score, and the teacher-forced decoder runs fused over a
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -90,3 +91,18 @@ def tutorial_slots(memory: Tensor, max_length: int) -> Tensor:
     if steps >= max_length:
         return memory[:, :max_length]
     return torch.cat([memory, memory.new_zeros(batch, max_length - steps, size)], dim=1)
+
+
+def end_marker_share(attention: Any) -> float:
+    """Mean weight on the last source column (</s>) over the output rows before the last.
+
+    High values (over one half) mean the decoder reads the bidirectional encoder's summary,
+    which sits at </s>, more than the words: its heatmap then shows little alignment.
+    """
+    import numpy as np
+
+    weights = np.asarray(attention, dtype=np.float64)
+    if weights.ndim != 2 or weights.shape[1] == 0:
+        raise ValueError(f"attention must be (output steps, source tokens), got shape {weights.shape}")
+    rows = weights[:-1] if weights.shape[0] > 1 else weights
+    return float(rows[:, -1].mean())

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import plots
-from rnnviz.attention import ATTENTION_KINDS, ATTENTION_LABELS
+from rnnviz.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
 from rnnviz.checkpoints import CheckpointError
 from rnnviz.pairs import date_data, load_pairs
 from rnnviz.plots.attention import attention_heatmap, snapshot_heatmap, top_words_rows
@@ -83,6 +83,18 @@ def show_notes(notes: list[str]) -> None:
         st.info(escape(note), icon=":material/info:")
 
 
+def show_end_marker_note(translator: Translator, attention) -> None:
+    """Say so when the decoder mostly reads </s> (the encoder's summary) rather than the words."""
+    if translator.model.attention_kind == "tutorial":
+        return  # its columns are slots, not words
+    share = end_marker_share(attention)
+    if share > 0.6:
+        st.caption(f"This model puts {100 * share:.0f} % of its attention on </s>, where the bidirectional "
+                   "encoder keeps its summary of the whole sentence: it reads the summary more than the words, "
+                   "so the map shows little alignment. Label smoothing does this; a model trained with "
+                   "`--label-smoothing 0` aligns words.")
+
+
 def show_prepared(translator: Translator, prepared) -> None:
     """The input as the model saw it, unknown words flagged."""
     shown = [f"{token} ⚠" if unknown else token for token, unknown in zip(prepared.tokens, prepared.unknown)]
@@ -133,6 +145,7 @@ def translate_tab() -> None:
                     "to 1). Hover a cell for its weight.")
         st.plotly_chart(attention_heatmap(result.attention, result.source_tokens, [*result.output_tokens, "</s>"],
                                           unknown=[*result.prepared.unknown, False]), key="translate:heatmap")
+        show_end_marker_note(translator, result.attention)
     if result.candidates:
         st.markdown(f"**Beam candidates** (width {beam}), best first; log p is the sum of the words' log "
                     "probabilities, </s> included:")

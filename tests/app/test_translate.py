@@ -147,3 +147,21 @@ def test_phrase_scoring_page_scores_a_pair_and_lists_phrases_and_samples() -> No
     at.slider(key="score:temperature").set_value(1.5).run()
     assert_clean(at)
     assert len(at.dataframe) >= 3
+
+
+def test_a_model_that_reads_the_end_marker_gets_a_note_and_one_that_aligns_does_not():
+    def script():
+        from types import SimpleNamespace
+
+        import numpy as np
+
+        from ui.translate_views import show_end_marker_note
+
+        translator = SimpleNamespace(model=SimpleNamespace(attention_kind="additive"))
+        show_end_marker_note(translator, np.array([[0.1, 0.9], [0.2, 0.8], [0.0, 1.0]]))  # leans on </s>
+        show_end_marker_note(translator, np.array([[0.9, 0.1], [0.7, 0.3], [0.0, 1.0]]))  # aligns words
+
+    at = AppTest.from_function(script, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    captions = [str(caption.value) for caption in at.caption]
+    assert len(captions) == 1 and "85 % of its attention on </s>" in captions[0]
