@@ -77,6 +77,10 @@ def own_checkpoint():
                                 label_visibility="collapsed")
 
 
+PHRASE_COLUMNS = {"log p": st.column_config.NumberColumn("log p", width="small"),  # room for whole phrases
+                  "times": st.column_config.NumberColumn("times", width="small")}
+
+
 def show_notes(notes: list[str]) -> None:
     """What the preparation changed or flagged."""
     for note in notes:
@@ -331,10 +335,11 @@ def scoring_tab() -> None:
                                    value="je suis tres fatigue ." if translator.target_language == "fra"
                                    else "i am very tired .")
     try:
-        total, words, _ = translator.score(source_text, target_text)
+        total, words, prepared = translator.score(source_text, target_text)
     except ValueError as error:
         st.info(escape(str(error)))
         return
+    show_notes(prepared.notes)  # unknown or dropped source words, as on the Translate tab
     st.markdown(f"#### log p(target | source) = {total:.2f}")
     st.markdown("Each target word's log-probability given the source and the words before it (they add up to "
                 "the score):")
@@ -343,10 +348,11 @@ def scoring_tab() -> None:
     with columns[0]:
         st.markdown("**Top-scoring target phrases** (beam search, as in Table 2):")
         st.dataframe(pd.DataFrame([{"phrase": p, "log p": round(lp, 2)}
-                                   for p, lp in translator.top_phrases(source_text, k=5)]), hide_index=True)
+                                   for p, lp in translator.top_phrases(source_text, k=5)]), hide_index=True,
+                     column_config=PHRASE_COLUMNS)
     with columns[1]:
         temperature = st.slider("Sampling temperature", 0.3, 2.0, 1.0, 0.1, key="score:temperature")
         st.markdown("**50 samples, the 5 likeliest with their counts** (as in Table 3):")
         st.dataframe(pd.DataFrame([{"phrase": p, "times": n, "log p": round(lp, 2)} for p, n, lp in
                                    translator.samples(source_text, 50, temperature, seed=sidebar.seed())]),
-                     hide_index=True)
+                     hide_index=True, column_config=PHRASE_COLUMNS)

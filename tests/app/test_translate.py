@@ -147,6 +147,9 @@ def test_phrase_scoring_page_scores_a_pair_and_lists_phrases_and_samples() -> No
     at.slider(key="score:temperature").set_value(1.5).run()
     assert_clean(at)
     assert len(at.dataframe) >= 3
+    at.text_input(key="score:source").input("i am xylophonic .").run()  # a word the model never saw
+    assert_clean(at)
+    assert "xylophonic" in " ".join(str(info.value) for info in at.info)
 
 
 def test_a_model_that_reads_the_end_marker_gets_a_note_and_one_that_aligns_does_not():
