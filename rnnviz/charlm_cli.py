@@ -72,12 +72,20 @@ def load_corpus(name: str, *, chars: int, seed: int, max_depth: int) -> Corpus:
     return file_corpus(name)
 
 
+def add_corpus_arguments(command: argparse.ArgumentParser) -> None:
+    """--corpus and the generated corpus's settings (the seed also seeds training), shared by train and evaluate."""
+    command.add_argument("--corpus", default="brackets", help='"brackets" (generated) or a UTF-8 text file')
+    command.add_argument("--chars", type=int, default=300_000, help="brackets: characters to generate")
+    command.add_argument("--max-depth", type=int, default=6, help="brackets: deepest nesting")
+    command.add_argument("--seed", type=int, default=0)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     top = argparse.ArgumentParser(prog="python -m rnnviz.charlm", description=__doc__.splitlines()[0])
     commands = top.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="train a character language model and save a checkpoint")
-    train.add_argument("--corpus", default="brackets", help='"brackets" (generated) or a UTF-8 text file')
+    add_corpus_arguments(train)
     train.add_argument("--cell", choices=KINDS, default="lstm")
     train.add_argument("--hidden", type=int, default=128, help="units per layer")
     train.add_argument("--layers", type=int, default=1)
@@ -87,17 +95,11 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--steps", type=int, default=100_000, help="at most this many steps")
     train.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
     train.add_argument("--lr", type=float, default=3e-3)
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--chars", type=int, default=300_000, help="brackets: characters to generate")
-    train.add_argument("--max-depth", type=int, default=6, help="brackets: deepest nesting")
     train.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 is fastest for small models)")
     train.add_argument("--out", required=True, help="checkpoint file to write (.safetensors)")
     evaluate = commands.add_parser("evaluate", help="bits per character of a checkpoint on a corpus's validation text")
     evaluate.add_argument("checkpoint")
-    evaluate.add_argument("--corpus", default="brackets")
-    evaluate.add_argument("--chars", type=int, default=300_000)
-    evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--max-depth", type=int, default=6)
+    add_corpus_arguments(evaluate)
     sample = commands.add_parser("sample", help="generate text from a checkpoint")
     sample.add_argument("checkpoint")
     sample.add_argument("--prefix", default="\n")
