@@ -46,6 +46,18 @@ def finish(at: AppTest) -> AppTest:
     return at.run()
 
 
+def start_long_run(records: int):
+    """Open the lab, start a 5,000-step run of a tiny network, wait until it has recorded `records` points."""
+    at = open_lab()
+    at.number_input(key="gradlab:steps").set_value(5000)
+    at.number_input(key="gradlab:hidden_size").set_value(8).run()
+    at.button(key="gradlab:train").click().run()
+    job = at.session_state[JOB]
+    while len(job.history) < records and job.active:
+        job.wait(0.05)
+    return at, job
+
+
 def assert_clean(at: AppTest) -> None:
     """No exception, no error box."""
     assert not at.exception, [e.value for e in at.exception]
@@ -139,13 +151,7 @@ def test_dependent_limits_clamp_instead_of_failing():
 
 
 def test_stop_ends_the_run_and_keeps_what_it_recorded():
-    at = open_lab()
-    at.number_input(key="gradlab:steps").set_value(5000)
-    at.number_input(key="gradlab:hidden_size").set_value(8).run()
-    at.button(key="gradlab:train").click().run()
-    job = at.session_state[JOB]
-    while len(job.history) < 3 and job.active:
-        job.wait(0.05)
+    at, job = start_long_run(records=3)
     at.button(key="stop:gradient-lab").click().run()
     at = finish(at)
     assert_clean(at)
@@ -210,13 +216,7 @@ def test_runs_can_be_removed_one_by_one_or_all_at_once():
 
 
 def test_a_new_run_keeps_the_one_it_interrupts():
-    at = open_lab()
-    at.number_input(key="gradlab:steps").set_value(5000)
-    at.number_input(key="gradlab:hidden_size").set_value(8).run()
-    at.button(key="gradlab:train").click().run()
-    first = at.session_state[JOB]
-    while len(first.history) < 2:
-        first.wait(0.05)
+    at, first = start_long_run(records=2)
     at.button(key="gradlab:preset2").click().run()  # interrupts the long run
     at = finish(at)
     assert_clean(at)

@@ -15,15 +15,21 @@ needs_models = pytest.mark.skipif(
     reason="checkpoints/translate-fra-eng*.safetensors missing")
 
 
-@needs_models
-def test_type_a_sentence_and_the_heatmap_appears(goto) -> None:
+def type_sentence(goto, sentence: str):
+    """Open the translate page, type a French sentence, wait for the answer; (page, main area)."""
     page = goto("translate", timeout=120)
     main = page.locator('[data-testid="stMain"]')
     box = main.get_by_role("textbox", name="Type a sentence in French")
-    box.fill("elle est plus grande que moi .")
+    box.fill(sentence)
     box.press("Enter")
     br.wait_until_idle(page, timeout=120)
     br.assert_no_exception(page)
+    return page, main
+
+
+@needs_models
+def test_type_a_sentence_and_the_heatmap_appears(goto) -> None:
+    page, main = type_sentence(goto, "elle est plus grande que moi .")
     heatmap = main.locator('[data-testid="stPlotlyChart"]').first
     heatmap.wait_for(state="visible")
     heatmap.locator(".heatmaplayer, .hm").first.wait_for(state="attached")
@@ -39,13 +45,7 @@ def test_type_a_sentence_and_the_heatmap_appears(goto) -> None:
 
 @needs_models
 def test_markup_is_shown_as_text_and_beam_candidates_appear(goto) -> None:
-    page = goto("translate", timeout=120)
-    main = page.locator('[data-testid="stMain"]')
-    box = main.get_by_role("textbox", name="Type a sentence in French")
-    box.fill("<b>je suis</b> <script>window.hacked=1</script> tres content !")
-    box.press("Enter")
-    br.wait_until_idle(page, timeout=120)
-    br.assert_no_exception(page)
+    page, main = type_sentence(goto, "<b>je suis</b> <script>window.hacked=1</script> tres content !")
     assert page.evaluate("() => window.hacked === undefined")
     assert main.locator("b:text('je suis')").count() == 0
     assert "dropped" in main.inner_text()
