@@ -28,7 +28,7 @@ from typing import IO, Any
 import torch
 from torch import Tensor
 
-from rnnviz.text import BOS, EOS, PAD, Vocabulary, clean_unicode
+from rnnviz.text import Vocabulary, clean_unicode
 from rnnviz.validation import require_choice
 
 MAX_LENGTH = 10
@@ -320,9 +320,3 @@ def make_batch(pairs: Sequence[tuple[str, str]], source_vocab: Vocabulary, targe
     source, lengths = encode_source((tokenize(s, tokens) for s, _ in pairs), source_vocab, max_source)
     targets = [target_vocab.encode(tokenize(t, tokens)) for _, t in pairs]
     return Batch(source, lengths, pad([[BOS_ID, *row] for row in targets]), pad([[*row, EOS_ID] for row in targets]))
-
-
-def check_specials(vocab: Vocabulary) -> None:
-    """Raise ValueError unless the vocabulary has rnnviz's special ids (0 <pad>, 1 <unk>, 2 <s>, 3 </s>)."""
-    if vocab.tokens[:4] != [PAD, vocab.tokens[UNK_ID], BOS, EOS] or vocab.unk_id != UNK_ID:
-        raise ValueError("a translation vocabulary must start with <pad>, <unk>, <s>, </s>")

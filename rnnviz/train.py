@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import math
-import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -72,10 +70,6 @@ class StepInfo:
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0  # since training began
 
-    def as_dict(self) -> dict[str, Any]:
-        """Plain data for history and checkpoints."""
-        return asdict(self)
-
 
 @dataclass
 class TrainResult:
@@ -99,13 +93,6 @@ class Callback(Protocol):
 
 # A loss function gets a batch and the truncated-BPTT setting; it returns the loss, or (loss, metrics).
 LossFunction = Callable[[Any, "tuple[int, int] | None"], "Tensor | tuple[Tensor, dict[str, float]]"]
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch's global generators (for scripts; pages use `seeded`)."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
 
 
 @contextlib.contextmanager

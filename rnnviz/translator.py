@@ -20,9 +20,9 @@ import torch
 
 from rnnviz import checkpoints
 from rnnviz.decoding import Hypothesis, beam_search, explain, greedy, sample, sample_counts, score_pairs
-from rnnviz.pairs import EOS, EOS_ID, PairData, detokenize, encode_source, normalize, tokenize, unicode_to_ascii
+from rnnviz.pairs import EOS_ID, PairData, detokenize, encode_source, normalize, tokenize, unicode_to_ascii
 from rnnviz.seq2seq import Seq2Seq
-from rnnviz.text import Vocabulary, cap_text
+from rnnviz.text import EOS, Vocabulary, cap_text
 
 MAX_INPUT_CHARS = 5000
 MAX_INPUT_TOKENS = 60  # words (or characters) after preparation; longer inputs are cut, with a note

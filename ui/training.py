@@ -59,13 +59,6 @@ def start_job(key: str, target: JobTarget, steps: int, label: str = "") -> Job:
     return job
 
 
-def clear_job(key: str) -> None:
-    """Forget this page's job (stopping it if it still runs)."""
-    job = st.session_state.pop(_session_key(key), None)
-    if job is not None and job.active:
-        job.stop()
-
-
 def _progress_text(job: Job) -> str:
     """'Step 40 of 200 · about 3 s left', or the queue position."""
     if job.status == "queued":
