@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.gradlab import RunSettings
-from rnnviz.gradlab_presets import Preset
-from ui import gradlab_runs as runs
-from ui import gradlab_settings as knobs
-from ui import gradlab_view as view
+from rnnviz.gradlab.recorder import RunSettings
+from rnnviz.gradlab.presets import Preset
+from ui.gradlab import runs
+from ui.gradlab import settings as knobs
+from ui.gradlab import view
 from ui import sidebar
-from ui.gradlab_text import INTRO
+from ui.gradlab.text import INTRO
 from ui.training import live_training
 
 

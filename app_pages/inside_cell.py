@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from ui import inside_cell as data
-from ui import inside_cell_panels as panels
-from ui import inside_cell_views as views
-from ui.inside_cell_train import train_panel
+from ui.inside_cell import data
+from ui.inside_cell import panels
+from ui.inside_cell import views
+from ui.inside_cell.train import train_panel
 
 st.title("Inside the cell")
 st.markdown("A character-level language model reads your text one character at a time and guesses the next. "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.translate_views import scoring_tab
+from ui.translate.views import scoring_tab
 
 st.title("Phrase scoring")
 st.caption("Cho et al. (2014), “Learning Phrase Representations using RNN Encoder–Decoder for Statistical Machine "

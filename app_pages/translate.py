@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.translate_views import compare_tab, scoring_tab, train_tab, translate_tab
+from ui.translate.views import compare_tab, scoring_tab, train_tab, translate_tab
 
 st.title("Translate and attend")
 st.caption("The lecture's encoder–decoder (Cho et al. 2014) with attention (Bahdanau et al. 2015; Luong et al. "

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import torch
 
-from rnnviz.recurrent import Recurrent
+from rnnviz.core.recurrent import Recurrent
 from timing import interleaved_medians  # bench/timing.py
 
 TORCH_MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}

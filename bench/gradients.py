@@ -20,12 +20,13 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from rnnviz import gradlab, probes
-from rnnviz.gradlab import GradientRecorder, RunSettings, build_model
-from rnnviz.gradlab_presets import LEARNED, moving_average, preset
-from rnnviz.models import task_loss, task_sampler
+from rnnviz.gradlab import recorder as gradlab
+from rnnviz.probes import gradients as probes
+from rnnviz.gradlab.recorder import GradientRecorder, RunSettings, build_model
+from rnnviz.gradlab.presets import LEARNED, moving_average, preset
+from rnnviz.training.tasks import task_loss, task_sampler
 from rnnviz.plots import gradients
-from rnnviz.train import fit
+from rnnviz.training.loop import fit
 from timing import median_seconds  # bench/timing.py
 
 
@@ -68,7 +69,7 @@ class ClaimWatch:
         self.started = time.perf_counter()
         self.reached: tuple[int, float] | None = None
 
-    def on_step_end(self, info) -> None:  # noqa: ANN001 - rnnviz.train.StepInfo
+    def on_step_end(self, info) -> None:  # noqa: ANN001 - rnnviz.training.loop.StepInfo
         self.losses.append(info.loss)
         if self.reached is None and len(self.losses) >= 20:
             if moving_average(np.array(self.losses[-20:]))[-1] < LEARNED * self.baseline:

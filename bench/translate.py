@@ -26,12 +26,13 @@ import sacrebleu
 import torch
 from torch import nn
 
-from rnnviz.pairs import EOS_ID, MAX_LENGTH, load_pairs, tokenize
-from rnnviz.seq2seq import Seq2Seq
-from rnnviz.seq2seq_training import Seq2SeqConfig, evaluate, train_seq2seq
-from rnnviz.train import seeded
-from rnnviz.translate import default_recipe
-from rnnviz.translator import CHECKPOINT_DIR, Translator
+from rnnviz.data.pairs import EOS_ID, MAX_LENGTH, load_pairs, tokenize
+from rnnviz.seq2seq.model import Seq2Seq
+from rnnviz.seq2seq.training import Seq2SeqConfig, evaluate, train_seq2seq
+from rnnviz.training.loop import seeded
+from rnnviz.seq2seq.cli import default_recipe
+from rnnviz.io.checkpoints import checkpoint_directory
+from rnnviz.seq2seq.translator import Translator
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "eng-fra.txt"
 BOS = 2  # rnnviz's <s>; the tutorial's SOS_token
@@ -197,7 +198,7 @@ def main() -> None:
               f"held-out BLEU {bleu:.1f}, exact {exact:.1f} %")
         print(f"ratios: pairs per second {pairs_seen / seconds / (args.iterations / seconds):.1f}x; "
               f"BLEU at equal time {bleu / max(tutorial_bleu, 1e-9):.2f}x ({bleu:.1f} vs {tutorial_bleu:.1f})")
-    checkpoint = CHECKPOINT_DIR / "translate-fra-eng.safetensors"
+    checkpoint = checkpoint_directory() / "translate-fra-eng.safetensors"
     if checkpoint.is_file():
         sentences = [s for s, _ in data.test[:200]]
         for beam in (1, 5):

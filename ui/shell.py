@@ -16,7 +16,7 @@ from ui import catalog
 # Streamlit's logger writes to the server console with its own format and level.
 log = get_logger("rnnviz.app")
 
-APP_DIR = Path(__file__).resolve().parent.parent
+APP_DIR = Path(__file__).resolve().parents[1]
 APP_TITLE = "rnnviz"
 APP_ICON = ":material/cyclone:"
 

@@ -1,6 +1,6 @@
 """Live training on a page: start, progress with ETA, Stop, live charts, a server-wide queue.
 
-The run itself happens in a background `rnnviz.jobs.Job`; a fragment polls it every half
+The run itself happens in a background `rnnviz.training.jobs.Job`; a fragment polls it every half
 second, so the page stays responsive, Stop works at once, and leaving the page does not
 kill the run. At most `training_slots().capacity` runs train at once on the server.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from rnnviz.jobs import Job, JobSlots, JobTarget
+from rnnviz.training.jobs import Job, JobSlots, JobTarget
 from ui.shell import error_boundary
 
 REFRESH_SECONDS = 0.5

@@ -86,7 +86,7 @@ def top_words_rows(top: Sequence[Sequence[tuple[str, float]]], chosen: Sequence[
 
 
 def snapshot_heatmap(snapshots: Sequence[dict], index: int, **options) -> go.Figure:
-    """The attention map recorded after epoch `index` (see rnnviz.seq2seq_training.AttentionSnapshots)."""
+    """The attention map recorded after epoch `index` (see rnnviz.seq2seq.training.AttentionSnapshots)."""
     if not snapshots:
         raise ValueError("no attention snapshots yet: they are recorded after each epoch")
     index = int(np.clip(index, 0, len(snapshots) - 1))

@@ -1,6 +1,6 @@
 """Figures of a cell at work on text: units x time heatmaps, gate saturation, units against a signal.
 
-Every function takes arrays and characters (from `rnnviz.charlm.TextTrace`), never a model.
+Every function takes arrays and characters (from `rnnviz.charlm.model.TextTrace`), never a model.
 Typed text reaches a figure only through `display_char`, which escapes it for Plotly's
 pseudo-HTML, so `<script>` or `<b>` typed by a user shows as those characters.
 """

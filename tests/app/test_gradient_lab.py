@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.gradlab_presets import PRESETS
-from ui import gradlab_settings
+from rnnviz.gradlab.presets import PRESETS
+from ui.gradlab import settings as gradlab_settings
 from ui.training import current_job
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,7 +243,7 @@ def test_a_run_that_fails_shows_a_sentence_not_a_traceback(monkeypatch):
             raise RuntimeError("out of memory (simulated)")
         return target
 
-    monkeypatch.setattr("ui.gradlab_runs.job_target", broken)
+    monkeypatch.setattr("ui.gradlab.runs.job_target", broken)
     at = open_lab()
     at.button(key="gradlab:train").click().run()
     at = finish(at)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import checkpoints
-from ui import inside_cell as data
+from rnnviz.io import checkpoints
+from ui.inside_cell import data
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/inside_cell.py"

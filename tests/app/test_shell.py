@@ -15,7 +15,8 @@ from streamlit.runtime.scriptrunner_utils.exceptions import (
 )
 from streamlit.testing.v1 import AppTest
 
-from ui import catalog, shell
+from ui import catalog
+from ui import shell
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz.translator import list_translators
+from rnnviz.seq2seq.translator import list_translators
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -158,7 +158,7 @@ def test_a_model_that_reads_the_end_marker_gets_a_note_and_one_that_aligns_does_
 
         import numpy as np
 
-        from ui.translate_views import show_end_marker_note
+        from ui.translate.views import show_end_marker_note
 
         translator = SimpleNamespace(model=SimpleNamespace(attention_kind="additive"))
         show_end_marker_note(translator, np.array([[0.1, 0.9], [0.2, 0.8], [0.0, 1.0]]))  # leans on </s>

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from rnnviz.translator import list_translators
+from rnnviz.seq2seq.translator import list_translators
 from tests.e2e import browser as br
 
 DOCS = br.ROOT / "docs" / "screenshots"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from rnnviz.pairs import PairData, split_and_count
+from rnnviz.data.pairs import PairData, split_and_count
 
 FRENCH = ("un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit")
 ENGLISH = ("one", "two", "three", "four", "five", "six", "seven", "eight")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rnnviz import cells
+from rnnviz.core import cells
 
 TORCH_CELLS = [
     (cells.RNNCell, lambda: torch.nn.RNNCell(5, 7, nonlinearity="tanh")),

@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import checkpoints
-from rnnviz.cell_equations import explain_step
-from rnnviz.charlm import (CharLM, bits_per_char, char_vocabulary, prepare_text, sample_text,
+from rnnviz.io import checkpoints
+from rnnviz.probes.equations import explain_step
+from rnnviz.charlm.model import (CharLM, bits_per_char, char_vocabulary, prepare_text, sample_text,
                            trace_text, value_range)
-from rnnviz.charlm_cli import main as cli_main
-from rnnviz.charlm_train import (LMSettings, bracket_corpus, file_corpus, save_charlm, text_corpus,
+from rnnviz.charlm.cli import main as cli_main
+from rnnviz.charlm.train import (LMSettings, bracket_corpus, file_corpus, save_charlm, text_corpus,
                                  train_charlm)
-from rnnviz.languages import BRACKET_ALPHABET
-from rnnviz.text import Vocabulary
+from rnnviz.data.languages import BRACKET_ALPHABET
+from rnnviz.data.text import Vocabulary
 
 TEXT = 'f(a [b c] "say {x}") d\nlet (x y)\n'
 KINDS = ("rnn", "lstm", "gru", "sru")

@@ -17,14 +17,15 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from rnnviz import checkpoints, registry
-from rnnviz.checkpoints import FORMAT_VERSION, Checkpoint, CheckpointError, list_checkpoints, load, read_metadata, save
+from rnnviz.io import checkpoints
+from rnnviz.io import registry
+from rnnviz.io.checkpoints import FORMAT_VERSION, Checkpoint, CheckpointError, list_checkpoints, load, read_metadata, save
 from tests.unit.checkpoint_models import NAME, TARGET, Tiny
 
 VOCAB = {"source": ["<pad>", "<unk>", "a", "b"], "target": ["<pad>", "x", "y"]}
 HISTORY = [{"step": 1, "loss": 2.5}, {"step": 2, "loss": 1.25, "grad_norm": 0.5}]
 METRICS = {"accuracy": 0.75, "bleu": 12.0}
-EXTRA = {"trained on": "adding task, T=20", "command": "python -m rnnviz.train --seed 0"}
+EXTRA = {"trained on": "adding task, T=20", "command": "python -m rnnviz.training.loop --seed 0"}
 
 
 @pytest.fixture(autouse=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rnnviz import probes
-from rnnviz.cells import KINDS
-from rnnviz.recurrent import Recurrent
-from rnnviz.train import TrainConfig, fit
+from rnnviz.probes import gradients as probes
+from rnnviz.core.cells import KINDS
+from rnnviz.core.recurrent import Recurrent
+from rnnviz.training.loop import TrainConfig, fit
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz import gradlab
-from rnnviz.gradlab import GradientRecorder, RunSettings, build_model, profile_bound, train_run
-from rnnviz.jacobians import mean_state_jacobian
-from rnnviz.recurrent import Recurrent
+from rnnviz.gradlab import recorder as gradlab
+from rnnviz.gradlab.recorder import GradientRecorder, RunSettings, build_model, profile_bound, train_run
+from rnnviz.probes.jacobians import mean_state_jacobian
+from rnnviz.core.recurrent import Recurrent
 
 SMALL = RunSettings(task="adding", length=12, hidden_size=8, batch_size=16, steps=20, record_every=5)
 
@@ -183,7 +183,7 @@ def test_recording_series_line_up_with_the_snapshots():
 
 
 def test_job_target_runs_in_a_background_job_and_fills_its_extras():
-    from rnnviz.jobs import Job, JobSlots
+    from rnnviz.training.jobs import Job, JobSlots
 
     job = Job(gradlab.job_target(SMALL), JobSlots(1), SMALL.steps).start()
     assert job.wait(60)

@@ -7,8 +7,8 @@ import threading
 import numpy as np
 import pytest
 
-from rnnviz.gradlab import train_run
-from rnnviz.gradlab_presets import LEARNED, PRESETS, Expectation, check, moving_average, preset, summarize
+from rnnviz.gradlab.recorder import train_run
+from rnnviz.gradlab.presets import LEARNED, PRESETS, Expectation, check, moving_average, preset, summarize
 
 
 class StopWhenLearned:

@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from rnnviz.initialization import SCHEMES, initialize_recurrent, spectral_radius_of
-from rnnviz.recurrent import Recurrent
+from rnnviz.core.initialization import SCHEMES, initialize_recurrent, spectral_radius_of
+from rnnviz.core.recurrent import Recurrent
 
 
 def blocks(layer: Recurrent) -> list[torch.Tensor]:

@@ -6,8 +6,8 @@ import threading
 
 import torch
 
-from rnnviz.jobs import Job, JobSlots
-from rnnviz.train import TrainConfig, TrainResult, fit
+from rnnviz.training.jobs import Job, JobSlots
+from rnnviz.training.loop import TrainConfig, TrainResult, fit
 
 
 def training_target(steps: int, gate: threading.Event | None = None):

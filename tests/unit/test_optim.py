@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from rnnviz.optim import FusedAdam
+from rnnviz.training.optim import FusedAdam
 
 
 def twin_models():
@@ -67,7 +67,7 @@ def test_bad_settings_raise_value_error(arguments, message):
 def test_training_with_adam_never_imports_torch_dynamo():
     script = (
         "import sys, torch\n"
-        "from rnnviz.train import TrainConfig, fit\n"
+        "from rnnviz.training.loop import TrainConfig, fit\n"
         "layer = torch.nn.Linear(3, 1)\n"
         "fit(layer.parameters(), lambda batch, _: layer(batch).square().mean(), [torch.ones(2, 3)] * 3,\n"
         "    TrainConfig(steps=3, optimizer='adam'))\n"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnviz.pairs import (
+from rnnviz.data.pairs import (
     ENG_PREFIXES, date_data, keep_tutorial_pair, may_start_with_prefix, languages_from_name, load_pairs, make_batch, normalize,
     normalize_tutorial, normalize_tutorial_many, normalize_unicode, prepare_pairs, read_pairs, split_indices,
 )

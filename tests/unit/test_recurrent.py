@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rnnviz import registry
-from rnnviz.cells import KINDS
-from rnnviz.recurrent import Recurrent
+from rnnviz.io import registry
+from rnnviz.core.cells import KINDS
+from rnnviz.core.recurrent import Recurrent
 
 GRID = [(kind, layers, bidirectional) for kind in KINDS for layers in (1, 2) for bidirectional in (False, True)]
 
@@ -157,7 +157,7 @@ def test_truncated_bptt_needs_one_direction():
 
 
 def test_sru_hand_written_backward_passes_gradcheck():
-    from rnnviz.fused import SRUFunction
+    from rnnviz.core.fused import SRUFunction
 
     torch.manual_seed(4)
     steps, batch, hidden = 5, 3, 4
@@ -175,7 +175,7 @@ def test_sru_hand_written_backward_passes_gradcheck():
     ([], True),
 ])
 def test_check_finite_rejects_exactly_the_non_finite(values, finite):
-    from rnnviz.validation import check_finite
+    from rnnviz.core.validation import check_finite
     tensor = torch.tensor(values, dtype=torch.float32)
     if finite:
         assert check_finite(tensor, "x") is tensor

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rnnviz.attention import ATTENTION_KINDS, ContentAttention, tutorial_slots
-from rnnviz.decoding import beam_search, explain, greedy, sample, sample_counts, score_pairs
-from rnnviz.pairs import EOS_ID, PAD_ID, encode_source, make_batch, pad
-from rnnviz.seq2seq import Seq2Seq, reverse_within
-from rnnviz.seq2seq_training import Seq2SeqConfig, evaluate, train_seq2seq
-from rnnviz.train import seeded
+from rnnviz.seq2seq.attention import ATTENTION_KINDS, ContentAttention, tutorial_slots
+from rnnviz.seq2seq.decoding import beam_search, explain, greedy, sample, sample_counts, score_pairs
+from rnnviz.data.pairs import EOS_ID, PAD_ID, encode_source, make_batch, pad
+from rnnviz.seq2seq.model import Seq2Seq, reverse_within
+from rnnviz.seq2seq.training import Seq2SeqConfig, evaluate, train_seq2seq
+from rnnviz.training.loop import seeded
 from tests.unit.seq2seq_helpers import number_data
 
 SOURCE_VOCAB, TARGET_VOCAB = 12, 11
@@ -203,7 +203,7 @@ def test_short_training_on_a_tiny_generated_task_is_near_perfect():
 
 
 def test_encode_source_cuts_long_inputs_and_keeps_the_end_marker():
-    from rnnviz.text import Vocabulary
+    from rnnviz.data.text import Vocabulary
 
     vocab = Vocabulary(["a", "b"])
     ids, lengths = encode_source([["a"] * 10, ["b", "zzz"]], vocab, max_tokens=4)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnviz.translator import Translator
+from rnnviz.seq2seq.translator import Translator
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "checkpoints"
 SENTENCES = {
@@ -40,7 +40,7 @@ def test_shipped_translator_attends_to_words_not_to_the_end_marker(name):
 
 
 def test_end_marker_share_reads_the_last_column_without_the_last_row():
-    from rnnviz.attention import end_marker_share
+    from rnnviz.seq2seq.attention import end_marker_share
 
     attention = np.array([[0.1, 0.1, 0.8], [0.6, 0.2, 0.2], [0.0, 0.0, 1.0]])  # the last row writes </s>
     assert end_marker_share(attention) == pytest.approx(0.5)

@@ -11,7 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnnviz.tasks import (
+from rnnviz.data.tasks import (
     BRACKET_ALPHABET,
     DATE_FORMATS,
     DATE_SOURCE_ALPHABET,

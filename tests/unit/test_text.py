@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rnnviz.text import UNK, Vocabulary, cap_text, clean_unicode
+from rnnviz.data.text import UNK, Vocabulary, cap_text, clean_unicode
 
 
 def test_vocabulary_orders_by_frequency_and_maps_unknowns_to_unk():

@@ -7,8 +7,8 @@ import threading
 import pytest
 import torch
 
-from rnnviz.recurrent import Recurrent
-from rnnviz.train import TrainConfig, clip_gradients, fit, seeded
+from rnnviz.core.recurrent import Recurrent
+from rnnviz.training.loop import TrainConfig, clip_gradients, fit, seeded
 
 
 def regression_setup(seed: int = 0):

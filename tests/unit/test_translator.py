@@ -8,12 +8,12 @@ import sys
 import pytest
 import torch
 
-from rnnviz.checkpoints import CheckpointError
-from rnnviz.seq2seq import Seq2Seq
-from rnnviz.seq2seq_training import Seq2SeqConfig, train_seq2seq
-from rnnviz.train import seeded
-from rnnviz.translate import main
-from rnnviz.translator import MAX_INPUT_CHARS, DirectionError, Translator
+from rnnviz.io.checkpoints import CheckpointError
+from rnnviz.seq2seq.model import Seq2Seq
+from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
+from rnnviz.training.loop import seeded
+from rnnviz.seq2seq.cli import main
+from rnnviz.seq2seq.translator import MAX_INPUT_CHARS, DirectionError, Translator
 from tests.unit.seq2seq_helpers import number_data, write_pairs_file
 
 

@@ -1,0 +1,250 @@
+"""Character-level language models: characters -> embedding (or one-hot) -> Recurrent -> next character.
+
+`CharLM` trains on the fused fast path. `trace_text` runs a typed text through the explicit
+cells and returns, per layer, every gate and state at every character, the next-character
+probabilities and the model's surprise in bits, as NumPy arrays (the model is not changed).
+Training lives in `rnnviz.charlm.train`; the command line in `rnnviz.charlm.cli`
+(`python -m rnnviz.charlm train --corpus brackets --cell lstm --seconds 60 --out FILE`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from rnnviz.core.recurrent import Recurrent
+from rnnviz.data.text import UNK, Vocabulary, clean_unicode
+from rnnviz.core.validation import check_positive_int, require_int
+
+MAX_TRACE_CHARS = 20_000  # a trace keeps every gate of every step: cap what one call may ask for
+
+# What the page shows for each kind, in order: the cell's gates and states, then the hidden state.
+STATE_NAMES: dict[str, tuple[str, ...]] = {
+    "rnn": ("preactivation", "hidden"),
+    "rnn-relu": ("preactivation", "hidden"),
+    "lstm": ("input", "forget", "output", "candidate", "cell", "hidden"),
+    "gru": ("reset", "update", "candidate", "hidden"),
+    "sru": ("forget", "reset", "cell", "hidden"),
+}
+# The range each state lives in: (low, high), or None when unbounded.
+SIGMOID = (0.0, 1.0)
+TANH = (-1.0, 1.0)
+
+
+def value_range(kind: str, name: str) -> tuple[float, float] | None:
+    """The range a gate or state of a cell kind lies in, or None when it is unbounded."""
+    if name in ("input", "forget", "output", "reset", "update"):
+        return SIGMOID
+    if name == "candidate" or (name == "hidden" and kind in ("rnn", "lstm", "gru")):
+        return TANH
+    if name == "hidden" and kind == "rnn-relu":
+        return None
+    return None  # LSTM/SRU cell, RNN preactivation, SRU hidden (its highway adds x_t)
+
+
+class CharLM(nn.Module):
+    """Next-character model: embedding (or one-hot when embedding_size=0), recurrent layers, linear readout."""
+
+    def __init__(self, kind: str, vocab_size: int, hidden_size: int = 128, num_layers: int = 1,
+                 embedding_size: int = 32, **cell_options: Any) -> None:
+        super().__init__()
+        self.vocab_size = check_positive_int(vocab_size, "vocab_size")
+        self.embedding_size = require_int("embedding_size", embedding_size, minimum=0)
+        self.embedding = nn.Embedding(self.vocab_size, self.embedding_size) if self.embedding_size else None
+        input_size = self.embedding_size or self.vocab_size
+        self.recurrent = Recurrent(kind, input_size, hidden_size, num_layers, False, **cell_options)
+        self.head = nn.Linear(self.recurrent.hidden_size, self.vocab_size)
+
+    @property
+    def kind(self) -> str:
+        """The cell kind: "rnn", "lstm", "gru", "sru", ..."""
+        return self.recurrent.kind
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """Plain data that rebuilds this model (see `rnnviz.io.registry`)."""
+        return {"model": "charlm", "kind": self.kind, "vocab_size": self.vocab_size,
+                "hidden_size": self.recurrent.hidden_size, "num_layers": self.recurrent.num_layers,
+                "embedding_size": self.embedding_size, "cell_options": dict(self.recurrent.cell_options)}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "CharLM":
+        """Rebuild from `config`."""
+        return cls(config["kind"], config["vocab_size"], config["hidden_size"], config["num_layers"],
+                   config["embedding_size"], **config.get("cell_options", {}))
+
+    def embed(self, ids: Tensor) -> Tensor:
+        """Ids (B, T) -> inputs of the first recurrent layer (B, T, I)."""
+        if ids.dtype not in (torch.int64, torch.int32) or ids.dim() != 2:
+            raise ValueError(f"ids must be an integer tensor of shape (batch, time), got {ids.dtype} {tuple(ids.shape)}")
+        if ids.numel() and (int(ids.min()) < 0 or int(ids.max()) >= self.vocab_size):
+            raise ValueError(f"ids must lie in [0, {self.vocab_size}); encode text with the model's vocabulary")
+        if self.embedding is not None:
+            return self.embedding(ids)
+        return nn.functional.one_hot(ids.long(), self.vocab_size).to(self.head.weight.dtype)
+
+    def forward(self, ids: Tensor, state: list | None = None, *, trace: bool = False):
+        """Logits (B, T, V) for the character after each position, and the recurrent layer's output."""
+        result = self.recurrent(self.embed(ids), state, trace=trace)
+        return self.head(result.output), result
+
+
+@dataclass(frozen=True, eq=False)
+class LayerTrace:
+    """One layer's view of a text: what it read and every gate and state, each (T, H) or (T, I)."""
+
+    inputs: np.ndarray  # (T, I): x_t of this layer (embedding, or the layer below's h_t)
+    states: dict[str, np.ndarray]  # name -> (T, H), in STATE_NAMES order ("hidden" last)
+
+
+@dataclass(frozen=True, eq=False)
+class TextTrace:
+    """A text run through a CharLM: gates and states per layer, next-character predictions, surprise."""
+
+    text: str
+    kind: str
+    tokens: tuple[str, ...]  # the vocabulary: probabilities[:, j] is the chance of tokens[j]
+    ids: np.ndarray  # (T,) int64
+    unknown: np.ndarray  # (T,) bool: the model never saw this character (read as <unk>)
+    layers: list[LayerTrace]
+    probabilities: np.ndarray  # (T, V): the next character after position t
+    surprise_bits: np.ndarray  # (T,): -log2 p(char t | chars before t); NaN at t=0 and for unknown chars
+
+    @property
+    def chars(self) -> list[str]:
+        """The text's characters, one per time step."""
+        return list(self.text)
+
+    def state(self, name: str, layer: int = 0) -> np.ndarray:
+        """One gate or state of one layer, (T, H)."""
+        if not 0 <= layer < len(self.layers):
+            raise ValueError(f"layer must be between 0 and {len(self.layers) - 1}, got {layer}")
+        states = self.layers[layer].states
+        if name not in states:
+            raise ValueError(f"a {self.kind} cell has no {name!r}; choose one of {', '.join(states)}")
+        return states[name]
+
+    def top_k(self, k: int = 5) -> tuple[list[list[str]], np.ndarray]:
+        """The k likeliest next characters after each position, (T lists of k) and their probabilities (T, k)."""
+        k = min(check_positive_int(k, "k"), self.probabilities.shape[1])
+        order = np.argsort(-self.probabilities, axis=1, kind="stable")[:, :k]  # (T, k)
+        chars = [[self.tokens[j] for j in row] for row in order]
+        return chars, np.take_along_axis(self.probabilities, order, axis=1)
+
+    def mean_bits(self) -> float:
+        """Mean surprise over the characters that have one (bits per character), NaN if none."""
+        known = self.surprise_bits[~np.isnan(self.surprise_bits)]
+        return float(known.mean()) if known.size else math.nan
+
+
+def prepare_text(text: str) -> str:
+    """The text as the model reads it: Unicode clean-up (NFKC) and Windows/Mac line ends made '\\n'."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, got {type(text).__name__}")
+    return clean_unicode(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def encode(vocab: Vocabulary, text: str) -> tuple[Tensor, np.ndarray]:
+    """Ids (1, T) of the characters of `text`, and which of them are unknown (T,) bool."""
+    ids = vocab.encode(text)
+    unknown = np.array(vocab.unknown(text), dtype=bool) if text else np.zeros(0, dtype=bool)
+    return torch.tensor([ids], dtype=torch.int64), unknown
+
+
+def trace_text(model: CharLM, vocab: Vocabulary, text: str) -> TextTrace:
+    """Run `text` through the explicit cells of `model` without changing it; see `TextTrace`.
+
+    The text is read from a zero state, as in training. Characters outside the vocabulary
+    are read as <unk> (flagged in `unknown`); empty text is refused with a ValueError.
+    """
+    if not isinstance(model, CharLM):
+        raise ValueError(f"model must be a CharLM, got {type(model).__name__}")
+    if len(vocab) != model.vocab_size:
+        raise ValueError(f"the vocabulary has {len(vocab)} tokens but the model expects {model.vocab_size}")
+    if not isinstance(text, str) or not text:
+        raise ValueError("the text is empty: type at least one character")
+    if len(text) > MAX_TRACE_CHARS:
+        raise ValueError(f"the text has {len(text):,} characters; trace at most {MAX_TRACE_CHARS:,} at once")
+    ids, unknown = encode(vocab, text)
+    with torch.inference_mode():
+        inputs = model.embed(ids)  # (1, T, I)
+        logits, result = model(ids, trace=True)
+        log_probs = torch.log_softmax(logits[0].float(), dim=-1)  # (T, V)
+    layers = []
+    layer_input = inputs[0]
+    for layer_trace in result.trace:
+        direction = layer_trace["forward"]
+        states = {name: values[0].numpy() for name, values in direction.gates.items()}
+        hidden = direction.hidden[0]
+        states["hidden"] = hidden.numpy()
+        ordered = {name: states[name] for name in STATE_NAMES[model.kind]}
+        layers.append(LayerTrace(inputs=layer_input.numpy(), states=ordered))
+        layer_input = hidden
+    return TextTrace(text=text, kind=model.kind, tokens=tuple(vocab.tokens), ids=ids[0].numpy(),
+                     unknown=unknown, layers=layers, probabilities=log_probs.exp().numpy(),
+                     surprise_bits=surprise(log_probs.numpy(), ids[0].numpy(), unknown))
+
+
+def surprise(log_probs: np.ndarray, ids: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """-log2 p(x_t | x_<t) per character from the predictions made one step earlier: (T,), NaN where undefined."""
+    bits = np.full(len(ids), np.nan)
+    if len(ids) > 1:
+        bits[1:] = -log_probs[np.arange(len(ids) - 1), ids[1:]] / math.log(2)
+    bits[unknown] = np.nan  # <unk> is never a target: its probability says nothing
+    return bits
+
+
+def bits_per_char(model: CharLM, vocab: Vocabulary, text: str, *, window: int = 256,
+                  batch_size: int = 32) -> float:
+    """Mean -log2 p(next char) over `text`, read in windows of `window` characters from a zero state."""
+    window = require_int("window", window, minimum=2)
+    if len(text) < 2:
+        raise ValueError("bits per character needs a text of at least 2 characters")
+    ids = torch.tensor(vocab.encode(text), dtype=torch.int64)
+    pieces = [ids[start:start + window] for start in range(0, len(ids) - 1, window - 1)]
+    pieces = [piece for piece in pieces if len(piece) >= 2]  # each target is predicted exactly once
+    full = [piece for piece in pieces if len(piece) == window]
+    batches = [torch.stack(full[i:i + batch_size]) for i in range(0, len(full), batch_size)]
+    batches += [piece.unsqueeze(0) for piece in pieces if len(piece) < window]  # the short tail
+    total_bits, count = 0.0, 0
+    with torch.inference_mode():
+        for batch in batches:  # (B, L)
+            logits, _ = model(batch[:, :-1])
+            loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(),
+                                               batch[:, 1:].reshape(-1), reduction="sum")
+            total_bits += float(loss) / math.log(2)
+            count += batch[:, 1:].numel()
+    return total_bits / count
+
+
+def sample_text(model: CharLM, vocab: Vocabulary, prefix: str, length: int, *, temperature: float = 1.0,
+                seed: int | None = 0) -> str:
+    """`length` characters drawn one at a time after `prefix` (never <unk> or another special token)."""
+    length = require_int("length", length, minimum=0, maximum=100_000)
+    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and temperature > 0):
+        raise ValueError(f"temperature must be a number > 0, got {temperature!r}")
+    generator = torch.Generator()
+    generator.manual_seed(seed) if seed is not None else generator.seed()
+    banned = torch.tensor([token in vocab.specials for token in vocab.tokens])
+    prefix = prepare_text(prefix) or "\n"
+    out: list[str] = []
+    with torch.inference_mode():
+        logits, result = model(encode(vocab, prefix)[0])
+        state = result.state
+        for _ in range(length):
+            scores = (logits[0, -1].float() / temperature).masked_fill(banned, -math.inf)
+            index = int(torch.multinomial(torch.softmax(scores, dim=-1), 1, generator=generator))
+            out.append(vocab.tokens[index])
+            logits, result = model(torch.tensor([[index]]), state)
+            state = result.state
+    return "".join(out)
+
+
+def char_vocabulary(text: str) -> Vocabulary:
+    """Every character of `text`, most frequent first, plus <unk> for the ones it lacks."""
+    return Vocabulary.build([text], specials=(UNK,))

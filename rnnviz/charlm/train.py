@@ -1,0 +1,232 @@
+"""Training character language models: corpora, batches, a time or step budget, validation bits per character.
+
+    corpus = bracket_corpus()                       # or text_corpus(open(path).read(), name=...)
+    trained = train_charlm(corpus, LMSettings(kind="lstm", seconds=60))
+    save_charlm("checkpoints/charlm-brackets-lstm.safetensors", trained, command="...")
+
+Everything goes through `rnnviz.training.loop.fit`, so a page can run it in a background job with
+progress, Stop and a live loss curve.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from rnnviz.io import checkpoints
+from rnnviz.core.cells import KINDS
+from rnnviz.charlm.model import CharLM, bits_per_char, char_vocabulary, prepare_text
+from rnnviz.data.languages import bracket_text
+from rnnviz.data.text import Vocabulary
+from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult, fit, seeded
+from rnnviz.core.validation import require_choice, require_fraction, require_int
+
+MIN_CORPUS_CHARS = 200
+MAX_VALIDATION_CHARS = 100_000  # enough for a stable bits-per-character, quick on a laptop
+CURVE_POINTS = 200  # the loss curve stored in a checkpoint
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Text to train on and held-out text to measure on."""
+
+    name: str  # "brackets", or the file's name
+    train: str
+    validation: str
+    source: dict[str, Any] = field(default_factory=dict)  # how it was made (generator settings, file digest)
+
+
+def bracket_corpus(num_chars: int = 300_000, *, max_depth: int = 6, seed: int = 0,
+                   quote_probability: float = 0.15) -> Corpus:
+    """The bracket-and-quote language: training text from `seed`, validation from `seed + 1`."""
+    settings = {"max_depth": max_depth, "quote_probability": quote_probability}
+    train = bracket_text(num_chars, seed=seed, **settings).text
+    validation = bracket_text(max(num_chars // 10, MIN_CORPUS_CHARS), seed=seed + 1, **settings).text
+    return Corpus("brackets", train, validation,
+                  {"generator": "rnnviz.data.languages.bracket_text", "num_chars": num_chars, "seed": seed, **settings})
+
+
+def text_corpus(text: str, *, name: str = "text", validation_fraction: float = 0.1) -> Corpus:
+    """Plain text: the last `validation_fraction` is held out for validation."""
+    text = prepare_text(text)
+    fraction = require_fraction("validation_fraction", validation_fraction, allow_zero=False)
+    if len(text) < MIN_CORPUS_CHARS:
+        raise ValueError(f"the corpus has {len(text):,} characters; give at least {MIN_CORPUS_CHARS} to train on")
+    cut = max(len(text) - max(int(len(text) * fraction), 2), 2)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return Corpus(name, text[:cut], text[cut:], {"chars": len(text), "sha256": digest,
+                                                 "validation_fraction": fraction})
+
+
+def file_corpus(path: str | Path, *, validation_fraction: float = 0.1) -> Corpus:
+    """A UTF-8 plain-text file as a corpus (named after the file, never its full path)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ValueError(f"cannot read the corpus {str(path)!r}: {error}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"the corpus {path.name!r} is not UTF-8 text ({error.reason} at byte "
+                         f"{error.start}); save it as UTF-8 plain text") from None
+    return text_corpus(text, name=path.name, validation_fraction=validation_fraction)
+
+
+@dataclass
+class LMSettings:
+    """The model and how to train it; `seconds` (if set) ends training early at a time budget."""
+
+    kind: str = "lstm"
+    hidden_size: int = 128
+    num_layers: int = 1
+    embedding_size: int = 32  # 0: one-hot input
+    seq_length: int = 100
+    batch_size: int = 32
+    steps: int = 2000
+    seconds: float | None = None
+    learning_rate: float = 3e-3
+    clip_threshold: float = 1.0  # gradient norm clipping
+    unknown_rate: float = 0.002  # share of input characters replaced by <unk>, so unknown input reads sensibly
+    seed: int = 0
+
+    def validate(self) -> "LMSettings":
+        """Raise ValueError with a clear message for settings out of range."""
+        require_choice("kind", self.kind, KINDS)
+        for name, low, high in (("hidden_size", 1, 2048), ("num_layers", 1, 8), ("seq_length", 2, 2000),
+                                ("batch_size", 1, 4096), ("steps", 1, 10_000_000)):
+            require_int(name, getattr(self, name), minimum=low, maximum=high)
+        require_int("embedding_size", self.embedding_size, minimum=0, maximum=2048)
+        if self.seconds is not None and not (isinstance(self.seconds, (int, float)) and self.seconds > 0):
+            raise ValueError(f"seconds must be a number > 0 or None, got {self.seconds!r}")
+        require_fraction("unknown_rate", self.unknown_rate)
+        require_int("seed", self.seed, minimum=0)
+        return self
+
+
+@dataclass
+class TrainedLM:
+    """What `train_charlm` returns."""
+
+    model: CharLM
+    vocab: Vocabulary
+    result: TrainResult
+    metrics: dict[str, float]
+    settings: LMSettings
+    corpus: Corpus
+
+
+class Deadline:
+    """Training callback: set `stop` once `seconds` have passed since the first step."""
+
+    def __init__(self, seconds: float | None, stop: threading.Event) -> None:
+        self.seconds, self.stop = seconds, stop
+        self.started = time.perf_counter()
+        self.reached = False
+
+    def on_step_end(self, info: StepInfo) -> None:
+        """Stop after the step that crossed the budget."""
+        if self.seconds is not None and time.perf_counter() - self.started >= self.seconds:
+            self.reached = True
+            self.stop.set()
+
+
+def window_sampler(ids: Tensor, seq_length: int, batch_size: int, unknown_id: int, unknown_rate: float):
+    """Batches of random windows: (inputs (B, L), targets (B, L)), some inputs replaced by <unk>."""
+    if len(ids) < seq_length + 1:
+        raise ValueError(f"the training text has {len(ids):,} characters; it needs more than "
+                         f"seq_length={seq_length}")
+
+    def sample(generator: torch.Generator) -> tuple[Tensor, Tensor]:
+        starts = torch.randint(0, len(ids) - seq_length, (batch_size,), generator=generator)
+        windows = torch.stack([ids[start:start + seq_length + 1] for start in starts.tolist()])
+        inputs = windows[:, :-1].clone()
+        if unknown_rate > 0:
+            hide = torch.rand(inputs.shape, generator=generator) < unknown_rate
+            inputs[hide] = unknown_id
+        return inputs, windows[:, 1:]
+    return sample
+
+
+def lm_loss(model: CharLM):
+    """A loss function for `fit`: cross-entropy in nats, bits per character as a metric."""
+    def loss_fn(batch: tuple[Tensor, Tensor], tbptt: Any) -> tuple[Tensor, dict[str, float]]:
+        inputs, targets = batch
+        logits, _ = model(inputs)
+        loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+        return loss, {"bits_per_char": float(loss.detach()) / math.log(2)}
+    return loss_fn
+
+
+def build_model(settings: LMSettings, vocab: Vocabulary) -> CharLM:
+    """A fresh CharLM for `settings`, initialised from `settings.seed`."""
+    with seeded(settings.seed):
+        return CharLM(settings.kind, len(vocab), settings.hidden_size, settings.num_layers, settings.embedding_size)
+
+
+def train_charlm(corpus: Corpus, settings: LMSettings, *, callbacks: list[Any] | None = None,
+                 stop: threading.Event | None = None, model: CharLM | None = None,
+                 vocab: Vocabulary | None = None) -> TrainedLM:
+    """Train a CharLM on `corpus` (steps or time budget, whichever ends first), then measure it.
+
+    Threads are the caller's choice (the app's sidebar, the command's --threads).
+    """
+    settings.validate()
+    vocab = vocab or char_vocabulary(corpus.train)
+    model = model or build_model(settings, vocab)
+    stop = stop or threading.Event()
+    deadline = Deadline(settings.seconds, stop)
+    ids = torch.tensor(vocab.encode(corpus.train), dtype=torch.int64)
+    sampler = window_sampler(ids, settings.seq_length, settings.batch_size, vocab.unk_id, settings.unknown_rate)
+    config = TrainConfig(steps=settings.steps, learning_rate=settings.learning_rate, clip="norm",
+                         clip_threshold=settings.clip_threshold, seed=settings.seed)
+    model.train()
+    result = fit(model.parameters(), lm_loss(model), sampler, config, [deadline, *(callbacks or [])], stop)
+    model.eval()
+    if deadline.reached and result.status == "stopped":
+        result = TrainResult("finished", result.steps_done, result.history,
+                             f"reached the time budget of {settings.seconds:g} s after {result.steps_done} steps",
+                             result.seconds)
+    return TrainedLM(model, vocab, result, measure(model, vocab, corpus, result), settings, corpus)
+
+
+def measure(model: CharLM, vocab: Vocabulary, corpus: Corpus, result: TrainResult) -> dict[str, float]:
+    """Validation bits per character (on up to MAX_VALIDATION_CHARS held-out characters) and training figures."""
+    validation = corpus.validation[:MAX_VALIDATION_CHARS]
+    recent = [info.loss for info in result.history[-50:]]
+    metrics = {"validation_bpc": round(bits_per_char(model, vocab, validation), 4),
+               "validation_chars": len(validation),
+               "train_seconds": round(result.seconds, 1), "steps": result.steps_done}
+    if recent:
+        metrics["train_bpc_last50"] = round(sum(recent) / len(recent) / math.log(2), 4)
+    return metrics
+
+
+def loss_curve_points(history: list[StepInfo], points: int = CURVE_POINTS) -> list[list[float]]:
+    """[[step, bits per char], ...]: the history averaged into at most `points` buckets."""
+    if not history:
+        return []
+    size = max(1, math.ceil(len(history) / points))
+    curve = []
+    for first in range(0, len(history), size):
+        bucket = history[first:first + size]
+        curve.append([bucket[-1].step, round(sum(i.loss for i in bucket) / len(bucket) / math.log(2), 4)])
+    return curve
+
+
+def save_charlm(path: str | Path, trained: TrainedLM, *, command: str = "") -> Path:
+    """Write a checkpoint: weights, vocabulary, loss curve, metrics, and how it was made (`extra`)."""
+    extra = {"command": command, "corpus": trained.corpus.name, "corpus_source": trained.corpus.source,
+             "train_chars": len(trained.corpus.train), "settings": asdict(trained.settings),
+             "status": trained.result.status, "message": trained.result.message}
+    return checkpoints.save(path, trained.model, vocab=trained.vocab.to_json(),
+                            history=loss_curve_points(trained.result.history), metrics=trained.metrics,
+                            step=trained.result.steps_done, extra=extra)

@@ -1,0 +1,1 @@
+"""Data: generated tasks, the bracket language and dates, text and vocabularies, sentence pairs."""

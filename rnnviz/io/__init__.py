@@ -1,0 +1,1 @@
+"""Checkpoints (safetensors + JSON metadata, never pickle) and the names that rebuild a model from its config."""

@@ -1,0 +1,5 @@
+"""`python -m rnnviz.seq2seq ...`: the translation command line."""
+
+from rnnviz.seq2seq.cli import main
+
+raise SystemExit(main())

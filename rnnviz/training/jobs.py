@@ -1,0 +1,150 @@
+"""Background training jobs with a server-wide cap and a visible queue.
+
+A page starts a `Job` that runs a training function in a thread, reads its progress while
+it runs (from any thread), and can stop it. `JobSlots` lets at most `capacity` jobs train
+at once; the others wait in order and can report their position. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from rnnviz.training.loop import StepInfo, TrainResult
+
+LOGGER = logging.getLogger(__name__)
+ACTIVE = ("queued", "running")
+
+
+class JobSlots:
+    """At most `capacity` running jobs; the rest wait first-in first-out."""
+
+    def __init__(self, capacity: int = 1) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity must be >= 1, got {capacity}")
+        self.capacity = capacity
+        self._condition = threading.Condition()
+        self._waiting: list[int] = []
+        self._running: set[int] = set()
+
+    def acquire(self, ticket: int, cancelled: threading.Event) -> bool:
+        """Wait for a slot; False if `cancelled` is set while waiting."""
+        with self._condition:
+            self._waiting.append(ticket)
+            while not cancelled.is_set():
+                if len(self._running) < self.capacity and self._waiting[0] == ticket:
+                    self._waiting.pop(0)
+                    self._running.add(ticket)
+                    self._condition.notify_all()
+                    return True
+                self._condition.wait(timeout=0.1)
+            self._waiting.remove(ticket)
+            self._condition.notify_all()
+            return False
+
+    def release(self, ticket: int) -> None:
+        """Give a slot back."""
+        with self._condition:
+            self._running.discard(ticket)
+            self._condition.notify_all()
+
+    def position(self, ticket: int) -> int:
+        """0 when running or done, else 1 for the first in the queue, 2 for the next, ..."""
+        with self._condition:
+            return self._waiting.index(ticket) + 1 if ticket in self._waiting else 0
+
+    def running_count(self) -> int:
+        """How many jobs train right now."""
+        with self._condition:
+            return len(self._running)
+
+
+# The training function gets the job (for `on_step_end`, `stop` and `extras`) and returns a TrainResult.
+JobTarget = Callable[["Job"], TrainResult]
+
+
+class Job:
+    """One training run in a background thread; safe to read from the page's thread."""
+
+    _tickets = itertools.count(1)
+
+    def __init__(self, target: JobTarget, slots: JobSlots, steps: int, label: str = "") -> None:
+        self.ticket = next(self._tickets)
+        self.label = label
+        self.steps = steps
+        self.stop_event = threading.Event()
+        self.history: list[StepInfo] = []
+        self.extras: dict[str, Any] = {}  # what page-specific callbacks record (profiles, attention, ...)
+        self.result: TrainResult | None = None
+        self.error: str | None = None
+        self.status = "queued"
+        self.started_at: float | None = None
+        self._target, self._slots = target, slots
+        self._thread = threading.Thread(target=self._run, name=f"rnnviz-job-{self.ticket}", daemon=True)
+
+    def start(self) -> "Job":
+        """Queue the job; it trains as soon as a slot is free."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Ask the job to stop after the current step (or leave the queue)."""
+        self.stop_event.set()
+
+    def on_step_end(self, info: StepInfo) -> None:
+        """Training callback: record progress."""
+        self.history.append(info)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the job ends; True if it did."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def active(self) -> bool:
+        """Queued or running."""
+        return self.status in ACTIVE
+
+    def queue_position(self) -> int:
+        """Position in the server's queue (0 once running)."""
+        return self._slots.position(self.ticket) if self.status == "queued" else 0
+
+    def progress(self) -> tuple[float, float | None]:
+        """(fraction done, seconds left or None) from the steps recorded so far."""
+        done = len(self.history)
+        fraction = min(1.0, done / self.steps) if self.steps else 0.0
+        if not done or self.started_at is None:
+            return fraction, None
+        elapsed = time.perf_counter() - self.started_at
+        return fraction, elapsed / done * (self.steps - done)
+
+    def message(self) -> str:
+        """One sentence on the job's state, for the page."""
+        if self.status == "queued":
+            return f"Waiting for a free training slot: position {self.queue_position()} in the queue."
+        if self.status == "running":
+            return f"Training: step {len(self.history)} of {self.steps}."
+        if self.status == "failed":
+            return f"Training failed: {self.error}"
+        return self.result.message if self.result else self.status
+
+    def _run(self) -> None:
+        """Thread body: wait for a slot, train, record the outcome."""
+        if not self._slots.acquire(self.ticket, self.stop_event):
+            self.result = TrainResult("stopped", 0, [], "stopped before it started", 0.0)
+            self.status = "stopped"
+            return
+        try:
+            self.status, self.started_at = "running", time.perf_counter()
+            self.result = self._target(self)
+            self.status = self.result.status
+        except Exception as error:  # noqa: BLE001 - the page shows it; the server log keeps the traceback
+            LOGGER.exception("training job %s failed", self.ticket)
+            self.error = f"{type(error).__name__}: {error}"
+            self.status = "failed"
+        finally:
+            self._slots.release(self.ticket)

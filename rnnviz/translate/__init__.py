@@ -1,0 +1,1 @@
+"""`python -m rnnviz.translate ...`: the translation command line under the name the README gives it (see rnnviz.seq2seq.cli)."""

@@ -1,0 +1,1 @@
+"""The gradient lab's widgets, live view and kept runs."""

@@ -1,0 +1,249 @@
+"""The gradient lab's charts, each with a sentence above it and an explanation beside it.
+
+`render_live(job)` draws the run that is training (called every half second by
+`ui.training.live_training`); `results()` draws the kept runs once training has ended.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from rnnviz.gradlab import recorder as gradlab
+from rnnviz.gradlab.recorder import Recording
+from rnnviz.gradlab.presets import check, summarize
+from rnnviz.training.jobs import Job
+from rnnviz.plots import gradients
+from rnnviz.plots.base import PALETTE
+from ui.gradlab import runs
+from ui import shell
+from ui.gradlab.text import EXPLANATIONS, SENTENCES
+
+TITLES = {"loss": "Loss and accuracy", "heatmap": "Gradient reaching each timestep, over training",
+          "profile": "Gradient profile against the bound", "norm": "Gradient norm and clipping",
+          "sigma": "Singular values over training"}
+MAX_HEATMAP_ROWS = 150
+MARKDOWN_COLORS = dict(zip(PALETTE, ("blue", "red", "green", "violet", "orange")))  # the legend colours in text
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+
+
+def chart_block(name: str, figure: go.Figure, key: str) -> None:
+    """A title with its sentence, then the chart (two thirds) and its explanation (one third)."""
+    st.markdown(f"#### {TITLES[name]}")
+    st.markdown(SENTENCES[name])
+    chart, text = st.columns([2, 1], gap="medium")
+    chart.plotly_chart(figure, key=key, config=PLOT_CONFIG, theme=None)
+    with text.container(border=True):
+        st.markdown(EXPLANATIONS[name])
+
+
+def _thin(steps: list[int], grid: np.ndarray, most: int) -> tuple[list[int], np.ndarray]:
+    """At most `most` rows, evenly spread, always keeping the first and the last."""
+    if len(steps) <= most:
+        return steps, grid
+    keep = np.unique(np.linspace(0, len(steps) - 1, most).round().astype(int))
+    return [steps[i] for i in keep], grid[keep]
+
+
+def _power(value: float) -> str:
+    """A ratio as 10^x text for a metric."""
+    if value == 0:
+        return "exactly 0"
+    if not math.isfinite(value):
+        return "—"
+    return gradients.power_label(round(math.log10(value))) if abs(math.log10(value)) >= 2 else f"{value:.2g}"
+
+
+def summary_metrics(recording: Recording) -> None:
+    """Four numbers a person reads first: outcome, loss vs baseline, accuracy, gradient at t = 0."""
+    summary = summarize(recording)
+    outcome, detail = {
+        "diverged": ("diverged", f"at step {summary.diverged_at}"),
+        "running": ("training", f"step {summary.steps_done}"),
+        "stopped": ("stopped", f"at step {summary.steps_done}"),
+    }.get(summary.status, (summary.verdict, f"{summary.steps_done} steps"))
+    columns = st.columns(4)
+    columns[0].metric("Outcome", outcome, delta=detail, delta_color="off", delta_arrow="off")
+    columns[1].metric("Loss / baseline (last 10%)", "—" if math.isnan(summary.final_relative_loss)
+                      else f"{summary.final_relative_loss:.0%}" if summary.final_relative_loss < 100
+                      else _power(summary.final_relative_loss),
+                      help="1 = no better than ignoring the input; near 0 = solved.")
+    columns[2].metric("Accuracy (last 10%)", "—" if math.isnan(summary.accuracy) else f"{summary.accuracy:.0%}")
+    columns[3].metric("‖∂L/∂h₀‖ ÷ ‖∂L/∂h_T‖", _power(summary.gradient_ratio),
+                      help="How much of the gradient at the last step reaches the first one (last measurement).")
+
+
+def claim_checks(run: runs.Run) -> None:
+    """For a preset's run: each part of the claim with ✓ or ✗ and this run's numbers."""
+    active = runs.active_preset()
+    if run.preset is None or active is None or active[0].number != run.preset:
+        return
+    preset = active[0]
+    expectation = preset.expect if run.role == "preset" else preset.contrast_expect
+    settings = preset.settings if run.role == "preset" else preset.contrast
+    if expectation is None or settings != run.recording.settings:
+        return
+    checks = check(expectation, run.recording)
+    lines = [f"- {':green[✓]' if holds else ':red[✗]'} {sentence}" for sentence, holds in checks]
+    st.markdown(f"**Does this run show the claim of preset {preset.number}?**\n" + "\n".join(lines))
+
+
+def readable(profile: np.ndarray, k: int | None) -> bool:
+    """A profile worth showing first: finite, and nonzero wherever truncation lets gradient through."""
+    reached = profile[len(profile) - (k or len(profile)):]
+    return bool(np.isfinite(profile).all() and (reached > 0).all())
+
+
+def _profile_step(recording: Recording, key: str | None) -> int:
+    """Index of the snapshot to draw: a slider after training, the latest while training."""
+    snapshots = list(recording.snapshots)
+    if key is None or len(snapshots) < 2:
+        return len(snapshots) - 1
+    usable = [i for i, s in enumerate(snapshots) if readable(s.profile, recording.settings.tbptt)]
+    default = snapshots[usable[-1] if usable else -1].step
+    steps = [s.step for s in snapshots]
+    if st.session_state.get(key) not in steps:
+        st.session_state[key] = default
+    chosen = st.select_slider("Training step of the profile", steps, key=key)
+    return steps.index(chosen)
+
+
+def _loss_runs(current: Recording | None, current_color: str) -> tuple[dict, list[str], float]:
+    """Loss/accuracy series of every kept run (and the live one), their colours, the baseline."""
+    series, colors, baseline = {}, [], None
+    for run in runs.kept_runs():
+        arrays = gradlab.history_arrays(run.recording)
+        series[run.label] = (arrays["loss"], arrays["accuracy"])
+        colors.append(run.color)
+        baseline = run.recording.baseline_loss
+    if current is not None:
+        arrays = gradlab.history_arrays(current)
+        series["now training: " + current.settings.label()] = (arrays["loss"], arrays["accuracy"])
+        colors.append(current_color)
+        baseline = current.baseline_loss
+    return series, colors, baseline
+
+
+def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool) -> None:
+    """All five charts for one recording, the heatmap first (plus the other kept runs in the overlays)."""
+    steps, grid = gradlab.heatmap_data(recording)
+    if not steps:
+        st.info("The first gradient measurement is on its way.")
+        return
+    steps, grid = _thin(steps, grid, MAX_HEATMAP_ROWS)
+    chart_block("heatmap", gradients.gradient_heatmap(steps, grid), f"{prefix}:heatmap")
+    _draw_profile(recording, color, prefix, live)
+    series, colors, baseline = _loss_runs(recording if live else None, color)
+    if series and any(len(loss) for loss, _ in series.values()):
+        chart_block("loss", gradients.loss_accuracy_chart(series, baseline=baseline, colors=colors),
+                    f"{prefix}:loss")
+    arrays = gradlab.history_arrays(recording)
+    settings = recording.settings
+    if len(arrays["step"]):
+        threshold = settings.clip_threshold if settings.clip == "norm" else None
+        figure = gradients.grad_norm_chart(arrays["step"], arrays["grad_norm"], arrays["clipped_grad_norm"],
+                                           threshold=threshold)
+        chart_block("norm", figure, f"{prefix}:norm")
+    sigma_steps, sigmas = gradlab.sigma_series(recording)
+    chart_block("sigma", gradients.singular_value_chart(sigma_steps, sigmas), f"{prefix}:sigma")
+
+
+def _draw_profile(recording: Recording, color: str, prefix: str, live: bool) -> None:
+    """The profile chart with its slider (after training) and the other runs' last profiles."""
+    st.markdown(f"#### {TITLES['profile']}")
+    st.markdown(SENTENCES["profile"])
+    chart, text = st.columns([2, 1], gap="medium")
+    with chart:
+        index = _profile_step(recording, None if live else f"{prefix}:scrub")
+        snapshot = recording.snapshots[index]
+        others = {run.label: run.recording.snapshots[-1].profile for run in runs.kept_runs()
+                  if run.recording is not recording and run.recording.snapshots}
+        colors = [color] + [run.color for run in runs.kept_runs() if run.recording is not recording]
+        if not (np.isfinite(snapshot.profile) & (snapshot.profile > 0)).any():
+            st.warning(f"At step {snapshot.step} every ‖∂L/∂h_t‖ is exactly 0 or overflowed: "
+                       "pick an earlier step.",
+                       icon=":material/info:")
+        figure = gradients.profile_chart(snapshot.profile, step=snapshot.step, bound=gradlab.profile_bound(snapshot),
+                                         truncated_k=recording.settings.tbptt, overlays=others,
+                                         colors=colors + list(PALETTE), label="selected run")
+        st.plotly_chart(figure, key=f"{prefix}:profile", config=PLOT_CONFIG, theme=None)
+    with text.container(border=True):
+        st.markdown(EXPLANATIONS["profile"])
+
+
+def render_live(job: Job) -> None:
+    """Called every half second while a run trains: its numbers and charts so far."""
+    with shell.error_boundary("The live charts"):  # fragment reruns do not pass the page's boundary
+        recording = runs.live_recording(job)
+        if recording is None:
+            st.info("Building the model…" if job.status == "running" else "Waiting for a free training slot.")
+            return
+        summary_metrics(recording)
+        color = runs.next_color()
+        draw_charts(recording, color, "live", live=True)
+
+
+def run_picker() -> runs.Run | None:
+    """Which kept run the charts show (a choice only when there are several)."""
+    kept = runs.kept_runs()
+    if not kept:
+        return None
+    tickets = [run.ticket for run in kept]
+    if st.session_state.get(runs.SELECTED_KEY) not in tickets:
+        st.session_state[runs.SELECTED_KEY] = tickets[-1]
+    if len(kept) > 1:
+        labels = {run.ticket: f"{run.label}" for run in kept}
+        st.radio("The charts below show", tickets, format_func=labels.get, key=runs.SELECTED_KEY, horizontal=True)
+    return runs.selected_run()
+
+
+def kept_runs_panel() -> None:
+    """The kept runs with their outcome and a remove button each."""
+    kept = runs.kept_runs()
+    if not kept:
+        return
+    with st.expander(f"Kept runs: {len(kept)} of {runs.MAX_RUNS} (the loss and profile charts overlay them)",
+                     icon=":material/stacks:"):
+        for run in kept:
+            summary = summarize(run.recording)
+            name, outcome, remove = st.columns([12, 5, 1], vertical_alignment="center")
+            name.markdown(f":{MARKDOWN_COLORS.get(run.color, 'gray')}[●] **{run.label}**")
+            outcome.markdown(f"{summary.status}, {summary.verdict}" if summary.status != "diverged"
+                             else f"diverged at step {summary.diverged_at}")
+            remove.button("", key=f"gradlab:remove:{run.ticket}", on_click=runs.remove_run, args=(run.ticket,),
+                          icon=":material/delete:", help=f"Remove run #{run.ticket}")
+        st.button("Remove all runs", key="gradlab:clear", on_click=runs.clear_runs, icon=":material/delete_sweep:")
+
+
+def results() -> None:
+    """After training: the selected run's numbers, claims and charts, then the kept runs."""
+    notice = st.session_state.pop(runs.NOTICE_KEY, None)
+    if notice:
+        st.info(notice, icon=":material/info:")
+    run = run_picker()
+    if run is None:
+        st.info("No run yet: click a preset above, or set the knobs and press **Train**.", icon=":material/info:")
+        return
+    summary_metrics(run.recording)
+    claim_checks(run)
+    draw_charts(run.recording, run.color, f"run{run.ticket}", live=False)
+    kept_runs_panel()
+
+
+def preset_panel(on_contrast) -> None:
+    """The chosen preset: the lecture's claim, what to look for, and a button for its contrast run."""
+    active = runs.active_preset()
+    if active is None:
+        return
+    preset, role = active
+    with st.container(border=True):
+        now = "" if role == "preset" else f" — now training its contrast: {preset.contrast_label.lower()}"
+        st.markdown(f"**Preset {preset.number}: {preset.title}**{now}")
+        st.markdown(f"*Lecture:* {preset.claim}")
+        st.markdown(f":material/visibility: **What to look for:** {preset.look_for}")
+        if preset.contrast is not None and role == "preset":
+            st.button(f"Train the contrast: {preset.contrast_label}", key="gradlab:contrast",
+                      icon=":material/compare_arrows:", on_click=on_contrast, args=(preset,))

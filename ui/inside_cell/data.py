@@ -1,0 +1,197 @@
+"""Inside the cell, the data side: which models there are, loading them once, tracing typed text.
+
+Committed checkpoints are loaded once per server (`st.cache_resource`, used read-only: a
+trace runs under inference mode and never writes to the model). Models trained on the page
+live in the session. Traces are kept per session, so a click on the heatmap does not rerun
+the network.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from rnnviz.io import checkpoints
+from rnnviz.charlm.model import CharLM, TextTrace, prepare_text, trace_text
+from rnnviz.data.text import Vocabulary, cap_text
+
+CHECKPOINT_ENV = checkpoints.DIRECTORY_ENV  # another folder of checkpoints (tests use it)
+TEXT_CAP = 2_000
+TRACE_CACHE_SIZE = 12
+KIND_NAMES = {"rnn": "RNN", "rnn-relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU", "sru": "SRU"}
+CORPUS_NAMES = {"brackets": "bracket language", "tinyshakespeare.txt": "Shakespeare"}
+KIND_ORDER = ("lstm", "gru", "sru", "rnn", "rnn-relu")
+
+BRACKET_SAMPLE = (
+    'f(a [b c] "say {x}") x\n'
+    'let (x (y [z {n}])) "hello world"\n'
+    "print(max([one two] {yes (no)}))\n"
+    'if [red "blue (cat)" dog] then {go}\n'
+    "map(list [set (put [get {a b}] c)] x)\n"
+    '"stop" len({i [n (x)]}) and not "yes"\n'
+)
+SHAKESPEARE_SAMPLE = (
+    "HAMLET:\n"
+    "To be, or not to be: that is the question:\n"
+    "Whether 'tis nobler in the mind to suffer\n"
+    "The slings and arrows of outrageous fortune,\n"
+    "Or to take arms against a sea of troubles,\n"
+    "And by opposing end them? To die: to sleep;\n"
+    "No more; and by a sleep to say we end\n"
+    "The heart-ache and the thousand natural shocks\n"
+    "That flesh is heir to, 'tis a consummation\n"
+    "Devoutly to be wish'd.\n"
+)
+
+
+@dataclass
+class ModelChoice:
+    """A model the page can show: a committed checkpoint or one trained in this session."""
+
+    key: str  # "file:<name>" or "trained:<n>"
+    label: str
+    kind: str
+    corpus: str
+    metadata: dict[str, Any]
+    path: Path | None = None
+    model: CharLM | None = None  # set for session models
+    vocab: Vocabulary | None = None
+    sample: str = field(default="", repr=False)  # a text to start from
+
+
+def checkpoint_dir() -> Path:
+    """Where the page looks for checkpoints (see `rnnviz.io.checkpoints.checkpoint_directory`)."""
+    return checkpoints.checkpoint_directory()
+
+
+def describe(kind: str, corpus: str, config: dict[str, Any], metrics: dict[str, Any]) -> str:
+    """'LSTM · bracket language · 64 units · 1.98 bits/char'."""
+    layers = config.get("num_layers", 1)
+    size = f"{config.get('hidden_size', '?')} units" + (f" × {layers} layers" if layers != 1 else "")
+    bpc = metrics.get("validation_bpc")
+    quality = f" · {bpc:.2f} bits/char" if isinstance(bpc, (int, float)) else ""
+    return f"{KIND_NAMES.get(kind, kind)} · {CORPUS_NAMES.get(corpus, corpus)} · {size}{quality}"
+
+
+def sample_for(corpus: str) -> str:
+    """A text that suits a corpus, for the text box."""
+    return SHAKESPEARE_SAMPLE if "shakespeare" in corpus.lower() else BRACKET_SAMPLE
+
+
+def list_models() -> tuple[list[ModelChoice], list[tuple[str, str]]]:
+    """Usable character models (committed, then this session's) and (file name, problem) for broken files."""
+    try:
+        listing = checkpoints.list_checkpoints(checkpoint_dir(), model="charlm")
+    except checkpoints.CheckpointError as error:
+        return session_models(), [(checkpoint_dir().name, error.problem)]
+    choices = []
+    for path, meta in listing.usable:
+        config, extra = meta["config"], meta.get("extra", {})
+        corpus = str(extra.get("corpus", "text"))
+        choices.append(ModelChoice(f"file:{path.name}", describe(config["kind"], corpus, config, meta.get("metrics", {})),
+                                   config["kind"], corpus, meta, path=path, sample=sample_for(corpus)))
+    labels = [choice.label for choice in choices]
+    for choice in choices:  # two files with the same description: tell them apart by name
+        if labels.count(choice.label) > 1:
+            choice.label += f" · {choice.path.name}"
+    order = {kind: index for index, kind in enumerate(KIND_ORDER)}
+    choices.sort(key=lambda c: (c.corpus != "brackets", c.corpus, order.get(c.kind, 9), c.label))
+    broken = [(path.name, _problem(message)) for path, message in listing.broken]
+    return choices + session_models(), broken
+
+
+def _problem(message: str) -> str:
+    """A CheckpointError message without the full path in front."""
+    return re.sub(r"^checkpoint '[^']*': ", "", message)
+
+
+def session_models() -> list[ModelChoice]:
+    """Models trained on this page in this session."""
+    return list(st.session_state.get("inside_cell_trained", {}).values())
+
+
+def add_session_model(choice: ModelChoice) -> None:
+    """Remember a model trained on the page."""
+    st.session_state.setdefault("inside_cell_trained", {})[choice.key] = choice
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _load(path: str, stamp: tuple[int, int]) -> tuple[CharLM, Vocabulary]:
+    """A checkpoint's model and vocabulary, loaded once per server (per file version)."""
+    loaded = checkpoints.load(path, expected_model="charlm")
+    return loaded.model, Vocabulary.from_json(loaded.vocab)
+
+
+def load_model(choice: ModelChoice) -> tuple[CharLM, Vocabulary]:
+    """The model and vocabulary of a choice; CheckpointError if its file is damaged."""
+    if choice.model is not None and choice.vocab is not None:
+        return choice.model, choice.vocab
+    assert choice.path is not None
+    try:
+        info = choice.path.stat()
+    except OSError as error:
+        raise checkpoints.CheckpointError(choice.path, f"cannot be read ({error})") from error
+    return _load(str(choice.path), (info.st_mtime_ns, info.st_size))
+
+
+@dataclass
+class PreparedText:
+    """Typed text as the model reads it, and what was done to it."""
+
+    text: str
+    typed_length: int
+    truncated: bool
+
+
+def prepare(typed: str, cap: int = TEXT_CAP) -> PreparedText:
+    """Clean the typed text (Unicode, line ends) and cap its length."""
+    cleaned = prepare_text(typed or "")
+    text, truncated = cap_text(cleaned, cap) if cleaned else ("", False)
+    return PreparedText(text, len(cleaned), truncated)
+
+
+def traced(choice: ModelChoice, text: str) -> TextTrace:
+    """The trace of `text` through a choice's model, kept in this session for the next reruns."""
+    cache: dict = st.session_state.setdefault("inside_cell_traces", {})
+    key = (choice.key, choice.metadata.get("weights_sha256", ""), text)
+    if key not in cache:
+        model, vocab = load_model(choice)
+        cache[key] = trace_text(model, vocab, text)
+        while len(cache) > TRACE_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
+def md_escape(text: str) -> str:
+    """Text safe inside Markdown: no markup, link, HTML or LaTeX takes effect."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>:~$&\"'=])", r"\\\1", text)
+
+
+def shown_char(char: str) -> str:
+    """A character for a sentence: whitespace named, markup escaped."""
+    names = {" ": "space", "\n": "new line", "\t": "tab"}
+    return names.get(char, f"‘{md_escape(char)}’" if char.isprintable() else "a control character")
+
+
+def most_varying(values: np.ndarray, count: int) -> list[int]:
+    """The `count` units whose values vary most over the text, in unit order."""
+    if values.shape[1] <= count:
+        return list(range(values.shape[1]))
+    return sorted(int(u) for u in np.argsort(-values.std(axis=0), kind="stable")[:count])
+
+
+def default_unit(trace: TextTrace, layer: int) -> int:
+    """A unit worth explaining first: the one that best follows the bracket depth, else the most varying one."""
+    from rnnviz.probes.units import find_signal_units
+
+    state = "cell" if "cell" in trace.layers[layer].states else "hidden"
+    ranking = find_signal_units(trace, state, layer, top=1)["nesting depth"]
+    if isinstance(ranking, list) and ranking:
+        return ranking[0].unit
+    return most_varying(trace.state("hidden", layer), 1)[0]

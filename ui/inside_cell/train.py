@@ -1,0 +1,130 @@
+"""Inside the cell: train a character model live on the page (progress, Stop, loss curve), then look inside it."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from rnnviz.charlm.train import LMSettings, TrainedLM, bracket_corpus, save_charlm, text_corpus, train_charlm
+from rnnviz.training.jobs import Job
+from rnnviz.plots.base import loss_curve
+from rnnviz.training.loop import TrainResult
+from ui.inside_cell import data
+from ui import sidebar
+from ui import training
+from ui.inside_cell.panels import CONFIG, PENDING_MODEL, PENDING_TEXT
+
+JOB_KEY = "inside-cell"
+MAX_UPLOAD_CHARS = 2_000_000
+KINDS = ("lstm", "gru", "sru", "rnn")
+
+
+def _settings_form() -> tuple[str, object, LMSettings] | None:
+    """Corpus and model settings; None until the person presses Train."""
+    with st.form("ic_train_form", border=False):
+        corpus_kind = st.radio("Train on", ["bracket language", "my text file"], horizontal=True, key="ic_corpus")
+        upload = st.file_uploader("Plain-text file (UTF-8, used when 'my text file' is chosen)", type=["txt"],
+                                  key="ic_upload")
+        left, middle, right = st.columns(3)
+        kind = left.selectbox("Cell", KINDS, format_func=lambda k: data.KIND_NAMES[k], key="ic_train_kind")
+        hidden = middle.select_slider("Units", [16, 32, 64, 128], value=64, key="ic_train_hidden")
+        steps = right.select_slider("Training steps", [100, 200, 400, 800, 1500, 3000], value=400,
+                                    key="ic_train_steps", help="About 20-40 steps a second on a laptop for 64 units.")
+        pressed = st.form_submit_button("Train", icon=":material/play_arrow:", type="primary")
+    if not pressed:
+        return None
+    layers, embedding = (2, hidden) if kind == "sru" else (1, 32)
+    settings = LMSettings(kind=kind, hidden_size=hidden, num_layers=layers, embedding_size=embedding,
+                          steps=steps, seed=sidebar.seed())
+    return corpus_kind, upload, settings
+
+
+def _corpus(corpus_kind: str, upload: object):
+    """The chosen corpus, or None with a message when the upload is missing or unusable."""
+    if corpus_kind == "bracket language":
+        return bracket_corpus(100_000, seed=sidebar.seed())
+    if upload is None:
+        st.warning("Choose a text file first (or train on the bracket language).", icon=":material/upload_file:")
+        return None
+    raw = upload.getvalue()
+    try:
+        text = raw.decode("utf-8")[:MAX_UPLOAD_CHARS]
+        return text_corpus(text, name=upload.name)
+    except UnicodeDecodeError:
+        st.error("That file is not UTF-8 text; save it as plain text (UTF-8) and try again.", icon=":material/error:")
+    except ValueError as error:
+        st.error(data.md_escape(str(error)).capitalize(), icon=":material/error:")
+    return None
+
+
+def _start(corpus, settings: LMSettings) -> None:
+    """Queue a background training run."""
+    def target(job: Job) -> TrainResult:
+        trained = train_charlm(corpus, settings, callbacks=[job], stop=job.stop_event)
+        job.extras["trained"] = trained
+        return trained.result
+    training.start_job(JOB_KEY, target, settings.steps, label=f"{settings.kind} on {corpus.name}")
+
+
+def _live(job: Job) -> None:
+    """The loss curve while training runs."""
+    history = list(job.history)
+    if history:
+        st.plotly_chart(loss_curve([info.step for info in history],
+                                   [info.metrics.get("bits_per_char", float("nan")) for info in history],
+                                   y_title="bits per character"), config=CONFIG, width="stretch")
+
+
+def _register(job: Job) -> None:
+    """Once a run has ended with a model: add it to the model list (once) and select it."""
+    trained: TrainedLM | None = job.extras.get("trained")
+    key = f"trained:{job.ticket}"
+    if trained is None or key in st.session_state.get("inside_cell_trained", {}):
+        return
+    corpus = trained.corpus.name
+    metadata = {"config": trained.model.config, "metrics": trained.metrics, "step": trained.result.steps_done,
+                "history": [], "extra": {"corpus": corpus, "train_chars": len(trained.corpus.train),
+                                         "command": "trained on the Inside the cell page"}}
+    label = "Trained here: " + data.describe(trained.settings.kind, corpus, trained.model.config, trained.metrics)
+    sample = data.sample_for(corpus) if corpus == "brackets" else trained.corpus.validation[:400]
+    data.add_session_model(data.ModelChoice(key, label, trained.settings.kind, corpus, metadata,
+                                            model=trained.model, vocab=trained.vocab, sample=sample))
+    st.session_state[PENDING_MODEL] = key  # applied before the model selector is drawn again
+    if corpus != "brackets":
+        st.session_state[PENDING_TEXT] = sample
+    st.rerun()
+
+
+def _download(job: Job) -> None:
+    """Offer the trained model as a checkpoint file."""
+    trained: TrainedLM | None = job.extras.get("trained")
+    if trained is None:
+        return
+    payload = job.extras.get("checkpoint_bytes")
+    if payload is None:
+        with tempfile.TemporaryDirectory() as folder:
+            path = save_charlm(Path(folder) / "model.safetensors", trained, command="trained on the Inside the cell page")
+            payload = job.extras["checkpoint_bytes"] = path.read_bytes()
+    st.download_button("Download this model (.safetensors)", payload, file_name=f"charlm-{trained.settings.kind}.safetensors",
+                       mime="application/octet-stream", icon=":material/download:")
+    st.caption("Put the file in the project's checkpoints/ folder to find it here next time.")
+
+
+def train_panel() -> None:
+    """Settings, Train, then live progress with Stop and a loss curve; the result joins the model list."""
+    st.markdown("Train a small character model here and look inside it as soon as it is done. It trains in "
+                "the background; you can keep exploring, and **Stop** keeps what it has learnt so far.")
+    chosen = _settings_form()
+    if chosen is not None:
+        corpus = _corpus(chosen[0], chosen[1])
+        if corpus is not None:
+            _start(corpus, chosen[2])
+    job = training.live_training(JOB_KEY, _live)
+    if job is not None and not job.active:
+        if job.status in ("finished", "stopped") and job.extras.get("trained") is not None:
+            metrics = job.extras["trained"].metrics
+            st.caption(f"Validation: {metrics['validation_bpc']:.3f} bits per character.")
+            _download(job)
+            _register(job)

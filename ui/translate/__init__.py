@@ -1,0 +1,1 @@
+"""Translate and attend, Phrase scoring: the tabs of the translation pages."""

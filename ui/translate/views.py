@@ -1,0 +1,359 @@
+"""The Translate and attend page's sections (translate, compare, train live, phrase scoring), as functions."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from rnnviz import plots
+from rnnviz.seq2seq.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
+from rnnviz.io.checkpoints import CheckpointError
+from rnnviz.data.pairs import date_data, load_pairs
+from rnnviz.plots.attention import attention_heatmap, snapshot_heatmap, top_words_rows
+from rnnviz.seq2seq.model import Seq2Seq
+from rnnviz.seq2seq.training import Seq2SeqConfig, live_run
+from rnnviz.training.loop import seeded
+from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
+from ui import sidebar
+from ui import training
+
+DIRECTIONS = {"French → English": ("fra", "eng"), "English → French": ("eng", "fra"),
+              "Human date → ISO date": ("date", "iso")}
+EXAMPLES = {"fra": "je suis trop froid .", "eng": "i am very tired .", "date": "wednesday 25 nov 2026"}
+TRAINED_KEY = "translate:trained"
+JOB_KEY = "translate"
+
+
+def escape(text: str) -> str:
+    """Text shown through Markdown as plain characters (no markup, links or HTML take effect)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>:~$&])", r"\\\1", text)
+
+
+@st.cache_resource(show_spinner="Opening the checkpoint…")
+def open_checkpoint(path: str, modified: float) -> Translator:
+    """A committed checkpoint, shared by every session (read-only: decoding never changes it)."""
+    return Translator.load(path)
+
+
+@st.cache_data(ttl=60)
+def checkpoint_list() -> tuple[list, list[str]]:
+    """The translation checkpoints shipped with the app."""
+    return list_translators()
+
+
+def models_for(source: str, target: str) -> dict[str, object]:
+    """label -> checkpoint info (or a session-trained Translator) for a direction."""
+    found, _broken = checkpoint_list()
+    choices: dict[str, object] = {}
+    trained = st.session_state.get(TRAINED_KEY)
+    if isinstance(trained, Translator) and (trained.source_language, trained.target_language) == (source, target):
+        choices[f"trained on this page: {trained.model.attention_kind} attention"] = trained
+    ordered = sorted(found, key=lambda c: ("small" in c.path.name, c.path.name))
+    for item in ordered:
+        if (item.source, item.target) == (source, target):
+            choices[item.label] = item
+    return choices
+
+
+def translator_from(choice: object) -> Translator:
+    """Open the chosen model."""
+    if isinstance(choice, Translator):
+        return choice
+    if hasattr(choice, "getvalue"):  # an uploaded .safetensors file
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "uploaded.safetensors"
+            path.write_bytes(choice.getvalue())
+            return Translator.load(path)
+    return open_checkpoint(str(choice.path), choice.path.stat().st_mtime)
+
+
+def own_checkpoint():
+    """An optional uploaded checkpoint (safetensors never runs code)."""
+    with st.expander("Open your own checkpoint (.safetensors from `python -m rnnviz.translate train`)"):
+        return st.file_uploader("Checkpoint file", type=["safetensors"], key="translate:upload",
+                                label_visibility="collapsed")
+
+
+PHRASE_COLUMNS = {"log p": st.column_config.NumberColumn("log p", width="small"),  # room for whole phrases
+                  "times": st.column_config.NumberColumn("times", width="small")}
+
+
+def show_notes(notes: list[str]) -> None:
+    """What the preparation changed or flagged."""
+    for note in notes:
+        st.info(escape(note), icon=":material/info:")
+
+
+def show_end_marker_note(translator: Translator, attention) -> None:
+    """Say so when the decoder mostly reads </s> (the encoder's summary) rather than the words."""
+    if translator.model.attention_kind == "tutorial":
+        return  # its columns are slots, not words
+    share = end_marker_share(attention)
+    if share > 0.6:
+        st.caption(f"This model puts {100 * share:.0f} % of its attention on </s>, where the bidirectional "
+                   "encoder keeps its summary of the whole sentence: it reads the summary more than the words, "
+                   "so the map shows little alignment. Label smoothing does this; a model trained with "
+                   "`--label-smoothing 0` aligns words.")
+
+
+def show_prepared(translator: Translator, prepared) -> None:
+    """The input as the model saw it, unknown words flagged."""
+    shown = [f"{token} ⚠" if unknown else token for token, unknown in zip(prepared.tokens, prepared.unknown)]
+    st.markdown("**The input as the model saw it** (⚠ = not in its vocabulary, read as `<unk>`):")
+    separator = " · " if translator.tokens == "chars" else "  "
+    st.text(separator.join(t if t != " " else "␣" for t in shown) + "  </s>")
+
+
+def translate_tab() -> None:
+    """One typed sentence: translation, attention, beam candidates, top-5 next words."""
+    left, middle, right = st.columns([2, 4, 2])
+    direction = left.selectbox("Direction", list(DIRECTIONS), key="translate:direction")
+    source, target = DIRECTIONS[direction]
+    choices = models_for(source, target)
+    if not choices:
+        st.warning(f"No {direction} model is available: train one on the 'Train live' tab.")
+        return
+    uploaded = own_checkpoint()
+    if uploaded is not None:
+        choices = {f"your file: {uploaded.name}": uploaded, **choices}
+    label = middle.selectbox("Model", list(choices), key=f"translate:model:{source}")
+    beam = right.slider("Beam width", 1, 10, 1, key="translate:beam",
+                        help="1 = greedy: the likeliest word at each step. Wider beams keep several partial "
+                             "translations and return the likeliest complete one.")
+    try:
+        translator = translator_from(choices[label])
+        translator.check_direction(source, target)
+    except (CheckpointError, DirectionError) as error:
+        st.error(escape(str(error)), icon=":material/error:")
+        return
+    text = st.text_input(f"Type a sentence in {language_name(source)}", value=EXAMPLES[source],
+                         key=f"translate:text:{source}",
+                         help="Anything goes: unknown words become <unk>, long text is cut, markup is shown as text.")
+    result = translator.translate(text, beam=beam)
+    show_notes(result.prepared.notes)
+    if result.prepared.empty:
+        st.warning("Nothing left to translate after the preparation: type a few words.", icon=":material/edit:")
+        return
+    st.markdown(f"### {escape(result.text) or '(no words)'}")
+    st.caption(f"{translator.direction} · log p = {result.logprob:.2f} · answered in {result.milliseconds:.0f} ms")
+    show_prepared(translator, result.prepared)
+    if result.attention is None:
+        st.info("This model has no attention: the decoder reads one summary vector of the whole sentence "
+                "(Cho et al. 2014), so there is no map of where it looks.")
+    else:
+        st.markdown("**Where the decoder looks.** Each row is a word the decoder wrote, top to bottom; each "
+                    "column a word of the input. Dark cells hold most of the attention weight (each row sums "
+                    "to 1). Hover a cell for its weight.")
+        st.plotly_chart(attention_heatmap(result.attention, result.source_tokens, [*result.output_tokens, "</s>"],
+                                          unknown=[*result.prepared.unknown, False]), key="translate:heatmap")
+        show_end_marker_note(translator, result.attention)
+    if result.candidates:
+        st.markdown(f"**Beam candidates** (width {beam}), best first; log p is the sum of the words' log "
+                    "probabilities, </s> included:")
+        st.dataframe(pd.DataFrame([{"translation": c[0], "log p": round(c[1], 3)} for c in result.candidates]),
+                     hide_index=True)
+    else:
+        st.caption("Beam search: move the beam width above 1 to see several candidate translations with their "
+                   "log-probabilities.")
+    st.markdown("**Top 5 next words at each step**, with the probability the decoder gave each:")
+    st.dataframe(pd.DataFrame(top_words_rows(result.top, result.output_tokens)), hide_index=True)
+
+
+def compare_tab() -> None:
+    """The same sentence through each attention kind, side by side."""
+    found, _ = checkpoint_list()
+    small = {item.attention: item for item in found if item.path.name.endswith("-small.safetensors")}
+    if not small:
+        st.warning("The small comparison checkpoints are missing from checkpoints/.")
+        return
+    st.markdown(f"{len(small)} small French → English models, identical except for their attention "
+                "(bidirectional GRU encoder of 2 × 64 units, GRU decoder of 128, 800 steps of 64 pairs on the "
+                "tutorial's data). Type one sentence and compare where each one looks.")
+    text = st.text_input("French sentence", value="elle est plus grande que moi .", key="compare:text")
+    kinds = [kind for kind in ATTENTION_KINDS if kind in small]
+    st.markdown("In each map, rows are the output words and columns the input words; dark = looked at.")
+    for kind in kinds:
+        item = small[kind]
+        result = translator_from(item).translate(text)
+        left, right = st.columns([1, 3], vertical_alignment="center")
+        with left:
+            st.markdown(f"#### {ATTENTION_LABELS[kind]}")
+            bleu = item.metrics.get("test_bleu")
+            if isinstance(bleu, (int, float)):
+                st.caption(f"held-out BLEU {bleu:.1f}")
+            if result.prepared.empty:
+                st.warning("Nothing to translate: type a few French words.")
+                continue
+            st.markdown(f"**→ {escape(result.text)}**")
+            if kind == "tutorial":
+                st.caption("It never reads the encoder outputs' content; weight on the empty slots past the "
+                           "sentence is wasted.")
+        with right:
+            if result.attention is None:
+                st.info("No attention: the decoder reads one summary vector of the whole sentence.")
+            else:
+                st.plotly_chart(attention_heatmap(result.attention, result.source_tokens,
+                                                  [*result.output_tokens, "</s>"], height=360,
+                                                  unknown=[*result.prepared.unknown, False]),
+                                key=f"compare:{kind}")
+    if rows := [{"attention": ATTENTION_LABELS[k], "held-out BLEU": small[k].metrics.get("test_bleu"),
+                 "exact match %": small[k].metrics.get("test_exact")} for k in kinds]:
+        st.markdown("**Held-out scores** (1,000 pairs never trained on, greedy decoding):")
+        st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
+def _start_training(source_kind: str, settings: dict, upload, path_text: str) -> None:
+    """Build the data and model, then queue the run."""
+    seed = sidebar.seed()
+    if source_kind == "dates":
+        data = date_data(settings["pairs"], seed=seed, test=200, validation=200)
+        sentence = EXAMPLES["date"]
+    else:
+        source, target = DIRECTIONS[settings["direction"]]
+        data = load_pairs(upload if upload is not None else Path(path_text.strip()), source_language=source,
+                          target_language=target, tutorial_filter=settings["tutorial_filter"],
+                          test=1000, validation=300, seed=seed)
+        sentence = EXAMPLES[source]
+    max_source = max(len(s) if data.tokens == "chars" else len(s.split(" ")) for s, _ in data.train) + 1
+    with seeded(seed):
+        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=settings["hidden"],
+                        encoder_hidden_size=settings["hidden"] // 2 if settings["bidirectional"] else None,
+                        cell=settings["cell"], attention=settings["attention"], bidirectional=settings["bidirectional"],
+                        dropout=0.0 if source_kind == "dates" else 0.1, max_source_length=max_source,
+                        tie_embeddings=True)
+    steps_per_epoch = max(1, len(data.train) // settings["batch"])
+    steps = steps_per_epoch * settings["epochs"]
+    config = Seq2SeqConfig(batch_size=settings["batch"], learning_rate=settings["lr"], steps=steps, seed=seed,
+                           validate_every=steps_per_epoch)
+    training.start_job(JOB_KEY, live_run(data, model, config, sentence, steps_per_epoch), steps,
+                       label=f"{source_kind} {settings['attention']}")
+
+
+def _live_charts(job) -> None:
+    """Loss curve and the latest attention snapshot while training."""
+    history = list(job.history)
+    snapshots = list(job.extras.get("snapshots", []))
+    columns = st.columns(2)
+    if history:
+        with columns[0]:
+            st.markdown("**Training loss** (cross-entropy per target token; lower is better):")
+            st.plotly_chart(plots.loss_curve([h.step for h in history], [h.loss for h in history]),
+                            key="train:loss")
+    if snapshots:
+        with columns[1]:
+            st.markdown("**Attention on the fixed sentence**, after the latest epoch:")
+            st.plotly_chart(snapshot_heatmap(snapshots, len(snapshots) - 1, height=420), key="train:snapshot")
+
+
+def train_tab() -> None:
+    """Train live on dates (default) or a corpus; progress, Stop, loss, attention per epoch with a scrubber."""
+    st.markdown("Train an encoder–decoder here. The generated date task needs no download: in well under a minute "
+                "the attention learns to line up digits with digits and month names with month numbers.")
+    source_kind = st.radio("Data", ["dates", "corpus"], horizontal=True, key="train:data",
+                           format_func={"dates": "Dates (generated: “wednesday 25 nov 2026” → “2026-11-25”)",
+                                        "corpus": "A translation corpus (path or upload)"}.get)
+    columns = st.columns(4)
+    settings = {
+        "cell": columns[0].selectbox("Cell", ["gru", "lstm", "sru", "rnn"], key="train:cell"),
+        "attention": columns[1].selectbox("Attention", list(ATTENTION_KINDS), index=1, key="train:attention",
+                                          format_func=ATTENTION_LABELS.get),
+        "hidden": columns[2].select_slider("Units", [32, 64, 128, 256], value=64, key="train:hidden"),
+        "epochs": columns[3].slider("Epochs", 1, 20, 6, key="train:epochs"),
+        "bidirectional": st.checkbox("Bidirectional encoder (reads the sentence both ways: cleaner alignment)",
+                                     value=True, key="train:bidirectional"),
+        "lr": 5e-3, "batch": 64, "pairs": 6000, "tutorial_filter": True, "direction": "French → English",
+    }
+    upload, path_text = None, ""
+    if source_kind == "corpus":
+        st.caption("Tatoeba/Anki pairs, one 'English<TAB>other language' line each (e.g. eng-fra.txt from "
+                   "manythings.org/anki; Tatoeba, CC BY 2.0 FR).")
+        left, right = st.columns(2)
+        path_text = left.text_input("Path on the server", value="", key="train:path",
+                                    placeholder="/path/to/eng-fra.txt")
+        upload = right.file_uploader("…or upload a file", type=["txt", "tsv"], key="train:upload")
+        settings["direction"] = left.selectbox("Direction", list(DIRECTIONS)[:2], key="train:direction")
+        settings["tutorial_filter"] = right.checkbox("The tutorial's filter (< 10 words, 'i am / he is …')",
+                                                     value=True, key="train:filter")
+    if st.button("Train", type="primary", icon=":material/play_arrow:", key="train:start"):
+        if source_kind == "corpus" and upload is None and not path_text.strip():
+            st.error("Give a path on the server or upload a pairs file first.")
+        else:
+            try:
+                _start_training(source_kind, settings, upload, path_text)
+            except ValueError as error:
+                st.error(escape(str(error)), icon=":material/error:")
+    job = training.live_training(JOB_KEY, _live_charts)
+    if job is None or job.active:
+        return
+    _finished_run(job)
+
+
+def _finished_run(job) -> None:
+    """After a run: loss curve, the scrubber through epochs, and 'use this model'."""
+    history = list(job.history)
+    snapshots = list(job.extras.get("snapshots", []))
+    if history:
+        st.markdown("**Training loss** (cross-entropy per target token):")
+        st.plotly_chart(plots.loss_curve([h.step for h in history], [h.loss for h in history]), key="done:loss")
+    if snapshots:
+        st.markdown("**How the attention formed.** Drag the slider through the epochs: each map is the same fixed "
+                    "sentence translated after that epoch.")
+        epoch = st.slider("Epoch", 0, len(snapshots) - 1, len(snapshots) - 1, key="done:epoch") \
+            if len(snapshots) > 1 else 0
+        st.plotly_chart(snapshot_heatmap(snapshots, epoch), key="done:snapshot")
+    validations = job.extras.get("validations") or []
+    if validations:
+        st.caption("Validation after each epoch: " + ", ".join(
+            f"{v.exact:.0f} % exact" if job.extras["data"].tokens == "chars" else f"BLEU {v.bleu:.1f}"
+            for v in validations))
+    if "model" in job.extras and st.button("Use this model on the Translate tab", key="done:use"):
+        model, data = job.extras["model"], job.extras["data"]
+        st.session_state[TRAINED_KEY] = Translator.from_data(model, data)
+        st.success("Done: pick “trained on this page” in the Translate tab's model list.")
+
+
+def scoring_tab() -> None:
+    """Cho et al. (2014): the model as a phrase scorer, its top phrases and its samples (Tables 2-3)."""
+    found, _ = checkpoint_list()
+    main = [item for item in found if (item.source, item.target) == ("eng", "fra") and "small" not in item.path.name]
+    main = main or [item for item in found if item.source in ("eng", "fra")]
+    if not main:
+        st.warning("No translation checkpoint found in checkpoints/.")
+        return
+    item = main[0]
+    translator = translator_from(item)
+    st.markdown(f"Cho et al. (2014) used their RNN encoder–decoder to **score phrase pairs** for a phrase-based "
+                f"system: log p(target | source). Here with the {escape(translator.direction)} model.")
+    left, right = st.columns(2)
+    source_text = left.text_input(f"{language_name(translator.source_language)} phrase", key="score:source",
+                                  value="i am very tired ." if translator.source_language == "eng"
+                                  else "je suis tres fatigue .")
+    target_text = right.text_input(f"{language_name(translator.target_language)} phrase", key="score:target",
+                                   value="je suis tres fatigue ." if translator.target_language == "fra"
+                                   else "i am very tired .")
+    try:
+        total, words, prepared = translator.score(source_text, target_text)
+    except ValueError as error:
+        st.info(escape(str(error)))
+        return
+    show_notes(prepared.notes)  # unknown or dropped source words, as on the Translate tab
+    st.markdown(f"#### log p(target | source) = {total:.2f}")
+    st.markdown("Each target word's log-probability given the source and the words before it (they add up to "
+                "the score):")
+    st.dataframe(pd.DataFrame([{"word": w, "log p": round(lp, 3)} for w, lp in words]), hide_index=True)
+    columns = st.columns(2)
+    with columns[0]:
+        st.markdown("**Top-scoring target phrases** (beam search, as in Table 2):")
+        st.dataframe(pd.DataFrame([{"phrase": p, "log p": round(lp, 2)}
+                                   for p, lp in translator.top_phrases(source_text, k=5)]), hide_index=True,
+                     column_config=PHRASE_COLUMNS)
+    with columns[1]:
+        temperature = st.slider("Sampling temperature", 0.3, 2.0, 1.0, 0.1, key="score:temperature")
+        st.markdown("**50 samples, the 5 likeliest with their counts** (as in Table 3):")
+        st.dataframe(pd.DataFrame([{"phrase": p, "times": n, "log p": round(lp, 2)} for p, n, lp in
+                                   translator.samples(source_text, 50, temperature, seed=sidebar.seed())]),
+                     hide_index=True, column_config=PHRASE_COLUMNS)
