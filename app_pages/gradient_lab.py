@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.gradlab.recorder import RunSettings
+from rnnviz.gradlab.settings import RunSettings
 from rnnviz.gradlab.presets import Preset
 from ui.gradlab import runs
 from ui.gradlab import settings as knobs

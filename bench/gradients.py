@@ -20,9 +20,9 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from rnnviz.gradlab import recorder as gradlab
+from rnnviz import gradlab
 from rnnviz.probes import gradients as probes
-from rnnviz.gradlab.recorder import GradientRecorder, RunSettings, build_model
+from rnnviz.gradlab import GradientRecorder, RunSettings, build_model
 from rnnviz.gradlab.presets import LEARNED, moving_average, preset
 from rnnviz.training.tasks import task_loss, task_sampler
 from rnnviz.plots import gradients

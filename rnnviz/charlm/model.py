@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from rnnviz.core.kinds import TABLE, kind_info
 from rnnviz.core.recurrent import Recurrent
 from rnnviz.data.text import UNK, Vocabulary, clean_unicode
 from rnnviz.core.validation import check_positive_int, require_int
@@ -24,27 +25,12 @@ from rnnviz.core.validation import check_positive_int, require_int
 MAX_TRACE_CHARS = 20_000  # a trace keeps every gate of every step: cap what one call may ask for
 
 # What the page shows for each kind, in order: the cell's gates and states, then the hidden state.
-STATE_NAMES: dict[str, tuple[str, ...]] = {
-    "rnn": ("preactivation", "hidden"),
-    "rnn-relu": ("preactivation", "hidden"),
-    "lstm": ("input", "forget", "output", "candidate", "cell", "hidden"),
-    "gru": ("reset", "update", "candidate", "hidden"),
-    "sru": ("forget", "reset", "cell", "hidden"),
-}
-# The range each state lives in: (low, high), or None when unbounded.
-SIGMOID = (0.0, 1.0)
-TANH = (-1.0, 1.0)
+STATE_NAMES: dict[str, tuple[str, ...]] = {name: kind.traced for name, kind in TABLE.items()}
 
 
 def value_range(kind: str, name: str) -> tuple[float, float] | None:
     """The range a gate or state of a cell kind lies in, or None when it is unbounded."""
-    if name in ("input", "forget", "output", "reset", "update"):
-        return SIGMOID
-    if name == "candidate" or (name == "hidden" and kind in ("rnn", "lstm", "gru")):
-        return TANH
-    if name == "hidden" and kind == "rnn-relu":
-        return None
-    return None  # LSTM/SRU cell, RNN preactivation, SRU hidden (its highway adds x_t)
+    return kind_info(kind).value_range(name)
 
 
 class CharLM(nn.Module):

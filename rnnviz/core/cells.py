@@ -15,18 +15,11 @@ from typing import Union
 import torch
 from torch import Tensor, nn
 
+from rnnviz.core.kinds import KINDS, TABLE, kind_info  # noqa: F401  (cells.KINDS, as documented)
 from rnnviz.core.validation import check_finite, check_positive_int, check_tensor
 
-KINDS = ("rnn", "rnn-relu", "lstm", "gru", "sru")
-
-# What each kind returns in `step.gates`, in display order.
-GATE_NAMES: dict[str, tuple[str, ...]] = {
-    "rnn": ("preactivation",),
-    "rnn-relu": ("preactivation",),
-    "lstm": ("input", "forget", "output", "candidate", "cell"),
-    "gru": ("reset", "update", "candidate"),
-    "sru": ("forget", "reset", "cell"),
-}
+# What each kind returns in `step.gates`, in display order (from the table of kinds).
+GATE_NAMES: dict[str, tuple[str, ...]] = {name: kind.gates for name, kind in TABLE.items()}
 
 State = Union[Tensor, tuple[Tensor, Tensor]]
 
@@ -51,7 +44,6 @@ class Cell(nn.Module):
     """Common parts of every cell: sizes, validation, the input projection."""
 
     kind: str = ""
-    num_chunks: int = 1  # how many (H)-sized blocks the input projection has
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
@@ -61,7 +53,12 @@ class Cell(nn.Module):
     @property
     def gate_names(self) -> tuple[str, ...]:
         """Names of the gates this cell returns."""
-        return GATE_NAMES[self.kind]
+        return kind_info(self.kind).gates
+
+    @property
+    def num_chunks(self) -> int:
+        """How many (H)-sized blocks the input projection stacks."""
+        return kind_info(self.kind).blocks
 
     def forward(self, x_t: Tensor, state: State | None = None) -> CellStep:
         """One checked step: x_t (B, I), state from the previous step or None at t=0."""
@@ -132,7 +129,6 @@ class _TorchLayoutCell(Cell):
 class RNNCell(_TorchLayoutCell):
     """Vanilla RNN: h_t = tanh(W_hh h_{t-1} + W_xh x_t + b), or ReLU instead of tanh."""
 
-    num_chunks = 1
     torch_class = nn.RNNCell
 
     def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh") -> None:
@@ -157,7 +153,7 @@ class LSTMCell(_TorchLayoutCell):
     """LSTM: i, f, o gates and candidate g; c_t = f*c_{t-1} + i*g, h_t = o*tanh(c_t)."""
 
     kind = "lstm"
-    num_chunks = 4  # PyTorch order: input, forget, candidate (g), output
+    # PyTorch block order: input, forget, candidate (g), output
     torch_class = nn.LSTMCell
 
     def initial_state(self, batch_size: int, like: Tensor) -> State:
@@ -193,7 +189,7 @@ class GRUCell(_TorchLayoutCell):
     """
 
     kind = "gru"
-    num_chunks = 3  # PyTorch order: reset, update, candidate (n)
+    # PyTorch block order: reset, update, candidate (n)
     torch_class = nn.GRUCell
 
     def __init__(self, input_size: int, hidden_size: int, reset_after: bool = True) -> None:
@@ -229,7 +225,7 @@ class SRUCell(Cell):
     """
 
     kind = "sru"
-    num_chunks = 3  # order: W x (candidate), W_f x, W_r x
+    # block order: W x (candidate), W_f x, W_r x
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__(input_size, hidden_size)
@@ -273,5 +269,5 @@ def make(kind: str, input_size: int, hidden_size: int, **options: object) -> Cel
         return RNNCell(input_size, hidden_size, nonlinearity="tanh" if kind == "rnn" else "relu", **options)
     builders: dict[str, type[Cell]] = {"lstm": LSTMCell, "gru": GRUCell, "sru": SRUCell}
     if kind not in builders:
-        raise ValueError(f"unknown cell kind {kind!r}; expected one of {', '.join(KINDS)}")
+        kind_info(kind)  # raises, naming the known kinds
     return builders[kind](input_size, hidden_size, **options)

@@ -15,7 +15,8 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz.core import fused
-from rnnviz.core.cells import KINDS, Cell, State, make
+from rnnviz.core.cells import Cell, State, make
+from rnnviz.core.kinds import kind_info
 from rnnviz.core.validation import check_finite, check_positive_int, check_tensor
 
 DIRECTIONS = ("forward", "backward")
@@ -62,8 +63,7 @@ class Recurrent(nn.Module):
     def __init__(self, kind: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bidirectional: bool = False, **cell_options: Any) -> None:
         super().__init__()
-        if kind not in KINDS:
-            raise ValueError(f"unknown cell kind {kind!r}; expected one of {', '.join(KINDS)}")
+        kind_info(kind)  # a ValueError naming the known kinds
         self.kind = kind
         self.input_size = check_positive_int(input_size, "input_size")
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.gradlab.recorder import Recording, RunSettings
+from rnnviz.gradlab.recorder import Recording
+from rnnviz.gradlab.settings import RunSettings
 
 LEARNED = 0.1  # a run has learned the task when its smoothed loss gets below 10% of the baseline
 NOT_LEARNED = 0.5  # ... and has not when it never gets below half of it

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnnviz.core.kinds import kind_info
 from rnnviz.core.recurrent import Recurrent, RecurrentOutput
 from rnnviz.core.validation import check_tensor
 
@@ -98,8 +99,7 @@ def recurrent_blocks(layer: Recurrent, layer_index: int = 0, direction: str = "f
     """The (H, H) blocks that multiply h_{t-1}, by gate name (vanilla RNN: one block, "W_hh")."""
     cell = layer.cell(layer_index, direction)
     weight = cell.recurrent_weight().detach()
-    names = {"rnn": ("W_hh",), "rnn-relu": ("W_hh",), "lstm": ("input", "forget", "candidate", "output"),
-             "gru": ("reset", "update", "candidate"), "sru": ("forget (diag v_f)", "reset (diag v_r)")}[cell.kind]
+    names = kind_info(cell.kind).recurrent_blocks
     return dict(zip(names, weight.chunk(len(names), dim=0)))
 
 

@@ -18,18 +18,13 @@ import numpy as np
 import torch
 
 from rnnviz.charlm.model import TextTrace
+from rnnviz.core.kinds import TABLE
 from rnnviz.data.languages import analyze_brackets
 from rnnviz.probes.gradients import gate_saturation
 from rnnviz.core.validation import require_fraction, require_int
 
 # The gates squashed by a sigmoid, per cell kind: the ones that can saturate at 0 or 1.
-SIGMOID_GATES: dict[str, tuple[str, ...]] = {
-    "lstm": ("input", "forget", "output"),
-    "gru": ("reset", "update"),
-    "sru": ("forget", "reset"),
-    "rnn": (),
-    "rnn-relu": (),
-}
+SIGMOID_GATES: dict[str, tuple[str, ...]] = {name: kind.sigmoid_gates for name, kind in TABLE.items()}
 
 
 NO_SIGNAL = {

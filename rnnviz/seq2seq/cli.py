@@ -5,22 +5,22 @@
     python -m rnnviz.translate translate --checkpoint CHECKPOINT [--beam K]   # stdin -> stdout, a line each
     python -m rnnviz.translate evaluate --checkpoint CHECKPOINT --data FILE   # BLEU (sacrebleu), exact match
 
-`--seconds` bounds the wall time of `train` from the moment this module starts loading
-(imports and data preparation included) to the saved checkpoint; the weights kept are the
+`--seconds` bounds the wall time of `train` from the moment `main` starts
+(imports of torch and data preparation included) to the saved checkpoint; the weights kept are the
 best on the validation split. `--data dates` trains the generated date task instead of a file.
 Errors print one line on stderr and exit with status 2: never a traceback.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
+import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-STARTED = time.perf_counter()  # the --seconds budget starts here, before torch is imported
-
-import argparse  # noqa: E402
-import sys  # noqa: E402
-import threading  # noqa: E402
-from collections.abc import Sequence  # noqa: E402
+from rnnviz.core.kinds import KINDS  # the table of kinds imports nothing heavy
 
 SMALL_BUDGET = 60  # seconds: up to this budget a smaller model without dropout learns fastest
 RESERVE_SECONDS = 0.6  # kept back from --seconds for the save (the last validation has its own room)
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
     train.add_argument("--tutorial-filter", action="store_true",
                        help="the tutorial's preparation: ASCII, < 10 words, 'i am / he is / ...' English prefixes")
-    train.add_argument("--cell", default="gru", choices=("rnn", "rnn-relu", "lstm", "gru", "sru"))
+    train.add_argument("--cell", default="gru", choices=KINDS)
     train.add_argument("--attention", default="additive", choices=("none", "additive", "dot", "general", "tutorial"))
     train.add_argument("--hidden", type=int, default=None,
                        help=f"decoder units (default: 128 for budgets up to {SMALL_BUDGET} s, else 192)")
@@ -97,6 +97,34 @@ def default_recipe(seconds: float, bidirectional: bool = True) -> dict[str, floa
             **shared}
 
 
+@dataclass(frozen=True)
+class Recipe:
+    """The sizes and rates a run uses: the options given, the budget's defaults for the rest."""
+
+    hidden: int
+    encoder_hidden: int
+    dropout: float
+    learning_rate: float
+    label_smoothing: float
+    tie_embeddings: bool
+
+
+def resolve_recipe(args: argparse.Namespace) -> Recipe:
+    """Fill the options left unset from `default_recipe` (the arguments are not changed)."""
+    recipe = default_recipe(args.seconds, args.bidirectional)
+    hidden = args.hidden or recipe["hidden"]
+    encoder_hidden = args.encoder_hidden or (recipe["encoder_hidden"] if not args.hidden
+                                             else hidden // 2 if args.bidirectional else hidden)
+    tie = args.tie_embeddings if args.tie_embeddings is not None else (
+        recipe["tie_embeddings"] and args.embedding in (None, hidden))
+    return Recipe(hidden=hidden, encoder_hidden=encoder_hidden,
+                  dropout=args.dropout if args.dropout is not None else recipe["dropout"],
+                  learning_rate=args.lr or recipe["learning_rate"],
+                  label_smoothing=(args.label_smoothing if args.label_smoothing is not None
+                                   else recipe["label_smoothing"]),
+                  tie_embeddings=bool(tie))
+
+
 def _say(message: str) -> None:
     """Progress on stderr (stdout is for results)."""
     print(message, file=sys.stderr, flush=True)
@@ -113,89 +141,104 @@ def _load_data(args: argparse.Namespace):
                             seed=args.seed)
 
 
-def train(args: argparse.Namespace) -> int:
-    """Train within --seconds, keep the best validated weights, save, then report held-out BLEU."""
-    deadline = STARTED + args.seconds - RESERVE_SECONDS
+def _build_model(args: argparse.Namespace, recipe: Recipe, data, max_source: int):
+    """The seeded Seq2Seq of the recipe, on the chosen device."""
     import torch
+
+    from rnnviz.seq2seq.model import Seq2Seq
+    from rnnviz.training.loop import seeded
+
+    with seeded(args.seed):
+        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=recipe.hidden,
+                        embedding_size=args.embedding, cell=args.cell, encoder_layers=args.layers,
+                        decoder_layers=args.decoder_layers, bidirectional=args.bidirectional,
+                        attention=args.attention, dropout=recipe.dropout, max_source_length=max_source,
+                        encoder_hidden_size=recipe.encoder_hidden, tie_embeddings=recipe.tie_embeddings)
+    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
+    return model.to(device) if device != "cpu" else model
+
+
+class _Progress:
+    """Training callback: the loss on stderr every 5 s, timed from the command's start."""
+
+    def __init__(self, started: float) -> None:
+        self.started, self.last = started, 0.0
+
+    def on_step_end(self, info) -> None:
+        """Say the step and loss when 5 s have passed since the last line."""
+        if info.seconds - self.last >= 5:
+            self.last = info.seconds
+            _say(f"  step {info.step:,}  {time.perf_counter() - self.started:5.1f} s  loss {info.loss:.3f}")
+
+
+def _training_record(args: argparse.Namespace, recipe: Recipe, outcome, wall_seconds: float) -> dict:
+    """What the checkpoint records of how it was trained, the command line included."""
+    best = outcome.best
+    return {"seconds_budget": args.seconds, "steps": outcome.result.steps_done,
+            "epochs": round(outcome.epochs, 2), "wall_seconds": round(wall_seconds, 2),
+            "batch_size": args.batch_size, "learning_rate": recipe.learning_rate,
+            "teacher_forcing": args.teacher_forcing, "label_smoothing": recipe.label_smoothing,
+            "best_step": best.step if best else 0,
+            "command": "python -m rnnviz.translate " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""}
+
+
+def _run_training(args: argparse.Namespace, recipe: Recipe, model, data, started: float):
+    """Train until the deadline (the budget counted from `started`) and say each validation."""
+    from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
+
+    config = Seq2SeqConfig(batch_size=args.batch_size, learning_rate=recipe.learning_rate,
+                           teacher_forcing=args.teacher_forcing, clip=args.clip,
+                           label_smoothing=recipe.label_smoothing, steps=args.steps, seed=args.seed)
+    return train_seq2seq(model, data, config, callbacks=[_Progress(started)], stop=threading.Event(),
+                         deadline=started + args.seconds - RESERVE_SECONDS,
+                         validation_callback=lambda v: _say(
+                             f"  validation at step {v.step:,}: BLEU {v.bleu:.1f}, exact {v.exact:.1f} %"))
+
+
+def _test_and_save(args: argparse.Namespace, translator, data, max_source: int, training: dict, saved: float) -> None:
+    """Score the held-out pairs, store the figures in the checkpoint, print them."""
+    from rnnviz.seq2seq.training import evaluate
+
+    result = evaluate(translator.model, data.test, data.source_vocab, data.target_vocab, data.tokens,
+                      max_source if args.attention == "tutorial" else None)
+    translator.metrics.update({"test_bleu": result["bleu"], "test_exact": result["exact"],
+                               "test_pairs": result["count"]})
+    translator.save(args.out, half=args.half, extra={"training": training})
+    print(f"held-out BLEU {result['bleu']:.1f}  exact match {result['exact']:.1f} %  "
+          f"({result['count']:,} pairs, greedy)  trained and saved in {saved:.1f} s")
+
+
+def train(args: argparse.Namespace, started: float) -> int:
+    """Train within --seconds of `started`, keep the best validated weights, save, then report held-out BLEU."""
+    import torch
+
+    from rnnviz.seq2seq.translator import Translator
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    from rnnviz.seq2seq.model import Seq2Seq
-    from rnnviz.seq2seq.training import Seq2SeqConfig, evaluate, train_seq2seq
-    from rnnviz.training.loop import StepInfo, seeded
-    from rnnviz.seq2seq.translator import Translator
-
-    data = _load_data(args)
-    prepared_at = time.perf_counter() - STARTED
+    data, recipe = _load_data(args), resolve_recipe(args)
     _say(f"{data.info['pairs']:,} pairs ({data.info['split']}), vocabularies {len(data.source_vocab):,} "
          f"{data.info['source_language']} / {len(data.target_vocab):,} {data.info['target_language']}, "
-         f"ready after {prepared_at:.1f} s")
+         f"ready after {time.perf_counter() - started:.1f} s")
     max_source = max(len(s.split(" ")) if data.tokens == "words" else len(s) for s, _ in data.train) + 1
-    recipe = default_recipe(args.seconds, args.bidirectional)
-    hidden = args.hidden or recipe["hidden"]
-    encoder_hidden = args.encoder_hidden or (recipe["encoder_hidden"] if not args.hidden
-                                             else hidden // 2 if args.bidirectional else hidden)
-    dropout = args.dropout if args.dropout is not None else recipe["dropout"]
-    args.lr = args.lr or recipe["learning_rate"]
-    tie = args.tie_embeddings if args.tie_embeddings is not None else (
-        recipe["tie_embeddings"] and args.embedding in (None, hidden))
-    if args.label_smoothing is None:
-        args.label_smoothing = recipe["label_smoothing"]
-    with seeded(args.seed):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=hidden,
-                        embedding_size=args.embedding, cell=args.cell, encoder_layers=args.layers,
-                        decoder_layers=args.decoder_layers, bidirectional=args.bidirectional,
-                        attention=args.attention, dropout=dropout, max_source_length=max_source,
-                        encoder_hidden_size=encoder_hidden, tie_embeddings=tie)
-    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
-    if device != "cpu":
-        model.to(device)
-    config = Seq2SeqConfig(batch_size=args.batch_size, learning_rate=args.lr, teacher_forcing=args.teacher_forcing,
-                           clip=args.clip, label_smoothing=args.label_smoothing, steps=args.steps, seed=args.seed)
-
-    class Progress:
-        """Print the loss now and then."""
-
-        last = 0.0
-
-        def on_step_end(self, info: StepInfo) -> None:
-            if info.seconds - self.last >= 5:
-                self.last = info.seconds
-                _say(f"  step {info.step:,}  {time.perf_counter() - STARTED:5.1f} s  loss {info.loss:.3f}")
-
-    stop = threading.Event()
+    model = _build_model(args, recipe, data, max_source)
     try:
-        outcome = train_seq2seq(model, data, config, callbacks=[Progress()], stop=stop, deadline=deadline,
-                                validation_callback=lambda v: _say(
-                                    f"  validation at step {v.step:,}: BLEU {v.bleu:.1f}, exact {v.exact:.1f} %"))
+        outcome = _run_training(args, recipe, model, data, started)
     except KeyboardInterrupt:
         _say("interrupted: nothing saved")
         return 130
-    trained = time.perf_counter() - STARTED
-    best = outcome.best
+    best, training = outcome.best, _training_record(args, recipe, outcome, time.perf_counter() - started)
     metrics = {"validation_bleu": best.bleu if best else None, "validation_exact": best.exact if best else None}
-    translator = Translator.from_data(model, data, metrics=metrics,
-                                      history=[[v.step, round(v.seconds, 2), v.bleu, v.exact]
-                                               for v in outcome.validations])
-    training = {"seconds_budget": args.seconds, "steps": outcome.result.steps_done,
-                "epochs": round(outcome.epochs, 2), "wall_seconds": round(trained, 2),
-                "batch_size": args.batch_size, "learning_rate": args.lr, "teacher_forcing": args.teacher_forcing,
-                "label_smoothing": args.label_smoothing, "best_step": best.step if best else 0,
-                "command": "python -m rnnviz.translate " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""}
+    translator = Translator.from_data(model, data, metrics=metrics, history=[
+        [v.step, round(v.seconds, 2), v.bleu, v.exact] for v in outcome.validations])
     path = translator.save(args.out, half=args.half, extra={"training": training})
-    saved = time.perf_counter() - STARTED
+    saved = time.perf_counter() - started
     chosen = (f"best validation BLEU {best.bleu:.1f} at step {best.step:,}" if best
               else "kept the last weights (no time left to validate them)")
     _say(f"{outcome.result.message}; {outcome.epochs:.1f} epochs; {chosen}")
     _say(f"saved {path} after {saved:.1f} s (budget {args.seconds:g} s)")
     if not args.no_test and data.test:
-        result = evaluate(model, data.test, data.source_vocab, data.target_vocab, data.tokens,
-                          max_source if args.attention == "tutorial" else None)
-        translator.metrics.update({"test_bleu": result["bleu"], "test_exact": result["exact"],
-                                   "test_pairs": result["count"]})
-        translator.save(args.out, half=args.half, extra={"training": training})
-        print(f"held-out BLEU {result['bleu']:.1f}  exact match {result['exact']:.1f} %  "
-              f"({result['count']:,} pairs, greedy)  trained and saved in {saved:.1f} s")
+        _test_and_save(args, translator, data, max_source, training, saved)
     return 0
 
 
@@ -260,10 +303,12 @@ def _bleu(outputs: Sequence[str], references: Sequence[str]) -> dict[str, float]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one sub-command; errors become one line on stderr and exit status 2."""
+    started = time.perf_counter()  # the --seconds budget of `train` starts here, before torch is imported
     args = _parser().parse_args(argv)
-    commands = {"train": train, "translate": translate, "evaluate": evaluate}
     try:
-        return commands[args.command](args)
+        if args.command == "train":
+            return train(args, started)
+        return {"translate": translate, "evaluate": evaluate}[args.command](args)
     except (ValueError, OSError) as error:  # CheckpointError and DirectionError are ValueErrors
         print(f"error: {error}", file=sys.stderr)
         return 2

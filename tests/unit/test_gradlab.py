@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz.gradlab import recorder as gradlab
-from rnnviz.gradlab.recorder import GradientRecorder, RunSettings, build_model, profile_bound, train_run
+from rnnviz import gradlab
+from rnnviz.gradlab import GradientRecorder, RunSettings, build_model, profile_bound, train_run
 from rnnviz.probes.jacobians import mean_state_jacobian
 from rnnviz.core.recurrent import Recurrent
 

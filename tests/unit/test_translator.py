@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sys
+import time
 
 import pytest
 import torch
@@ -145,3 +146,31 @@ def test_command_line_train_translate_evaluate(tmp_path, monkeypatch, capsys):
     assert main(["train", "--data", str(data_file), "--source", "deu", "--target", "eng", "--out",
                  str(tmp_path / "x.safetensors")]) == 2
     assert "columns" in capsys.readouterr().err
+
+
+def test_the_time_budget_starts_when_main_starts_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--seconds` counts from the call of main (no clock started when the module is imported)."""
+    from rnnviz.seq2seq import cli
+
+    seen: dict[str, float] = {}
+
+    def fake_train(args, started: float) -> int:
+        seen["started"] = started
+        return 0
+
+    monkeypatch.setattr(cli, "train", fake_train)
+    before = time.perf_counter()
+    assert cli.main(["train", "--data", "dates", "--out", "unused.safetensors"]) == 0
+    assert before <= seen["started"] <= time.perf_counter()
+
+
+def test_the_recipe_fills_only_what_was_not_given() -> None:
+    """Options given win; the budget's defaults fill the rest; the parsed arguments stay as they were."""
+    from rnnviz.seq2seq import cli
+
+    args = cli._parser().parse_args(["train", "--data", "dates", "--out", "x", "--seconds", "30", "--lr", "0.02"])
+    recipe = cli.resolve_recipe(args)
+    assert (recipe.learning_rate, recipe.hidden, recipe.dropout, recipe.label_smoothing) == (0.02, 128, 0.0, 0.1)
+    assert args.lr == 0.02 and args.label_smoothing is None and args.hidden is None
+    long = cli.resolve_recipe(cli._parser().parse_args(["train", "--data", "dates", "--out", "x", "--seconds", "120"]))
+    assert (long.hidden, long.dropout, long.learning_rate) == (192, 0.1, 5e-3)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from rnnviz.gradlab.recorder import Recording, RunSettings, job_target
+from rnnviz.gradlab.recorder import Recording, job_target
+from rnnviz.gradlab.settings import RunSettings
 from rnnviz.gradlab.presets import Preset
 from rnnviz.training.jobs import Job
 from rnnviz.plots.base import PALETTE

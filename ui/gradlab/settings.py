@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from rnnviz.gradlab import recorder as gradlab
+from rnnviz import gradlab
 from rnnviz.core.cells import KINDS
-from rnnviz.gradlab.recorder import RunSettings
+from rnnviz.gradlab import RunSettings
 from rnnviz.gradlab.presets import PRESETS, Preset
 from rnnviz.core.initialization import SCHEMES
 from rnnviz.data.tasks import TASK_NAMES

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnviz.gradlab import recorder as gradlab
+from rnnviz import gradlab
 from rnnviz.gradlab.recorder import Recording
 from rnnviz.gradlab.presets import check, summarize
 from rnnviz.training.jobs import Job

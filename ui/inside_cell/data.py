@@ -8,7 +8,6 @@ the network.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from rnnviz.core.kinds import MENU_ORDER, TABLE
 from rnnviz.io import checkpoints
 from rnnviz.charlm.model import CharLM, TextTrace, prepare_text, trace_text
 from rnnviz.data.text import Vocabulary, cap_text
@@ -24,9 +24,9 @@ from rnnviz.data.text import Vocabulary, cap_text
 CHECKPOINT_ENV = checkpoints.DIRECTORY_ENV  # another folder of checkpoints (tests use it)
 TEXT_CAP = 2_000
 TRACE_CACHE_SIZE = 12
-KIND_NAMES = {"rnn": "RNN", "rnn-relu": "RNN (ReLU)", "lstm": "LSTM", "gru": "GRU", "sru": "SRU"}
+KIND_NAMES = {name: kind.label for name, kind in TABLE.items()}
 CORPUS_NAMES = {"brackets": "bracket language", "tinyshakespeare.txt": "Shakespeare"}
-KIND_ORDER = ("lstm", "gru", "sru", "rnn", "rnn-relu")
+KIND_ORDER = MENU_ORDER
 
 BRACKET_SAMPLE = (
     'f(a [b c] "say {x}") x\n'

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from rnnviz.core.kinds import MENU_ORDER
 from rnnviz.charlm.train import LMSettings, TrainedLM, bracket_corpus, save_charlm, text_corpus, train_charlm
 from rnnviz.training.jobs import Job
 from rnnviz.plots.base import loss_curve
@@ -18,7 +19,7 @@ from ui.inside_cell.panels import CONFIG, PENDING_MODEL, PENDING_TEXT
 
 JOB_KEY = "inside-cell"
 MAX_UPLOAD_CHARS = 2_000_000
-KINDS = ("lstm", "gru", "sru", "rnn")
+KINDS = tuple(kind for kind in MENU_ORDER if kind != "rnn-relu")  # the char models the page trains
 
 
 def _settings_form() -> tuple[str, object, LMSettings] | None:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz import plots
+from rnnviz.core import kinds
 from rnnviz.seq2seq.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
 from rnnviz.io.checkpoints import CheckpointError
 from rnnviz.data.pairs import date_data, load_pairs
@@ -258,7 +259,7 @@ def train_tab() -> None:
                                         "corpus": "A translation corpus (path or upload)"}.get)
     columns = st.columns(4)
     settings = {
-        "cell": columns[0].selectbox("Cell", ["gru", "lstm", "sru", "rnn"], key="train:cell"),
+        "cell": columns[0].selectbox("Cell", ["gru", "lstm", "sru", "rnn"], format_func=kinds.label, key="train:cell"),
         "attention": columns[1].selectbox("Attention", list(ATTENTION_KINDS), index=1, key="train:attention",
                                           format_func=ATTENTION_LABELS.get),
         "hidden": columns[2].select_slider("Units", [32, 64, 128, 256], value=64, key="train:hidden"),
