@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 from timing import median_seconds  # noqa: E402  (bench/timing.py)
 
-from rnnviz.charlm.model import CharLM, char_vocabulary, trace_text  # noqa: E402
+from rnnviz.charlm.model import CharLM, char_vocabulary  # noqa: E402
+from rnnviz.charlm.trace import trace_text  # noqa: E402
 from rnnviz.data.languages import BRACKET_ALPHABET, bracket_text  # noqa: E402
 
 TRACE_TARGET_MS, PAGE_TARGET_MS = 100.0, 300.0

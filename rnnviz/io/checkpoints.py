@@ -89,13 +89,17 @@ def save(
     metrics: dict[str, Any] | None = None,
     step: int = 0,
     extra: dict[str, Any] | None = None,
+    builders: Mapping[str, str] | None = None,
 ) -> Path:
-    """Write `model` and its metadata to `path` atomically; return the path."""
+    """Write `model` and its metadata to `path` atomically; return the path.
+
+    `builders` names models of your own that `load` can rebuild (see `rnnviz.io.registry`).
+    """
     path = Path(path)
     tensors = _detached_state(model)
     metadata = {
         "format_version": FORMAT_VERSION,
-        "config": _model_config(model),
+        "config": _model_config(model, builders),
         "vocab": vocab,
         "history": [] if history is None else history,
         "metrics": {} if metrics is None else metrics,
@@ -115,7 +119,7 @@ def save(
     return path
 
 
-def _model_config(model: torch.nn.Module) -> dict[str, Any]:
+def _model_config(model: torch.nn.Module, builders: Mapping[str, str] | None) -> dict[str, Any]:
     """The model's config, checked to name a registered builder."""
     config = getattr(model, "config", None)
     if not isinstance(config, dict) or not isinstance(config.get("model"), str):
@@ -123,10 +127,10 @@ def _model_config(model: torch.nn.Module) -> dict[str, Any]:
             f"{type(model).__name__} has no `config` dict with a 'model' name; "
             "a checkpoint rebuilds its model from that config"
         )
-    if config["model"] not in registry.names():
+    if config["model"] not in registry.names(builders):
         raise ValueError(
             f"model {config['model']!r} is not in rnnviz.io.registry, so the checkpoint could not be "
-            "loaded again; call registry.register(name, 'module:Class') first"
+            "loaded again; pass builders={name: 'module:Class'} to save and load"
         )
     return config
 
@@ -219,6 +223,7 @@ def load(
     *,
     expected_model: str | None = None,
     map_location: str | torch.device = "cpu",
+    builders: Mapping[str, str] | None = None,
 ) -> Checkpoint:
     """Rebuild the model from a checkpoint, verify and load its weights, return it in eval mode."""
     path = Path(path)
@@ -233,7 +238,7 @@ def load(
     except Exception as exc:  # SafetensorError, OSError: anything the file can provoke
         raise _unreadable(path, exc) from exc
     _check_digest(path, tensors, meta["weights_sha256"])
-    model = _build(path, meta["config"]).to(map_location)
+    model = _build(path, meta["config"], builders).to(map_location)
     _load_weights(path, model, tensors)
     model.eval()
     return Checkpoint(
@@ -358,10 +363,10 @@ def _check_field_types(path: Path, meta: Mapping[str, Any]) -> None:
         raise CheckpointError(path, "its config does not name a model", _RESAVE)
 
 
-def _build(path: Path, config: dict[str, Any]) -> torch.nn.Module:
+def _build(path: Path, config: dict[str, Any], builders: Mapping[str, str] | None) -> torch.nn.Module:
     """Rebuild the model from its config, wrapping whatever the builder raises."""
     try:
-        model = registry.build(config)
+        model = registry.build(config, builders)
     except Exception as exc:  # unknown name, bad sizes, a missing module: the config does not build
         raise CheckpointError(
             path,

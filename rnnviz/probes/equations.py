@@ -1,7 +1,7 @@
-"""One cell, one character, one unit: the lecture's equations with the live numbers put in.
+"""One cell, one step, one unit: the lecture's equations with the live numbers put in.
 
-`explain_step(model, trace, layer, t, unit)` recomputes every gate of unit `unit` at step `t`
-from the cell's weights and the traced inputs and states, and returns each equation twice:
+`explain_step(cell, x_t, h_prev, c_prev, unit)` recomputes every gate of unit `unit` of one step
+from the cell's weights, the step's input and the previous state, and returns each equation twice:
 as the lecture writes it and with the numbers substituted (LaTeX built from numbers only,
 never from typed text). Each pre-activation is split into what comes from the input x_t,
 what comes from the past (h_{t-1} or c_{t-1}) and the bias, so a student can see which one
@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.charlm.model import CharLM, TextTrace
+from rnnviz.core.cells import Cell
+from rnnviz.core.kinds import kind_info
 from rnnviz.core.validation import require_int
 
 
@@ -75,20 +76,32 @@ def _rows(matrix: np.ndarray, chunk: int, hidden: int, unit: int) -> np.ndarray:
     return matrix[chunk * hidden + unit]
 
 
-def explain_step(model: CharLM, trace: TextTrace, layer: int, t: int, unit: int) -> list[Equation]:
-    """The equations of `unit` at step `t` of `layer`, with numbers, in the lecture's order."""
-    layer = require_int("layer", layer, minimum=0, maximum=len(trace.layers) - 1)
-    t = require_int("t (the character position)", t, minimum=0, maximum=len(trace.text) - 1)
-    cell = model.recurrent.cell(layer)
+def explain_step(cell: Cell, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray | None,
+                 unit: int) -> list[Equation]:
+    """The equations of `unit` for one step of `cell`, in the lecture's order.
+
+    x (I,) is the step's input, h_prev (H,) the previous hidden state, c_prev (H,) the previous
+    cell state of an LSTM or SRU (None for the others); zeros at t = 0.
+    """
     unit = require_int("unit", unit, minimum=0, maximum=cell.hidden_size - 1)
-    if cell.kind != trace.kind:
-        raise ValueError(f"the trace comes from a {trace.kind} model, this model is {cell.kind}")
+    x, h_prev = _vector("x", x, cell.input_size), _vector("h_prev", h_prev, cell.hidden_size)
+    if kind_info(cell.kind).has_cell_state:
+        if c_prev is None:
+            raise ValueError(f"a {cell.kind} step needs the previous cell state c_prev")
+        c_prev = _vector("c_prev", c_prev, cell.hidden_size)
     weights = {name: p.detach().double().cpu().numpy() for name, p in cell.named_parameters()}
-    states = trace.layers[layer].states
-    x = trace.layers[layer].inputs[t].astype(np.float64)
-    h_prev = states["hidden"][t - 1].astype(np.float64) if t else np.zeros(cell.hidden_size)
     explain = {"lstm": _lstm, "gru": _gru, "sru": _sru, "rnn": _rnn, "rnn-relu": _rnn}[cell.kind]
-    return explain(cell, weights, states, x, h_prev, t, unit)
+    return explain(cell, weights, x, h_prev, c_prev, unit)
+
+
+def _vector(name: str, value: np.ndarray, size: int) -> np.ndarray:
+    """A finite float64 vector of `size` entries, or a ValueError saying what was expected."""
+    array = np.asarray(value, dtype=np.float64)
+    if array.shape != (size,):
+        raise ValueError(f"{name} must have shape ({size},), got {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} has NaN or infinite entries")
+    return array
 
 
 def _torch_layout_parts(weights: dict, chunk: int, hidden: int, unit: int, x: np.ndarray,
@@ -100,10 +113,10 @@ def _torch_layout_parts(weights: dict, chunk: int, hidden: int, unit: int, x: np
     return [(from_input, FROM_INPUT), (from_past, r"\text{from }h_{t-1}"), (bias, bias_name)]
 
 
-def _lstm(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
+def _lstm(cell, weights, x, h_prev, c_prev, unit) -> list[Equation]:
     """f, i, C~, o, then c_t and h_t (PyTorch's block order: input, forget, candidate, output)."""
     hidden = cell.hidden_size
-    c_prev = float(states["cell"][t - 1, unit]) if t else 0.0
+    c_prev = float(c_prev[unit])
 
     def parts(chunk: int, bias: str) -> list[tuple[float, str]]:
         return _torch_layout_parts(weights, chunk, hidden, unit, x, h_prev, bias)
@@ -125,7 +138,7 @@ def _lstm(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
                      rf"h_t = {_n(o.value)} \cdot \tanh({_v(c)}) = {_v(h)}", h)]
 
 
-def _gru(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
+def _gru(cell, weights, x, h_prev, c_prev, unit) -> list[Equation]:
     """r, z, the current memory content h~ (in the cell's form), then h_t."""
     hidden = cell.hidden_size
     r = _gate("reset gate", "how much of the past to use for the new content", "r_t",
@@ -165,10 +178,10 @@ def _reset_all(weights: dict, hidden: int, x: np.ndarray, h_prev: np.ndarray) ->
     return 1.0 / (1.0 + np.exp(-pre))
 
 
-def _sru(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
+def _sru(cell, weights, x, h_prev, c_prev, unit) -> list[Equation]:
     """Light recurrence (f, c) and highway (r, h), with SRU's elementwise v_f, v_r."""
     hidden = cell.hidden_size
-    c_prev = float(states["cell"][t - 1, unit]) if t else 0.0
+    c_prev = float(c_prev[unit])
     w_x = float(_rows(weights["weight_ih"], 0, hidden, unit) @ x)
 
     def parts(chunk: int, v_name: str, bias: str) -> list[tuple[float, str]]:
@@ -194,7 +207,7 @@ def _sru(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
     return [f, state, r, output]
 
 
-def _rnn(cell, weights, states, x, h_prev, t, unit) -> list[Equation]:
+def _rnn(cell, weights, x, h_prev, c_prev, unit) -> list[Equation]:
     """a_t = W_hh h_{t-1} + W_xh x_t + b, h_t = tanh(a_t) (or ReLU)."""
     parts = _torch_layout_parts(weights, 0, cell.hidden_size, unit, x, h_prev, "b")
     total = sum(value for value, _ in parts)

@@ -7,21 +7,34 @@
   get the units above a threshold all through it, then the other spans where they fire together.
 - `saturation`: per unit, how often each sigmoid gate is left-saturated (< 0.1) or
   right-saturated (> 0.9), the scatter of Karpathy, Johnson & Fei-Fei (2015).
-All functions take NumPy arrays (T, H) from a `TextTrace`; they never touch a model.
+All functions take NumPy arrays (T, H), or a trace of a text (`StateTrace`: a CharLM's
+`rnnviz.charlm.trace.TextTrace` is one); they never touch a model.
 """
 
 from __future__ import annotations
+
+from typing import Protocol
 
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from rnnviz.charlm.model import TextTrace
 from rnnviz.core.kinds import TABLE
 from rnnviz.data.languages import analyze_brackets
 from rnnviz.probes.gradients import gate_saturation
 from rnnviz.core.validation import require_fraction, require_int
+
+class StateTrace(Protocol):
+    """What the unit probes read of a traced text: the text, the cell kind, and each state (T, H)."""
+
+    text: str
+    kind: str
+
+    def state(self, name: str, layer: int = 0) -> np.ndarray:
+        """One gate or state of one layer, (T, H)."""
+        ...
+
 
 # The gates squashed by a sigmoid, per cell kind: the ones that can saturate at 0 or 1.
 SIGMOID_GATES: dict[str, tuple[str, ...]] = {name: kind.sigmoid_gates for name, kind in TABLE.items()}
@@ -91,7 +104,7 @@ def text_signals(text: str) -> dict[str, np.ndarray]:
             "position in the line": position}
 
 
-def find_signal_units(trace: TextTrace, state: str = "cell", layer: int = 0,
+def find_signal_units(trace: StateTrace, state: str = "cell", layer: int = 0,
                       top: int = 5) -> dict[str, list[UnitScore] | str]:
     """For each signal of `text_signals`: the `top` units of one state that follow it, or why none can be found."""
     values = trace.state(state, layer)
@@ -153,7 +166,7 @@ def _check_span(start: int, end: int, steps: int) -> tuple[int, int]:
     return start, end
 
 
-def saturation(trace: TextTrace, layer: int = 0, low: float = 0.1,
+def saturation(trace: StateTrace, layer: int = 0, low: float = 0.1,
                high: float = 0.9) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per sigmoid gate: (fraction of steps < low, fraction > high), each (H,); empty for a plain RNN."""
     result = {}

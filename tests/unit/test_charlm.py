@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from rnnviz.io import checkpoints
-from rnnviz.probes.equations import explain_step
-from rnnviz.charlm.model import (CharLM, bits_per_char, char_vocabulary, prepare_text, sample_text,
-                           trace_text, value_range)
+from rnnviz.charlm.trace import explain_char
+from rnnviz.charlm.model import CharLM, bits_per_char, char_vocabulary, prepare_text, sample_text
+from rnnviz.charlm.trace import trace_text, value_range
 from rnnviz.charlm.cli import main as cli_main
 from rnnviz.charlm.train import (LMSettings, bracket_corpus, file_corpus, save_charlm, text_corpus,
                                  train_charlm)
@@ -112,7 +112,7 @@ def test_equations_with_numbers_reproduce_the_trace(kind: str, options: dict) ->
              "current memory content": "candidate", "final memory": "hidden", "state vector": "cell",
              "output vector": "hidden", "pre-activation": "preactivation"}
     for layer, t, unit in [(0, 0, 0), (0, 5, 3), (1, 17, 6), (1, len(TEXT) - 1, 2)]:
-        equations = explain_step(model, trace, layer, t, unit)
+        equations = explain_char(model, trace, layer, t, unit)
         assert equations, kind
         for equation in equations:
             expected = trace.state(names[equation.name], layer)[t, unit]
@@ -126,9 +126,9 @@ def test_explain_step_refuses_positions_outside_the_text() -> None:
     model, vocab = make_model("lstm")
     trace = make_trace(model, vocab)
     with pytest.raises(ValueError, match="at most"):
-        explain_step(model, trace, 0, len(TEXT), 0)
+        explain_char(model, trace, 0, len(TEXT), 0)
     with pytest.raises(ValueError, match="unit"):
-        explain_step(model, trace, 0, 0, 7)
+        explain_char(model, trace, 0, 0, 7)
 
 
 def test_unknown_characters_emoji_and_markup_are_traced_and_flagged() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import json
 import math
 import os
@@ -19,7 +21,7 @@ from safetensors.torch import save_file
 
 from rnnviz.io import checkpoints
 from rnnviz.io import registry
-from rnnviz.io.checkpoints import FORMAT_VERSION, Checkpoint, CheckpointError, list_checkpoints, load, read_metadata, save
+from rnnviz.io.checkpoints import FORMAT_VERSION, Checkpoint, CheckpointError, list_checkpoints, read_metadata
 from tests.unit.checkpoint_models import NAME, TARGET, Tiny
 
 VOCAB = {"source": ["<pad>", "<unk>", "a", "b"], "target": ["<pad>", "x", "y"]}
@@ -28,12 +30,10 @@ METRICS = {"accuracy": 0.75, "bleu": 12.0}
 EXTRA = {"trained on": "adding task, T=20", "command": "python -m rnnviz.training.loop --seed 0"}
 
 
-@pytest.fixture(autouse=True)
-def tiny_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Register the test models in a private copy of the registry, undone after each test."""
-    monkeypatch.setattr(registry, "_BUILDERS", dict(registry._BUILDERS))
-    registry.register(NAME, TARGET)
-    registry.register("ckpt-missing-module", "tests.unit.no_such_module:Model")
+# The test models, named for save and load (nothing global is registered or patched).
+BUILDERS = {NAME: TARGET, "ckpt-missing-module": "tests.unit.no_such_module:Model"}
+save = functools.partial(checkpoints.save, builders=BUILDERS)
+load = functools.partial(checkpoints.load, builders=BUILDERS)
 
 
 def make_model(seed: int = 0, **config: Any) -> Tiny:
@@ -494,3 +494,15 @@ def test_truncations_and_header_flips_give_checkpoint_error_or_load(good: Path) 
             assert bad.name in str(error)
             refused += 1
     assert refused >= len(cuts)
+
+
+def test_the_registry_is_fixed_and_own_models_are_passed_explicitly(good: Path) -> None:
+    """The built-in table cannot be changed or shadowed; a file naming another model needs its builder."""
+    with pytest.raises(TypeError):
+        registry.BUILDERS["charlm"] = "os:system"  # type: ignore[index]
+    with pytest.raises(ValueError, match="already name rnnviz models"):
+        registry.names({"charlm": TARGET})
+    assert NAME not in registry.names() and NAME in registry.names(BUILDERS)
+    with pytest.raises(CheckpointError, match="does not build a model"):
+        checkpoints.load(good)  # no builders: the file's model name is unknown
+    assert isinstance(checkpoints.load(good, builders=BUILDERS).model, Tiny)

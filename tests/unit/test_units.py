@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz.charlm.model import CharLM, char_vocabulary, trace_text
+from rnnviz.charlm.model import CharLM, char_vocabulary
+from rnnviz.charlm.trace import trace_text
 from rnnviz.data.languages import BRACKET_ALPHABET, analyze_brackets, bracket_text
 from rnnviz.plots.cell_text import colored_text, compare_surprise, layout_text, predictions_figure
 from rnnviz.plots.gates import (display_char, saturation_scatter, selected_cell, selected_span, state_heatmap,

@@ -18,7 +18,8 @@ import streamlit as st
 
 from rnnviz.core.kinds import MENU_ORDER, TABLE
 from rnnviz.io import checkpoints
-from rnnviz.charlm.model import CharLM, TextTrace, prepare_text, trace_text
+from rnnviz.charlm.model import CharLM, prepare_text
+from rnnviz.charlm.trace import TextTrace, trace_text
 from rnnviz.data.text import Vocabulary, cap_text
 
 CHECKPOINT_ENV = checkpoints.DIRECTORY_ENV  # another folder of checkpoints (tests use it)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnviz.io import checkpoints
-from rnnviz.probes.equations import explain_step
-from rnnviz.charlm.model import STATE_NAMES, CharLM, TextTrace, value_range
+from rnnviz.charlm.trace import explain_char
+from rnnviz.charlm.model import CharLM
+from rnnviz.charlm.trace import STATE_NAMES, TextTrace, value_range
 from rnnviz.plots.cell_text import colored_text
 from rnnviz.plots.gates import selected_cell, selected_span, state_heatmap
 from rnnviz.data.text import Vocabulary
@@ -189,7 +190,7 @@ def equations(model: CharLM, trace: TextTrace, layer: int, t: int, unit: int) ->
     st.markdown(f"**Unit {unit} at position {t}**, reading {data.shown_char(char)}{data.md_escape(unknown)}. "
                 "Each pre-activation is split into what comes from the input $x_t$, what comes from the past, "
                 "and the bias; the last number on each line is the value in the heatmap.")
-    for equation in explain_step(model, trace, layer, t, unit):
+    for equation in explain_char(model, trace, layer, t, unit):
         st.caption(f"**{equation.name.capitalize()}** — {equation.meaning}")
         st.latex(equation.line())
 

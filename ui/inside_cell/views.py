@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from rnnviz.charlm.model import TextTrace, value_range
+from rnnviz.charlm.trace import TextTrace, value_range
 from rnnviz.plots.base import loss_curve
 from rnnviz.plots.cell_text import colored_text, compare_surprise, predictions_figure
 from rnnviz.plots.gates import saturation_scatter, state_heatmap, units_over_text
