@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.logger import get_logger
 
 from ui import catalog
+from ui.markdown import escape
 
 # Streamlit's logger writes to the server console with its own format and level.
 log = get_logger("rnnviz.app")
@@ -68,15 +69,10 @@ def show_failure(what: str, exc: Exception) -> None:
     """A friendly error for the audience: what failed and what to try, never a traceback."""
     # The key gives the box a CSS class (st-key-page-error-...) that browser tests look for.
     with st.container(key=f"{ERROR_KEY_PREFIX}{uuid.uuid4().hex[:8]}"):
-        st.error(f"**{_escape(what)}** stopped because of an error.\n\n{WHAT_TO_TRY}", icon=":material/error:")
+        st.error(f"**{escape(what)}** stopped because of an error.\n\n{WHAT_TO_TRY}", icon=":material/error:")
         with st.expander("Technical details"):
             st.text(_one_line(exc))
             st.caption("The full traceback is in the server log (the terminal running `streamlit run`).")
-
-
-def _escape(text: str) -> str:
-    """Text safe to put inside Markdown: no markup, links or HTML take effect."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>:~$])", r"\\\1", text)
 
 
 def _one_line(exc: Exception, limit: int = 300) -> str:

@@ -21,6 +21,7 @@ from rnnviz.io import checkpoints
 from rnnviz.charlm.model import CharLM, prepare_text
 from rnnviz.charlm.trace import TextTrace, trace_text
 from rnnviz.data.text import Vocabulary, cap_text
+from ui.markdown import escape
 
 CHECKPOINT_ENV = checkpoints.DIRECTORY_ENV  # another folder of checkpoints (tests use it)
 TEXT_CAP = 2_000
@@ -169,15 +170,10 @@ def traced(choice: ModelChoice, text: str) -> TextTrace:
     return cache[key]
 
 
-def md_escape(text: str) -> str:
-    """Text safe inside Markdown: no markup, link, HTML or LaTeX takes effect."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>:~$&\"'=])", r"\\\1", text)
-
-
 def shown_char(char: str) -> str:
     """A character for a sentence: whitespace named, markup escaped."""
     names = {" ": "space", "\n": "new line", "\t": "tab"}
-    return names.get(char, f"‘{md_escape(char)}’" if char.isprintable() else "a control character")
+    return names.get(char, f"‘{escape(char)}’" if char.isprintable() else "a control character")
 
 
 def most_varying(values: np.ndarray, count: int) -> list[int]:

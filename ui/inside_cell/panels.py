@@ -12,6 +12,7 @@ from rnnviz.plots.cell_text import colored_text
 from rnnviz.plots.gates import selected_cell, selected_span, state_heatmap
 from rnnviz.data.text import Vocabulary
 from ui.inside_cell import data
+from ui.markdown import escape
 
 MODEL_KEY, TEXT_KEY, LAYER_KEY, STATE_KEY = "ic_model", "ic_text", "ic_layer", "ic_state"
 T_KEY, UNIT_KEY, SPAN_KEY, VIEW_KEY, CHART_KEY = "ic_t", "ic_unit", "ic_span", "ic_view", "ic_heatmap"
@@ -46,7 +47,7 @@ def _on_model_change(previous_samples: dict[str, str]) -> None:
 def choose_model(choices: list[data.ModelChoice], broken: list[tuple[str, str]]) -> data.ModelChoice | None:
     """The model selector, with a warning naming any checkpoint that could not be opened."""
     if broken:
-        lines = "\n".join(f"- **{data.md_escape(name)}**: {data.md_escape(problem)}" for name, problem in broken)
+        lines = "\n".join(f"- **{escape(name)}**: {escape(problem)}" for name, problem in broken)
         what = "1 checkpoint file could not be opened and is" if len(broken) == 1 else \
             f"{len(broken)} checkpoint files could not be opened and are"
         st.warning(f"{what} left out; the others work as usual.\n\n{lines}", icon=":material/warning:")
@@ -75,7 +76,7 @@ def load(choice: data.ModelChoice) -> tuple[CharLM, Vocabulary] | None:
     try:
         return data.load_model(choice)
     except checkpoints.CheckpointError as error:
-        st.error(f"This checkpoint cannot be used: {data.md_escape(error.problem)}. "
+        st.error(f"This checkpoint cannot be used: {escape(error.problem)}. "
                  "Choose another model above.", icon=":material/error:")
         return None
 
@@ -187,7 +188,7 @@ def equations(model: CharLM, trace: TextTrace, layer: int, t: int, unit: int) ->
     """The lecture's equations for one cell, with this step's numbers."""
     char = trace.text[t]
     unknown = " (unknown to the model, read as <unk>)" if trace.unknown[t] else ""
-    st.markdown(f"**Unit {unit} at position {t}**, reading {data.shown_char(char)}{data.md_escape(unknown)}. "
+    st.markdown(f"**Unit {unit} at position {t}**, reading {data.shown_char(char)}{escape(unknown)}. "
                 "Each pre-activation is split into what comes from the input $x_t$, what comes from the past, "
                 "and the bias; the last number on each line is the value in the heatmap.")
     for equation in explain_char(model, trace, layer, t, unit):

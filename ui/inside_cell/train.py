@@ -13,6 +13,7 @@ from rnnviz.training.jobs import Job
 from rnnviz.plots.base import loss_curve
 from rnnviz.training.loop import TrainResult
 from ui.inside_cell import data
+from ui.markdown import escape
 from ui import sidebar
 from ui import training
 from ui.inside_cell.panels import CONFIG, PENDING_MODEL, PENDING_TEXT
@@ -56,7 +57,7 @@ def _corpus(corpus_kind: str, upload: object):
     except UnicodeDecodeError:
         st.error("That file is not UTF-8 text; save it as plain text (UTF-8) and try again.", icon=":material/error:")
     except ValueError as error:
-        st.error(data.md_escape(str(error)).capitalize(), icon=":material/error:")
+        st.error(escape(str(error)).capitalize(), icon=":material/error:")
     return None
 
 

@@ -13,6 +13,7 @@ from rnnviz.plots.cell_text import colored_text, compare_surprise, predictions_f
 from rnnviz.plots.gates import saturation_scatter, state_heatmap, units_over_text
 from rnnviz.probes.units import find_signal_units, matching_spans, saturation, span_units, text_signals
 from ui.inside_cell import data
+from ui.markdown import escape
 from ui.inside_cell.panels import CONFIG, SPAN_KEY, STATE_KEY, UNIT_KEY
 
 VIEWS = ("Find the unit", "Select a span", "Gate saturation", "Next-character guesses", "Compare models",
@@ -145,7 +146,7 @@ def compare_models(choices: list[data.ModelChoice], current: data.ModelChoice, t
         try:
             traces[by_key[key].label] = data.traced(by_key[key], text)
         except ValueError as error:  # a damaged file: say so, compare the others
-            st.warning(f"{data.md_escape(by_key[key].label)} is left out: {data.md_escape(str(error))}",
+            st.warning(f"{escape(by_key[key].label)} is left out: {escape(str(error))}",
                        icon=":material/warning:")
     if len(traces) < 2:
         return
@@ -179,7 +180,7 @@ def how_made(choice: data.ModelChoice) -> None:
         st.markdown("Made with this command:")
         st.code(extra["command"], language="bash", wrap_lines=True)
     source = extra.get("corpus_source") or {}
-    st.caption(f"Corpus: {data.md_escape(str(extra.get('corpus', '?')))} · "
+    st.caption(f"Corpus: {escape(str(extra.get('corpus', '?')))} · "
                f"{extra.get('train_chars', 0):,} training characters · "
                f"{metrics.get('validation_chars', 0):,} held-out characters"
                + (f" · seed {source['seed']}" if "seed" in source else ""))

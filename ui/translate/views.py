@@ -20,6 +20,7 @@ from rnnviz.seq2seq.training import Seq2SeqConfig, live_run
 from rnnviz.training.loop import seeded
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
 from ui import sidebar
+from ui.markdown import escape
 from ui import training
 
 DIRECTIONS = {"French → English": ("fra", "eng"), "English → French": ("eng", "fra"),
@@ -27,11 +28,6 @@ DIRECTIONS = {"French → English": ("fra", "eng"), "English → French": ("eng"
 EXAMPLES = {"fra": "je suis trop froid .", "eng": "i am very tired .", "date": "wednesday 25 nov 2026"}
 TRAINED_KEY = "translate:trained"
 JOB_KEY = "translate"
-
-
-def escape(text: str) -> str:
-    """Text shown through Markdown as plain characters (no markup, links or HTML take effect)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>:~$&])", r"\\\1", text)
 
 
 @st.cache_resource(show_spinner="Opening the checkpoint…")
