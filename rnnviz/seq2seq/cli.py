@@ -30,7 +30,24 @@ def _parser() -> argparse.ArgumentParser:
     """The three sub-commands and their options."""
     parser = argparse.ArgumentParser(prog="python -m rnnviz.translate", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train a translator within a time budget")
+    _add_train_options(commands.add_parser("train", help="train a translator within a time budget"))
+    use = commands.add_parser("translate", help="translate stdin, one sentence a line")
+    use.add_argument("--checkpoint", required=True)
+    use.add_argument("--beam", type=int, default=1, help="beam width (1 = greedy)")
+    use.add_argument("--length-penalty", type=float, default=0.0, help="divide log p by length^alpha")
+    use.add_argument("--source", default=None, help="refuse a checkpoint that does not read this language")
+    use.add_argument("--target", default=None, help="refuse a checkpoint that does not write this language")
+    evaluate = commands.add_parser("evaluate", help="BLEU and exact match on held-out pairs")
+    evaluate.add_argument("--checkpoint", required=True)
+    evaluate.add_argument("--data", required=True, help="the pairs file (or 'dates')")
+    evaluate.add_argument("--split", default="auto", choices=("auto", "test", "validation", "train", "all"),
+                          help="auto: the held-out split of the training file, all pairs of another file")
+    evaluate.add_argument("--beam", type=int, default=1)
+    return parser
+
+
+def _add_train_options(train: argparse.ArgumentParser) -> None:
+    """The options of `train`: data, sizes, recipe, budget, output."""
     train.add_argument("--data", required=True, help="pairs file (English<TAB>other, e.g. eng-fra.txt) or 'dates'")
     train.add_argument("--source", default="fra", help="source language code (a column of the file)")
     train.add_argument("--target", default="eng", help="target language code (the other column)")
@@ -69,19 +86,6 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default, one per core)")
     train.add_argument("--device", default="cpu", help="cpu, cuda, or auto (a GPU when there is one)")
     train.add_argument("--no-test", action="store_true", help="skip the held-out evaluation after saving")
-    use = commands.add_parser("translate", help="translate stdin, one sentence a line")
-    use.add_argument("--checkpoint", required=True)
-    use.add_argument("--beam", type=int, default=1, help="beam width (1 = greedy)")
-    use.add_argument("--length-penalty", type=float, default=0.0, help="divide log p by length^alpha")
-    use.add_argument("--source", default=None, help="refuse a checkpoint that does not read this language")
-    use.add_argument("--target", default=None, help="refuse a checkpoint that does not write this language")
-    evaluate = commands.add_parser("evaluate", help="BLEU and exact match on held-out pairs")
-    evaluate.add_argument("--checkpoint", required=True)
-    evaluate.add_argument("--data", required=True, help="the pairs file (or 'dates')")
-    evaluate.add_argument("--split", default="auto", choices=("auto", "test", "validation", "train", "all"),
-                          help="auto: the held-out split of the training file, all pairs of another file")
-    evaluate.add_argument("--beam", type=int, default=1)
-    return parser
 
 
 def default_recipe(seconds: float, bidirectional: bool = True) -> dict[str, float]:
