@@ -1,9 +1,12 @@
-"""rnnviz: entry point for `streamlit run app.py`. Navigation, shared sidebar, and the error boundary."""
+"""rnnviz: entry point for `streamlit run app.py [-- --checkpoints DIR]`: options, navigation, sidebar, errors."""
+
+import sys
 
 from ui import shell
 from ui import sidebar
 from ui import training
 
+shell.apply_options(sys.argv[1:])
 shell.configure_page()
 training.warm_up()
 page = shell.navigation()

@@ -13,8 +13,8 @@ st.markdown("A character-level language model reads your text one character at a
             "and **output** (what to show) gates, the GRU's **reset** and **update** gates, the SRU's "
             "**forget** and **reset** gates.")
 
-choices, broken = data.list_models()
-choice = panels.choose_model(choices, broken)
+choices, broken, folder_problem = data.list_models()
+choice = panels.choose_model(choices, broken, folder_problem)
 with st.expander("Train your own model", icon=":material/model_training:"):
     train_panel()
 loaded = panels.load(choice) if choice is not None else None

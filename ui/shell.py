@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import streamlit as st
 from streamlit.logger import get_logger
 
+from rnnviz.io import checkpoints
 from ui import catalog
 from ui.markdown import escape
 
@@ -26,6 +28,27 @@ WHAT_TO_TRY = (
     "Try a smaller setting (shorter sequence, fewer units, fewer steps), "
     "change back the last control you moved, or reload the browser tab to start over with the defaults."
 )
+
+
+def option_parser() -> argparse.ArgumentParser:
+    """The app's own options, given after `--`: `streamlit run app.py -- --checkpoints DIR`."""
+    parser = argparse.ArgumentParser(prog="streamlit run app.py --", add_help=False, allow_abbrev=False,
+                                     exit_on_error=False)
+    parser.add_argument("--checkpoints", metavar="DIR",
+                        help=f"folder of the checkpoints the pages open (default: ${checkpoints.DIRECTORY_ENV}, "
+                             "else the repository's checkpoints/)")
+    return parser
+
+
+def apply_options(argv: Sequence[str]) -> None:
+    """Apply the app's options from `argv`; other arguments, and a malformed option, are logged and ignored."""
+    try:
+        options, _others = option_parser().parse_known_args(list(argv))
+    except argparse.ArgumentError as error:
+        log.warning("ignoring the command line (%s)", error)
+        return
+    if options.checkpoints:
+        checkpoints.set_checkpoint_directory(options.checkpoints)
 
 
 def configure_page() -> None:

@@ -35,6 +35,10 @@ _RESAVE = "re-save the checkpoint"
 
 DIRECTORY_ENV = "RNNVIZ_CHECKPOINTS"  # the folder of shipped checkpoints, if not the repository's
 REPOSITORY_DIRECTORY = Path(__file__).resolve().parents[2] / "checkpoints"
+DIRECTORY_ADVICE = (
+    f"point rnnviz at the folder holding the checkpoints: set the environment variable {DIRECTORY_ENV}=DIR, "
+    "or start the app with `streamlit run app.py -- --checkpoints DIR`"
+)
 
 
 def checkpoint_directory() -> Path:
@@ -42,19 +46,37 @@ def checkpoint_directory() -> Path:
     return Path(os.environ.get(DIRECTORY_ENV) or REPOSITORY_DIRECTORY)
 
 
+def set_checkpoint_directory(directory: str | os.PathLike[str]) -> Path:
+    """Read shipped checkpoints from `directory` from now on (sets $RNNVIZ_CHECKPOINTS); return it, absolute."""
+    absolute = Path(directory).expanduser().resolve()
+    os.environ[DIRECTORY_ENV] = str(absolute)
+    return absolute
+
+
 class CheckpointError(ValueError):
     """A checkpoint file that cannot be used; the message names the file, the problem and a fix."""
+
+    subject = "checkpoint"
 
     def __init__(self, path: str | os.PathLike[str], problem: str, advice: str = "") -> None:
         self.path = Path(path)
         self.problem = problem
         self.advice = advice
-        message = f"checkpoint {str(self.path)!r}: {problem}"
+        message = f"{self.subject} {str(self.path)!r}: {problem}"
         super().__init__(f"{message}. {advice}" if advice else message)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle with the constructor's arguments (exceptions cross process boundaries)."""
         return (type(self), (self.path, self.problem, self.advice))
+
+
+class CheckpointDirectoryError(CheckpointError):
+    """A checkpoint folder that cannot be listed; the message names the folder and how to choose another."""
+
+    subject = "checkpoint folder"
+
+    def __init__(self, path: str | os.PathLike[str], problem: str, advice: str = DIRECTORY_ADVICE) -> None:
+        super().__init__(path, problem, advice)
 
 
 @dataclass(frozen=True, eq=False)
@@ -405,12 +427,12 @@ def _load_weights(path: Path, model: torch.nn.Module, tensors: Mapping[str, torc
 
 
 def list_checkpoints(directory: str | os.PathLike[str], *, model: str | None = None) -> Listing:
-    """The *.safetensors files in `directory` (not recursive), split into usable and broken."""
+    """The *.safetensors files in `directory`, usable and broken; CheckpointDirectoryError if it is no folder."""
     directory = Path(directory)
     if not directory.exists():
-        return Listing([], [])
+        raise CheckpointDirectoryError(directory, "does not exist")
     if not directory.is_dir():
-        raise CheckpointError(directory, "is not a directory", "give the folder holding the checkpoints")
+        raise CheckpointDirectoryError(directory, "is a file, not a folder")
     usable: list[tuple[Path, dict[str, Any]]] = []
     broken: list[tuple[Path, str]] = []
     for path in sorted(directory.glob(f"*{SUFFIX}")):

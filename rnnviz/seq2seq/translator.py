@@ -294,11 +294,14 @@ class CheckpointInfo:
 
 
 def list_translators(directory: str | os.PathLike[str] | None = None) -> tuple[list[CheckpointInfo], list[str]]:
-    """Translation checkpoints in `directory` (default: the checkpoint directory) and one message per broken file."""
+    """Translation checkpoints in `directory` (default: the checkpoint folder), a message per problem found."""
     from rnnviz.seq2seq.attention import ATTENTION_LABELS
 
     directory = checkpoints.checkpoint_directory() if directory is None else directory
-    listing = checkpoints.list_checkpoints(directory, model="seq2seq")
+    try:
+        listing = checkpoints.list_checkpoints(directory, model="seq2seq")
+    except checkpoints.CheckpointDirectoryError as error:
+        return [], [str(error)]
     found = []
     for path, meta in listing.usable:
         extra, config, metrics = meta.get("extra", {}), meta["config"], meta.get("metrics", {})

@@ -206,3 +206,15 @@ def test_train_a_model_live_then_look_inside_it(tmp_path: Path, monkeypatch: pyt
     assert charts(at) >= 3 and len(at.get("latex")) == 4  # GRU: r, z, h~, h
     assert checkpoints.FORMAT_VERSION  # the download button offers a real checkpoint
     assert any(d.proto.label.startswith("Download") for d in at.get("download_button"))
+
+
+def test_a_missing_checkpoint_folder_is_named_with_how_to_choose_another(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder that does not exist: a warning naming it and how to set another, training still offered."""
+    missing = tmp_path / "no-such-folder"
+    at = open_page(missing, monkeypatch)
+    assert not at.exception
+    warnings = [str(warning.value).replace("\\", "") for warning in at.warning]
+    assert any(str(missing) in text and checkpoints.DIRECTORY_ENV in text and "--checkpoints DIR" in text
+               for text in warnings), warnings
+    assert any("python -m rnnviz.charlm train" in i.value for i in at.info)

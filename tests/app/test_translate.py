@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.io import checkpoints
 from rnnviz.seq2seq.translator import list_translators
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,3 +170,34 @@ def test_a_model_that_reads_the_end_marker_gets_a_note_and_one_that_aligns_does_
     assert not at.exception
     captions = [str(caption.value) for caption in at.caption]
     assert len(captions) == 1 and "85 % of its attention on </s>" in captions[0]
+
+
+def folder_warning(at: AppTest, folder: Path) -> str:
+    """The warning that names `folder` (Markdown escapes taken out), or ""."""
+    shown = [str(warning.value).replace("\\", "") for warning in at.warning]
+    return next((text for text in shown if str(folder) in text), "")
+
+
+def test_a_missing_checkpoint_folder_is_named_with_how_to_choose_another(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """$RNNVIZ_CHECKPOINTS at a folder that does not exist: a warning naming it, the page still works."""
+    missing = tmp_path / "no-such-folder"
+    monkeypatch.setenv(checkpoints.DIRECTORY_ENV, str(missing))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    warning = folder_warning(at, missing)
+    assert "does not exist" in warning and checkpoints.DIRECTORY_ENV in warning and "--checkpoints DIR" in warning
+    assert "No French → English model is available" in page_text(at)
+
+
+def test_the_checkpoints_option_chooses_the_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`streamlit run app.py -- --checkpoints DIR` reads checkpoints from DIR (here: an empty folder)."""
+    monkeypatch.setenv(checkpoints.DIRECTORY_ENV, "placeholder")  # recorded, so the teardown undoes the option
+    monkeypatch.setattr(sys, "argv", ["app.py", "--checkpoints", str(tmp_path / "empty")])
+    (tmp_path / "empty").mkdir()
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at.switch_page("app_pages/phrase_scoring.py").run()
+    assert_clean(at)
+    assert checkpoints.checkpoint_directory() == tmp_path / "empty"
+    assert f"No translation checkpoint found in {tmp_path / 'empty'}" in page_text(at).replace("\\", "")

@@ -21,7 +21,9 @@ from safetensors.torch import save_file
 
 from rnnviz.io import checkpoints
 from rnnviz.io import registry
-from rnnviz.io.checkpoints import FORMAT_VERSION, Checkpoint, CheckpointError, list_checkpoints, read_metadata
+from rnnviz.io.checkpoints import (
+    FORMAT_VERSION, Checkpoint, CheckpointDirectoryError, CheckpointError, list_checkpoints, read_metadata,
+)
 from tests.unit.checkpoint_models import NAME, TARGET, Tiny
 
 VOCAB = {"source": ["<pad>", "<unk>", "a", "b"], "target": ["<pad>", "x", "y"]}
@@ -469,13 +471,25 @@ def test_list_checkpoints_splits_usable_and_broken(tmp_path: Path) -> None:
     assert len(only_tiny.broken) == 3
 
 
-def test_list_checkpoints_of_missing_directory_is_empty(tmp_path: Path) -> None:
-    assert list_checkpoints(tmp_path / "nothing-yet") == ([], [])
+def test_list_checkpoints_of_missing_directory_names_it_and_how_to_choose_another(tmp_path: Path) -> None:
+    missing = tmp_path / "nothing-yet"
+    with pytest.raises(CheckpointDirectoryError) as raised:
+        list_checkpoints(missing)
+    message = str(raised.value)
+    assert str(missing) in message and "does not exist" in message
+    assert checkpoints.DIRECTORY_ENV in message and "--checkpoints DIR" in message
 
 
 def test_list_checkpoints_refuses_a_file(good: Path) -> None:
-    with pytest.raises(CheckpointError, match="good.safetensors"):
+    with pytest.raises(CheckpointDirectoryError, match="good.safetensors.*not a folder"):
         list_checkpoints(good)
+
+
+def test_directory_error_survives_pickling(tmp_path: Path) -> None:
+    error = CheckpointDirectoryError(tmp_path, "does not exist")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is CheckpointDirectoryError and str(copy) == str(error)
+    assert isinstance(copy, CheckpointError)
 
 
 def test_truncations_and_header_flips_give_checkpoint_error_or_load(good: Path) -> None:

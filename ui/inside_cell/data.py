@@ -86,12 +86,12 @@ def sample_for(corpus: str) -> str:
     return SHAKESPEARE_SAMPLE if "shakespeare" in corpus.lower() else BRACKET_SAMPLE
 
 
-def list_models() -> tuple[list[ModelChoice], list[tuple[str, str]]]:
-    """Usable character models (committed, then this session's) and (file name, problem) for broken files."""
+def list_models() -> tuple[list[ModelChoice], list[tuple[str, str]], str]:
+    """Usable models (committed, then this session's), (name, problem) per broken file, the folder's problem or ""."""
     try:
         listing = checkpoints.list_checkpoints(checkpoint_dir(), model="charlm")
-    except checkpoints.CheckpointError as error:
-        return session_models(), [(checkpoint_dir().name, error.problem)]
+    except checkpoints.CheckpointDirectoryError as error:
+        return session_models(), [], str(error)
     choices = []
     for path, meta in listing.usable:
         config, extra = meta["config"], meta.get("extra", {})
@@ -105,7 +105,7 @@ def list_models() -> tuple[list[ModelChoice], list[tuple[str, str]]]:
     order = {kind: index for index, kind in enumerate(KIND_ORDER)}
     choices.sort(key=lambda c: (c.corpus != "brackets", c.corpus, order.get(c.kind, 9), c.label))
     broken = [(path.name, _problem(message)) for path, message in listing.broken]
-    return choices + session_models(), broken
+    return choices + session_models(), broken, ""
 
 
 def _problem(message: str) -> str:

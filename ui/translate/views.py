@@ -12,7 +12,7 @@ import streamlit as st
 from rnnviz import plots
 from rnnviz.core import kinds
 from rnnviz.seq2seq.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
-from rnnviz.io.checkpoints import CheckpointError
+from rnnviz.io.checkpoints import CheckpointError, checkpoint_directory
 from rnnviz.data.pairs import date_data, load_pairs
 from rnnviz.plots.attention import attention_heatmap, snapshot_heatmap, top_words_rows
 from rnnviz.seq2seq.model import Seq2Seq
@@ -37,9 +37,20 @@ def open_checkpoint(path: str, modified: float) -> Translator:
 
 
 @st.cache_data(ttl=60)
+def _listed(directory: str) -> tuple[list, list[str]]:
+    """The translation checkpoints in `directory` and one message per problem, cached per folder."""
+    return list_translators(directory)
+
+
 def checkpoint_list() -> tuple[list, list[str]]:
-    """The translation checkpoints shipped with the app."""
-    return list_translators()
+    """The translation checkpoints shipped with the app (in the checkpoint folder) and its problems."""
+    return _listed(str(checkpoint_directory()))
+
+
+def show_checkpoint_problems() -> None:
+    """A warning for a missing checkpoint folder or a checkpoint file that cannot be opened."""
+    for message in checkpoint_list()[1]:
+        st.warning(escape(message), icon=":material/warning:")
 
 
 def models_for(source: str, target: str) -> dict[str, object]:
@@ -165,7 +176,7 @@ def compare_tab() -> None:
     found, _ = checkpoint_list()
     small = {item.attention: item for item in found if item.path.name.endswith("-small.safetensors")}
     if not small:
-        st.warning("The small comparison checkpoints are missing from checkpoints/.")
+        st.warning(f"The small comparison checkpoints are missing from {escape(str(checkpoint_directory()))}.")
         return
     st.markdown(f"{len(small)} small French → English models, identical except for their attention "
                 "(bidirectional GRU encoder of 2 × 64 units, GRU decoder of 128, 800 steps of 64 pairs on the "
@@ -319,7 +330,7 @@ def scoring_tab() -> None:
     main = [item for item in found if (item.source, item.target) == ("eng", "fra") and "small" not in item.path.name]
     main = main or [item for item in found if item.source in ("eng", "fra")]
     if not main:
-        st.warning("No translation checkpoint found in checkpoints/.")
+        st.warning(f"No translation checkpoint found in {escape(str(checkpoint_directory()))}.")
         return
     item = main[0]
     translator = translator_from(item)
