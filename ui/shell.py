@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path

@@ -48,7 +48,7 @@ def choose_model(choices: list[data.ModelChoice], broken: list[tuple[str, str]],
                  folder_problem: str = "") -> data.ModelChoice | None:
     """The model selector, with a warning naming a checkpoint folder or file that could not be opened."""
     if folder_problem:
-        st.warning(data.md_escape(folder_problem), icon=":material/warning:")
+        st.warning(escape(folder_problem), icon=":material/warning:")
     if broken:
         lines = "\n".join(f"- **{escape(name)}**: {escape(problem)}" for name, problem in broken)
         what = "1 checkpoint file could not be opened and is" if len(broken) == 1 else \

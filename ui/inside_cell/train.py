@@ -111,7 +111,7 @@ def _download(job: Job) -> None:
             payload = job.extras["checkpoint_bytes"] = path.read_bytes()
     st.download_button("Download this model (.safetensors)", payload, file_name=f"charlm-{trained.settings.kind}.safetensors",
                        mime="application/octet-stream", icon=":material/download:")
-    st.caption(f"Put the file in the checkpoint folder ({data.md_escape(str(data.checkpoint_dir()))}) "
+    st.caption(f"Put the file in the checkpoint folder ({escape(str(data.checkpoint_dir()))}) "
                "to find it here next time.")
 
 
