@@ -107,14 +107,7 @@ def state_heatmap(values: object, chars: Sequence[str], *, name: str,
     (Plotly selects points, not heatmap cells): the selection's x is the position, its y
     the row; `selected_cell` turns that into (position, unit).
     """
-    array = as_array(values, "values", 2)  # (T, H)
-    if array.shape[0] != len(chars):
-        raise ValueError(f"values has {array.shape[0]} time steps but there are {len(chars)} characters")
-    if array.size == 0:
-        raise ValueError("values is empty: there is nothing to draw")
-    shown = list(range(array.shape[1])) if units is None else [int(u) for u in units]
-    if not shown or any(not 0 <= u < array.shape[1] for u in shown):
-        raise ValueError(f"units must be a non-empty list of units in [0, {array.shape[1]})")
+    array, shown = _checked_units(values, chars, units)  # (T, H), the rows to draw
     z = array[:, shown].T.astype(np.float32)  # (R, T)
     steps, rows = array.shape[0], len(shown)
     labels = [display_char(c) for c in chars]
@@ -139,7 +132,28 @@ def state_heatmap(values: object, chars: Sequence[str], *, name: str,
     else:
         data = [{**heat, "text": point_text.reshape(rows, steps), "customdata": custom.reshape(rows, steps, 3),
                  "hovertemplate": hover}]
-    tick_step = max(1, -(-rows // 12))  # at most 12 labels
+    layout = _heatmap_layout(chars, unknown, window, shown, name, highlight)
+    return build(data, layout, height=height or min(700, max(280, 110 + 14 * rows)), title=title)
+
+
+def _checked_units(values: object, chars: Sequence[str], units: Sequence[int] | None) -> tuple[np.ndarray, list[int]]:
+    """The (T, H) array, checked against the characters, and the units to show (all by default)."""
+    array = as_array(values, "values", 2)  # (T, H)
+    if array.shape[0] != len(chars):
+        raise ValueError(f"values has {array.shape[0]} time steps but there are {len(chars)} characters")
+    if array.size == 0:
+        raise ValueError("values is empty: there is nothing to draw")
+    shown = list(range(array.shape[1])) if units is None else [int(u) for u in units]
+    if not shown or any(not 0 <= u < array.shape[1] for u in shown):
+        raise ValueError(f"units must be a non-empty list of units in [0, {array.shape[1]})")
+    return array, shown
+
+
+def _heatmap_layout(chars: Sequence[str], unknown: Sequence[bool] | None, window: int | None, shown: list[int],
+                    name: str, highlight: tuple[int, int] | None) -> dict:
+    """Character axis, unit axis (at most 12 labels) and the outline of the highlighted cell."""
+    rows, steps = len(shown), len(chars)
+    tick_step = max(1, -(-rows // 12))
     focus = highlight[0] if highlight is not None else None
     layout = {"xaxis": time_axis(chars, unknown, window, focus=focus),
               "yaxis": {"title": axis_title("unit"), "tickmode": "array", "tickvals": list(range(0, rows, tick_step)),
@@ -150,7 +164,7 @@ def state_heatmap(values: object, chars: Sequence[str], *, name: str,
         t, row = highlight[0], shown.index(highlight[1])
         layout["shapes"] = [{"type": "rect", "x0": t - 0.5, "x1": t + 0.5, "y0": row - 0.5, "y1": row + 0.5,
                              "line": {"color": TEXT_COLOR, "width": 3}}]
-    return build(data, layout, height=height or min(700, max(280, 110 + 14 * rows)), title=title)
+    return layout
 
 
 def selected_cell(event: object, units: Sequence[int]) -> tuple[int, int] | None:

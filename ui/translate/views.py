@@ -148,16 +148,26 @@ def translate_tab() -> None:
     st.markdown(f"### {escape(result.text) or '(no words)'}")
     st.caption(f"{translator.direction} · log p = {result.logprob:.2f} · answered in {result.milliseconds:.0f} ms")
     show_prepared(translator, result.prepared)
+    show_attention(translator, result)
+    show_candidates(result, beam)
+
+
+def show_attention(translator: Translator, result) -> None:
+    """The attention heatmap of one translation, or why there is none."""
     if result.attention is None:
         st.info("This model has no attention: the decoder reads one summary vector of the whole sentence "
                 "(Cho et al. 2014), so there is no map of where it looks.")
-    else:
-        st.markdown("**Where the decoder looks.** Each row is a word the decoder wrote, top to bottom; each "
-                    "column a word of the input. Dark cells hold most of the attention weight (each row sums "
-                    "to 1). Hover a cell for its weight.")
-        st.plotly_chart(attention_heatmap(result.attention, result.source_tokens, [*result.output_tokens, "</s>"],
-                                          unknown=[*result.prepared.unknown, False]), key="translate:heatmap")
-        show_end_marker_note(translator, result.attention)
+        return
+    st.markdown("**Where the decoder looks.** Each row is a word the decoder wrote, top to bottom; each "
+                "column a word of the input. Dark cells hold most of the attention weight (each row sums "
+                "to 1). Hover a cell for its weight.")
+    st.plotly_chart(attention_heatmap(result.attention, result.source_tokens, [*result.output_tokens, "</s>"],
+                                      unknown=[*result.prepared.unknown, False]), key="translate:heatmap")
+    show_end_marker_note(translator, result.attention)
+
+
+def show_candidates(result, beam: int) -> None:
+    """Beam candidates with their log-probabilities, and the top 5 next words at each step."""
     if result.candidates:
         st.markdown(f"**Beam candidates** (width {beam}), best first; log p is the sum of the words' log "
                     "probabilities, </s> included:")
