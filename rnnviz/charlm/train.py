@@ -26,7 +26,8 @@ from rnnviz.core.cells import KINDS
 from rnnviz.charlm.model import CharLM, bits_per_char, char_vocabulary, prepare_text
 from rnnviz.data.languages import bracket_text
 from rnnviz.data.text import Vocabulary
-from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult, fit, seeded
+from rnnviz.core.randomness import make_generator
+from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult, fit
 from rnnviz.core.validation import require_choice, require_fraction, require_int
 
 MIN_CORPUS_CHARS = 200
@@ -167,9 +168,9 @@ def lm_loss(model: CharLM):
 
 
 def build_model(settings: LMSettings, vocab: Vocabulary) -> CharLM:
-    """A fresh CharLM for `settings`, initialised from `settings.seed`."""
-    with seeded(settings.seed):
-        return CharLM(settings.kind, len(vocab), settings.hidden_size, settings.num_layers, settings.embedding_size)
+    """A fresh CharLM for `settings`, its weights drawn from a generator seeded with `settings.seed`."""
+    return CharLM(settings.kind, len(vocab), settings.hidden_size, settings.num_layers, settings.embedding_size,
+                  generator=make_generator(settings.seed))
 
 
 def train_charlm(corpus: Corpus, settings: LMSettings, *, callbacks: list[Any] | None = None,

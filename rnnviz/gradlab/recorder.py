@@ -25,12 +25,16 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnnviz.core.randomness import make_generator
 from rnnviz.probes import gradients as probes
 from rnnviz.gradlab.settings import JACOBIAN_POSITIONS, PROBE_BATCH, VANILLA, RunSettings, build_model
 from rnnviz.probes.jacobians import mean_state_jacobian
 from rnnviz.training.tasks import SequenceModel, task_loss, task_sampler
 from rnnviz.data.tasks import Task
 from rnnviz.training.loop import StepInfo, TrainResult, fit
+
+PROBE_STREAM = 7919  # added to the run's seed for the probe batch
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -67,7 +71,7 @@ class GradientRecorder:
 
     def __init__(self, model: SequenceModel, task: Task, settings: RunSettings) -> None:
         self.model, self.task, self.settings = model, task, settings
-        generator = torch.Generator().manual_seed(settings.seed + 7919)  # the same probe batch all run
+        generator = make_generator(settings.seed, PROBE_STREAM)  # the same probe batch all run
         self.probe = task.sample(min(PROBE_BATCH, settings.batch_size), generator)
         self.recording = Recording(settings, task.baseline_loss)
 

@@ -17,7 +17,8 @@ from rnnviz.core.kinds import KINDS, kind_info
 from rnnviz.core.initialization import check_init, initialize_recurrent
 from rnnviz.training.tasks import SequenceModel
 from rnnviz.data.tasks import TASK_NAMES, Task, make_task
-from rnnviz.training.loop import CLIP_MODES, OPTIMIZERS, TrainConfig, seeded
+from rnnviz.core.randomness import make_generator
+from rnnviz.training.loop import CLIP_MODES, OPTIMIZERS, TrainConfig
 from rnnviz.core.validation import require_choice, require_int
 
 MAX_LENGTH = 500
@@ -156,15 +157,14 @@ def estimated_seconds(settings: RunSettings) -> float:
 
 
 def build_model(settings: RunSettings) -> tuple[SequenceModel, Task]:
-    """The model (seeded, initialized as asked) and the task of a run."""
+    """The model and the task of a run: weights and initialization drawn from generators of the run's seed."""
     task = settings.make_task()
-    with seeded(settings.seed):
-        model = SequenceModel.for_task(task, settings.cell, settings.hidden_size, num_layers=settings.num_layers)
-        generator = torch.Generator().manual_seed(settings.seed)
-        initialize_recurrent(model.recurrent, settings.init, settings.init_scale, settings.spectral_radius,
-                             generator=generator)
-        if settings.forget_bias is not None:
-            set_keep_gate_bias(model, settings.forget_bias)
+    model = SequenceModel.for_task(task, settings.cell, settings.hidden_size, num_layers=settings.num_layers,
+                                   generator=make_generator(settings.seed))
+    initialize_recurrent(model.recurrent, settings.init, settings.init_scale, settings.spectral_radius,
+                         generator=make_generator(settings.seed))
+    if settings.forget_bias is not None:
+        set_keep_gate_bias(model, settings.forget_bias)
     return model, task
 
 

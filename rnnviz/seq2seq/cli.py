@@ -145,15 +145,15 @@ def _build_model(args: argparse.Namespace, recipe: Recipe, data, max_source: int
     """The seeded Seq2Seq of the recipe, on the chosen device."""
     import torch
 
+    from rnnviz.core.randomness import make_generator
     from rnnviz.seq2seq.model import Seq2Seq
-    from rnnviz.training.loop import seeded
 
-    with seeded(args.seed):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=recipe.hidden,
-                        embedding_size=args.embedding, cell=args.cell, encoder_layers=args.layers,
-                        decoder_layers=args.decoder_layers, bidirectional=args.bidirectional,
-                        attention=args.attention, dropout=recipe.dropout, max_source_length=max_source,
-                        encoder_hidden_size=recipe.encoder_hidden, tie_embeddings=recipe.tie_embeddings)
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=recipe.hidden,
+                    embedding_size=args.embedding, cell=args.cell, encoder_layers=args.layers,
+                    decoder_layers=args.decoder_layers, bidirectional=args.bidirectional,
+                    attention=args.attention, dropout=recipe.dropout, max_source_length=max_source,
+                    encoder_hidden_size=recipe.encoder_hidden, tie_embeddings=recipe.tie_embeddings,
+                    generator=make_generator(args.seed))
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
     return model.to(device) if device != "cpu" else model
 

@@ -20,6 +20,7 @@ import sacrebleu
 import torch
 from torch import Tensor, nn
 
+from rnnviz.core.randomness import DROPOUT_STREAM, make_generator
 from rnnviz.seq2seq.decoding import greedy
 from rnnviz.data.pairs import BOS_ID, EOS_ID, PAD_ID, Batch, PairData, detokenize, encode_source, pad, tokenize
 from rnnviz.seq2seq.model import Seq2Seq
@@ -120,21 +121,25 @@ class EpochSampler:
 
 
 def seq2seq_loss(model: Seq2Seq, teacher_forcing: float = 1.0, label_smoothing: float = 0.0,
-                 seed: int = 0) -> Callable[[Batch, Any], tuple[Tensor, dict[str, float]]]:
-    """A loss function for `fit`: mean cross-entropy per target word, padding ignored."""
-    coin = torch.Generator().manual_seed(seed)
+                 seed: int | None = 0) -> Callable[[Batch, Any], tuple[Tensor, dict[str, float]]]:
+    """A loss function for `fit`: mean cross-entropy per target word, padding ignored.
 
+    The run's own generators, from `seed`: one tosses the teacher-forcing coins, one draws the dropout masks.
+    """
     device = next(model.parameters()).device
+    coin = make_generator(seed)
+    masks = make_generator(seed, DROPOUT_STREAM, device)
 
     def loss_fn(batch: Batch, _tbptt: Any) -> tuple[Tensor, dict[str, float]]:
         batch = batch.to(device)
-        memory = model.encode(batch.source, batch.source_lengths)
+        memory = model.encode(batch.source, batch.source_lengths, generator=masks)
         forced = teacher_forcing >= 1 or float(torch.rand((), generator=coin)) < teacher_forcing
         real = batch.target_out != PAD_ID  # the output layer only runs where there is a word to predict
         if forced:
-            logits = model.logits(model.teacher_forced_features(memory, batch.target_in)[0][real])  # (N, V)
+            features = model.teacher_forced_features(memory, batch.target_in, generator=masks)[0]  # (B, T, H)
+            logits = model.logits(features[real], generator=masks)  # (N, V)
         else:
-            logits = model.free_running(memory, batch.target_in)[0][real]
+            logits = model.free_running(memory, batch.target_in, generator=masks)[0][real]
         targets = batch.target_out[real]
         loss = nn.functional.cross_entropy(logits, targets, label_smoothing=label_smoothing)
         return loss, {"words": float(targets.numel())}  # (an argmax accuracy here cost 3 % of each step)

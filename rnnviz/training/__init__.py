@@ -10,8 +10,7 @@ from rnnviz.training.loop import (
     clip_gradients,
     fit,
     make_optimizer,
-    seeded,
 )
 
 __all__ = ["CLIP_MODES", "OPTIMIZERS", "Callback", "StepInfo", "TrainConfig", "TrainResult", "clip_gradients",
-           "fit", "make_optimizer", "seeded"]
+           "fit", "make_optimizer"]

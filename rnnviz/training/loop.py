@@ -7,24 +7,23 @@ page can stream it without this package importing Streamlit.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import torch
 from torch import Tensor, nn
 
-from rnnviz.training.optim import FusedAdam, fused_kernel_available
+from rnnviz.core.randomness import make_generator
 from rnnviz.core.recurrent import check_tbptt
+from rnnviz.training.optim import FusedAdam, fused_kernel_available
 from rnnviz.core.validation import check_positive_int, require_choice
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 CLIP_MODES = ("none", "norm", "value")
-_RNG_LOCK = threading.Lock()  # torch's global generator is shared by every thread
 
 
 @dataclass
@@ -95,20 +94,6 @@ class Callback(Protocol):
 LossFunction = Callable[[Any, "tuple[int, int] | None"], "Tensor | tuple[Tensor, dict[str, float]]"]
 
 
-@contextlib.contextmanager
-def seeded(seed: int | None) -> Iterator[None]:
-    """Run a block (e.g. building a model) with torch's global RNG seeded, then restore it.
-
-    Holds a lock so that two sessions building models at once each get their own seed.
-    """
-    if seed is None:
-        yield
-        return
-    with _RNG_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
-
-
 def make_optimizer(parameters: list[nn.Parameter], config: TrainConfig) -> "torch.optim.Optimizer | FusedAdam":
     """The optimizer named in `config`."""
     rate, decay = config.learning_rate, config.weight_decay
@@ -167,8 +152,7 @@ class _Guard:
 def _batches(source: Iterable[Any] | Callable[[torch.Generator], Any], seed: int | None) -> Callable[[], Any]:
     """A function giving the next batch: from a sampler fed the run's own generator, or an iterable."""
     if callable(source) and not hasattr(source, "__iter__"):
-        generator = torch.Generator()
-        generator.manual_seed(seed) if seed is not None else generator.seed()
+        generator = make_generator(seed)
         return lambda: source(generator)
     iterator = iter(source)
     return lambda: next(iterator)

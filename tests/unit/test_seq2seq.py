@@ -10,7 +10,7 @@ from rnnviz.seq2seq.decoding import beam_search, explain, greedy, sample, sample
 from rnnviz.data.pairs import EOS_ID, PAD_ID, encode_source, make_batch, pad
 from rnnviz.seq2seq.model import Seq2Seq, reverse_within
 from rnnviz.seq2seq.training import Seq2SeqConfig, evaluate, train_seq2seq
-from rnnviz.training.loop import seeded
+from rnnviz.core.randomness import make_generator
 from tests.unit.seq2seq_helpers import number_data
 
 SOURCE_VOCAB, TARGET_VOCAB = 12, 11
@@ -19,9 +19,9 @@ SOURCE_VOCAB, TARGET_VOCAB = 12, 11
 def model(attention: str = "additive", cell: str = "gru", bidirectional: bool = False, seed: int = 0,
           **options) -> Seq2Seq:
     """A small untrained model in eval mode."""
-    with seeded(seed):
-        return Seq2Seq(SOURCE_VOCAB, TARGET_VOCAB, hidden_size=12, embedding_size=8, cell=cell, attention=attention,
-                       bidirectional=bidirectional, dropout=0.0, max_source_length=7, **options).eval()
+    return Seq2Seq(SOURCE_VOCAB, TARGET_VOCAB, hidden_size=12, embedding_size=8, cell=cell, attention=attention,
+                   bidirectional=bidirectional, dropout=0.0, max_source_length=7, generator=make_generator(seed),
+                   **options).eval()
 
 
 def sources(seed: int = 1) -> tuple[torch.Tensor, torch.Tensor, list[list[int]]]:
@@ -191,8 +191,8 @@ def test_config_round_trip_and_clear_errors():
 
 def test_short_training_on_a_tiny_generated_task_is_near_perfect():
     data = number_data(600)
-    with seeded(0):
-        net = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0)
+    net = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0,
+                  generator=make_generator(0))
     outcome = train_seq2seq(net, data, Seq2SeqConfig(steps=300, batch_size=32, learning_rate=5e-3,
                                                      validate_every=150))
     assert outcome.result.status == "finished" and len(outcome.validations) == 2
@@ -221,3 +221,4 @@ def test_tied_embeddings_share_one_matrix_and_old_configs_load_untied():
     assert untied.out.weight is not untied.embedding.weight
     with pytest.raises(ValueError, match="embedding_size == hidden_size"):
         Seq2Seq(9, 11, hidden_size=8, embedding_size=6, tie_embeddings=True)
+

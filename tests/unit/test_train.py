@@ -7,15 +7,16 @@ import threading
 import pytest
 import torch
 
+from rnnviz.core.randomness import linear, make_generator
 from rnnviz.core.recurrent import Recurrent
-from rnnviz.training.loop import TrainConfig, clip_gradients, fit, seeded
+from rnnviz.training.loop import TrainConfig, clip_gradients, fit
 
 
 def regression_setup(seed: int = 0):
     """A small GRU regressing the mean of its inputs; returns (model, head, loss_fn, sampler)."""
-    with seeded(seed):
-        model = Recurrent("gru", 2, 8)
-        head = torch.nn.Linear(8, 1)
+    weights = make_generator(seed)
+    model = Recurrent("gru", 2, 8, generator=weights)
+    head = linear(8, 1, generator=weights)
 
     def loss_fn(batch, tbptt):
         x, y = batch

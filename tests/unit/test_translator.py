@@ -12,7 +12,7 @@ import torch
 from rnnviz.io.checkpoints import CheckpointError
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
-from rnnviz.training.loop import seeded
+from rnnviz.core.randomness import make_generator
 from rnnviz.seq2seq.cli import main
 from rnnviz.seq2seq.translator import MAX_INPUT_CHARS, DirectionError, Translator
 from tests.unit.seq2seq_helpers import number_data, write_pairs_file
@@ -22,9 +22,8 @@ from tests.unit.seq2seq_helpers import number_data, write_pairs_file
 def translator() -> Translator:
     """A small translator trained on the number task (French numbers -> English, reversed)."""
     data = number_data(600)
-    with seeded(0):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0,
-                        bidirectional=True)
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0,
+                    bidirectional=True, generator=make_generator(0))
     train_seq2seq(model, data, Seq2SeqConfig(steps=300, batch_size=32, learning_rate=5e-3, validate_every=300))
     return Translator.from_data(model, data)
 
@@ -68,8 +67,7 @@ def test_hostile_input_gives_a_translation_or_a_clear_note_never_an_exception(tr
 def test_the_tutorial_preparation_says_what_it_dropped():
     data = number_data(60)
     data.info["preparation"] = "tutorial"
-    with seeded(0):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8)
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, generator=make_generator(0))
     prepared = Translator.from_data(model, data).prepare("J'ai 25 ans 🙂 !")
     assert prepared.normalized == "j ai ans !"
     assert any("dropped" in note and "2" in note and "5" in note for note in prepared.notes)
@@ -77,9 +75,8 @@ def test_the_tutorial_preparation_says_what_it_dropped():
 
 def test_long_input_is_cut_to_the_tutorial_slots():
     data = number_data(60)
-    with seeded(0):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, attention="tutorial",
-                        max_source_length=6)
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, attention="tutorial",
+                    max_source_length=6, generator=make_generator(0))
     result = Translator.from_data(model, data).translate("un deux trois quatre cinq six sept huit")
     assert len(result.prepared.tokens) == 5 and any("slots" in note for note in result.prepared.notes)
     assert result.attention.shape[1] == 6
