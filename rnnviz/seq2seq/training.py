@@ -9,10 +9,11 @@ optional wall-clock deadline.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,6 +148,17 @@ def seq2seq_loss(model: Seq2Seq, teacher_forcing: float = 1.0, label_smoothing: 
     return loss_fn
 
 
+@contextlib.contextmanager
+def evaluated(model: Seq2Seq) -> Iterator[Seq2Seq]:
+    """The model a run trains (never a shared one) in eval mode for a look, then back in its mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
 def translate_ids(model: Seq2Seq, sources: Sequence[list[int]], *, batch_size: int = 256) -> list[list[int]]:
     """Greedy outputs (ids, without </s>) for source id lists, in batches sorted by length."""
     order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
@@ -208,8 +220,9 @@ class Validator:
         """Validate now; remember the weights if they are the best so far."""
         began = time.perf_counter()
         pairs = self.data.validation or self.data.train[: 500]
-        result = evaluate(self.model, pairs, self.data.source_vocab, self.data.target_vocab, self.data.tokens,
-                          self.model.max_source_length if self.model.attention_kind == "tutorial" else None)
+        with evaluated(self.model):  # the model this run trains, back to training mode afterwards
+            result = evaluate(self.model, pairs, self.data.source_vocab, self.data.target_vocab, self.data.tokens,
+                              self.model.max_source_length if self.model.attention_kind == "tutorial" else None)
         score = result["bleu"] if self.data.tokens == "words" else result["exact"]
         record = Validation(step, time.perf_counter() - self.started, result["bleu"], result["exact"])
         self.history.append(record)
@@ -345,7 +358,8 @@ class AttentionSnapshots:
         source, lengths = encode_source([self.tokens], self.data.source_vocab,
                                         self.model.max_source_length if self.model.attention_kind == "tutorial"
                                         else None)
-        hypothesis = greedy(self.model, source, lengths, max_steps=self.max_steps)[0]
+        with evaluated(self.model):  # the model this run trains, back in its mode afterwards
+            hypothesis = greedy(self.model, source, lengths, max_steps=self.max_steps)[0]
         output = self.data.target_vocab.decode(hypothesis.tokens)
         shot = {"epoch": epoch, "source_tokens": [*self.tokens, "</s>"][: source.shape[1]],
                 "output_tokens": [*output, "</s>"] if hypothesis.finished else output,

@@ -73,6 +73,20 @@ def test_the_tutorial_preparation_says_what_it_dropped():
     assert any("dropped" in note and "2" in note and "5" in note for note in prepared.notes)
 
 
+def test_a_translator_refuses_a_model_switched_to_training_mode():
+    data = number_data(60)
+    translator = Translator.from_data(Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8,
+                                              generator=make_generator(0)), data)
+    assert translator.translate("un deux").prepared.tokens == ["un", "deux"]  # from_data puts its model in eval
+    translator.model.train()
+    for use in (lambda: translator.translate("un deux"), lambda: translator.translate("un deux", beam=3),
+                lambda: translator.score("un", "one"), lambda: translator.samples("un", count=3),
+                lambda: translator.translate_many(["un", "deux"])):
+        with pytest.raises(ValueError, match=r"call model\.eval\(\) first"):
+            use()
+    assert translator.model.training
+
+
 def test_long_input_is_cut_to_the_tutorial_slots():
     data = number_data(60)
     model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, attention="tutorial",
