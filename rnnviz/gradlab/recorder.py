@@ -71,8 +71,8 @@ class GradientRecorder:
 
     def __init__(self, model: SequenceModel, task: Task, settings: RunSettings) -> None:
         self.model, self.task, self.settings = model, task, settings
-        generator = make_generator(settings.seed, PROBE_STREAM)  # the same probe batch all run
-        self.probe = task.sample(min(PROBE_BATCH, settings.batch_size), generator)
+        generator = make_generator(settings.train.seed, PROBE_STREAM)  # the same probe batch all run
+        self.probe = task.sample(min(PROBE_BATCH, settings.train.batch_size), generator)
         self.recording = Recording(settings, task.baseline_loss)
 
     def _loss_of_output(self, output: Tensor) -> Tensor:
@@ -83,7 +83,7 @@ class GradientRecorder:
         """One snapshot of the current weights (no parameter's .grad is read or written)."""
         layer = self.model.recurrent
         detail = probes.timestep_grads_detail(layer, self.probe.inputs, self._loss_of_output,
-                                              tbptt=self.settings.tbptt_pair)
+                                              tbptt=self.settings.train.tbptt)
         sigmas, rate = self._sigmas(detail.result.trace)
         return Snapshot(step, detail.norms.numpy().astype(np.float64),
                         detail.output_grad.norm(dim=(0, 2)).numpy().astype(np.float64), sigmas, rate,
@@ -134,8 +134,8 @@ def train_run(settings: RunSettings, callbacks: Iterable[Any] = (), stop: thread
     if extras is not None:
         extras["recording"] = recorder.recording
     recorder.record(0)
-    fit(model.parameters(), task_loss(model, task), task_sampler(task, settings.batch_size),
-        settings.train_config(), callbacks=[*callbacks, recorder], stop=stop)
+    fit(model.parameters(), task_loss(model, task), task_sampler(task, settings.train.batch_size),
+        settings.train, callbacks=[*callbacks, recorder], stop=stop)
     return recorder.recording
 
 

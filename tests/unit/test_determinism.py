@@ -20,7 +20,7 @@ from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
 from rnnviz.training.jobs import Job, JobSlots
 from rnnviz.training.tasks import SequenceModel
 
-GRADLAB = RunSettings(task="adding", length=12, hidden_size=8, batch_size=16, steps=20, record_every=10)
+GRADLAB = RunSettings(task="adding", length=12, hidden_size=8, record_every=10).replace(batch_size=16, steps=20)
 CHARLM = LMSettings(kind="lstm", hidden_size=16, embedding_size=8, seq_length=30, batch_size=8, steps=30,
                     learning_rate=1e-2, seed=3)
 NOISE_SECONDS = 60  # the thread that draws from torch's global generator stops by then at the latest
@@ -138,7 +138,7 @@ def test_dropout_and_the_coins_are_really_drawn():
 
 def test_jobs_of_the_same_settings_repeat_each_other():
     slots = JobSlots(2)
-    jobs = [Job(job_target(GRADLAB), slots, GRADLAB.steps).start() for _ in range(2)]
+    jobs = [Job(job_target(GRADLAB), slots, GRADLAB.train.steps).start() for _ in range(2)]
     assert all(job.wait(60) for job in jobs)
     curves = [[info.loss for info in job.history] for job in jobs]
     assert curves[0] == curves[1] == list(reference("gradlab"))
