@@ -18,11 +18,12 @@ from rnnviz.gradlab import RunSettings, job_target, train_run
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
 from rnnviz.training.jobs import Job, JobSlots
+from rnnviz.training.loop import TrainConfig
 from rnnviz.training.tasks import SequenceModel
 
 GRADLAB = RunSettings(task="adding", length=12, hidden_size=8, record_every=10).replace(batch_size=16, steps=20)
-CHARLM = LMSettings(kind="lstm", hidden_size=16, embedding_size=8, seq_length=30, batch_size=8, steps=30,
-                    learning_rate=1e-2, seed=3)
+CHARLM = LMSettings(kind="lstm", hidden_size=16, embedding_size=8, seq_length=30,
+                    train=TrainConfig(steps=30, learning_rate=1e-2, clip="norm", batch_size=8, seed=3))
 NOISE_SECONDS = 60  # the thread that draws from torch's global generator stops by then at the latest
 
 
