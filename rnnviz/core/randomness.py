@@ -29,12 +29,23 @@ def make_generator(seed: int | None, offset: int = 0, device: torch.device | str
     return generator
 
 
+def _on_cpu(module: nn.Module) -> nn.Module:
+    """A module built on the meta device (its init drew nothing) given empty CPU parameters of the same shapes.
+
+    What `Module.to_empty` does, without its first-call cost (about a second: it imports torch._dynamo).
+    """
+    for name, parameter in list(module.named_parameters(recurse=False)):
+        setattr(module, name, nn.Parameter(torch.empty(parameter.shape, dtype=parameter.dtype),
+                                           requires_grad=parameter.requires_grad))
+    return module
+
+
 def linear(in_features: int, out_features: int, bias: bool = True, *,
            generator: torch.Generator | None = None) -> nn.Linear:
     """nn.Linear with PyTorch's initialisation, its numbers drawn from `generator` (the global one when None)."""
     if generator is None:
         return nn.Linear(in_features, out_features, bias)
-    layer = nn.utils.skip_init(nn.Linear, in_features, out_features, bias)  # no draw from the global generator
+    layer = _on_cpu(nn.Linear(in_features, out_features, bias, device="meta"))  # no draw from the global generator
     with torch.no_grad():  # what nn.Linear.reset_parameters does, in the same order
         nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
         if layer.bias is not None:
@@ -48,10 +59,11 @@ def embedding(num_embeddings: int, embedding_dim: int, padding_idx: int | None =
     """nn.Embedding with PyTorch's N(0, 1) initialisation drawn from `generator`, the padding row zero."""
     if generator is None:
         return nn.Embedding(num_embeddings, embedding_dim, padding_idx=padding_idx)
-    layer = nn.utils.skip_init(nn.Embedding, num_embeddings, embedding_dim, padding_idx=padding_idx)
-    with torch.no_grad():  # what nn.Embedding.reset_parameters does
-        nn.init.normal_(layer.weight, generator=generator)
-        if layer.padding_idx is not None:
+    weight = torch.empty(num_embeddings, embedding_dim)  # (V, E)
+    nn.init.normal_(weight, generator=generator)  # what nn.Embedding.reset_parameters draws
+    layer = nn.Embedding(num_embeddings, embedding_dim, padding_idx=padding_idx, _weight=weight)
+    if layer.padding_idx is not None:
+        with torch.no_grad():
             layer.weight[layer.padding_idx].fill_(0)
     return layer
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -185,3 +187,18 @@ def test_dropout_from_a_generator_is_torch_dropout_from_the_same_state():
     assert layer(x, make_generator(4)) is x and dropout(x, 0.0, True, make_generator(4)) is x
     with pytest.raises(ValueError, match="dropout"):
         Dropout(1.5)
+
+
+def test_building_from_a_generator_stays_quick_and_never_imports_torch_dynamo():
+    script = (
+        "import sys\n"
+        "from rnnviz.core.randomness import make_generator\n"
+        "from rnnviz.seq2seq.model import Seq2Seq\n"
+        "from rnnviz.charlm.model import CharLM\n"
+        "Seq2Seq(9, 11, hidden_size=8, bidirectional=True, tie_embeddings=True, generator=make_generator(0))\n"
+        "CharLM('lstm', 20, 8, generator=make_generator(0))\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )  # meta-device normal_ and Module.to_empty import it: seconds before the first step
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
