@@ -152,8 +152,9 @@ def run_ours(data, seconds: float, seed: int) -> tuple[int, float, float]:
     model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=recipe["hidden"],
                     encoder_hidden_size=recipe["encoder_hidden"], bidirectional=True, attention="additive",
                     dropout=recipe["dropout"], tie_embeddings=recipe["tie_embeddings"], generator=make_generator(seed))
-    outcome = train_seq2seq(model, data, Seq2SeqConfig(seconds=seconds, seed=seed, learning_rate=recipe["learning_rate"],
-                                                       label_smoothing=recipe["label_smoothing"]))
+    config = Seq2SeqConfig(label_smoothing=recipe["label_smoothing"]).replace(
+        seconds=seconds, seed=seed, learning_rate=recipe["learning_rate"])
+    outcome = train_seq2seq(model, data, config)
     result = evaluate(model, data.test, data.source_vocab, data.target_vocab)
     return outcome.result.steps_done, result["bleu"], result["exact"]
 

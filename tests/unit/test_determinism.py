@@ -18,7 +18,7 @@ from rnnviz.core.randomness import Dropout, dropout, embedding, linear, make_gen
 from rnnviz.data.pairs import PairData, date_data
 from rnnviz.gradlab import RunSettings, job_target, train_run
 from rnnviz.seq2seq.model import Seq2Seq
-from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
+from rnnviz.seq2seq.training import TRAINING, Seq2SeqConfig, train_seq2seq
 from rnnviz.training.jobs import Job, JobSlots
 from rnnviz.training.loop import TrainConfig
 from rnnviz.training.tasks import SequenceModel
@@ -40,8 +40,8 @@ def seq2seq_losses(seed: int = 0, dropout_rate: float = 0.1, teacher_forcing: fl
     data = dates()
     model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=24, embedding_size=12,
                     bidirectional=True, dropout=dropout_rate, generator=make_generator(seed))
-    config = Seq2SeqConfig(steps=24, batch_size=16, learning_rate=1e-2, teacher_forcing=teacher_forcing,
-                           validate_every=1000, seed=seed)
+    config = Seq2SeqConfig(teacher_forcing=teacher_forcing, validate_every=1000,
+                           train=TRAINING.replace(steps=24, batch_size=16, learning_rate=1e-2, seed=seed))
     return [info.loss for info in train_seq2seq(model, data, config).result.history]
 
 

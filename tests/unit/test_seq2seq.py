@@ -193,8 +193,8 @@ def test_short_training_on_a_tiny_generated_task_is_near_perfect():
     data = number_data(600)
     net = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0,
                   generator=make_generator(0))
-    outcome = train_seq2seq(net, data, Seq2SeqConfig(steps=300, batch_size=32, learning_rate=5e-3,
-                                                     validate_every=150))
+    config = Seq2SeqConfig(validate_every=150).replace(steps=300, batch_size=32, learning_rate=5e-3)
+    outcome = train_seq2seq(net, data, config)
     assert outcome.result.status == "finished" and len(outcome.validations) == 2
     result = evaluate(net, data.test, data.source_vocab, data.target_vocab)
     assert result["exact"] >= 90 and result["bleu"] >= 90, result["hypotheses"][:5]
@@ -258,7 +258,7 @@ def test_training_looks_at_its_own_model_in_eval_mode_and_trains_on_in_training_
     watcher = AttentionSnapshots(net, data, "un deux", every=2)
     watcher.take(0)
     assert net.training  # a fresh model trains: the snapshot put it back in training mode
-    outcome = train_seq2seq(net, data, Seq2SeqConfig(steps=4, batch_size=8, validate_every=2),
+    outcome = train_seq2seq(net, data, Seq2SeqConfig(validate_every=2).replace(steps=4, batch_size=8),
                             callbacks=[Modes(), watcher])
     assert modes == [True] * 4 and len(outcome.validations) == 2 and len(watcher.snapshots) == 3
     assert not net.training  # a trained model comes back ready to decode

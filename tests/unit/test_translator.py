@@ -11,7 +11,7 @@ import torch
 
 from rnnviz.io.checkpoints import CheckpointError
 from rnnviz.seq2seq.model import Seq2Seq
-from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
+from rnnviz.seq2seq.training import TRAINING, Seq2SeqConfig, train_seq2seq
 from rnnviz.core.randomness import make_generator
 from rnnviz.seq2seq.cli import main
 from rnnviz.seq2seq.translator import MAX_INPUT_CHARS, DirectionError, Translator
@@ -24,7 +24,7 @@ def translator() -> Translator:
     data = number_data(600)
     model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0,
                     bidirectional=True, generator=make_generator(0))
-    train_seq2seq(model, data, Seq2SeqConfig(steps=300, batch_size=32, learning_rate=5e-3, validate_every=300))
+    train_seq2seq(model, data, Seq2SeqConfig(validate_every=300).replace(steps=300, batch_size=32, learning_rate=5e-3))
     return Translator.from_data(model, data)
 
 
@@ -182,6 +182,10 @@ def test_the_recipe_fills_only_what_was_not_given() -> None:
     args = cli._parser().parse_args(["train", "--data", "dates", "--out", "x", "--seconds", "30", "--lr", "0.02"])
     recipe = cli.resolve_recipe(args)
     assert (recipe.learning_rate, recipe.hidden, recipe.dropout, recipe.label_smoothing) == (0.02, 128, 0.0, 0.1)
-    assert args.lr == 0.02 and args.label_smoothing is None and args.hidden is None
+    assert args.learning_rate == 0.02 and args.label_smoothing is None and args.hidden is None
+    assert cli._train_config(args, recipe) == TRAINING.replace(learning_rate=0.02)  # the trainer's defaults
+    given = cli._parser().parse_args(["train", "--data", "dates", "--out", "x", "--batch-size", "8", "--clip", "0.5"])
+    assert cli._train_config(given, cli.resolve_recipe(given)).replace(learning_rate=1.0) == TRAINING.replace(
+        batch_size=8, clip_threshold=0.5, learning_rate=1.0)
     long = cli.resolve_recipe(cli._parser().parse_args(["train", "--data", "dates", "--out", "x", "--seconds", "120"]))
     assert (long.hidden, long.dropout, long.learning_rate) == (192, 0.1, 5e-3)

@@ -227,8 +227,8 @@ def _start_training(source_kind: str, settings: dict, upload, path_text: str) ->
                     tie_embeddings=True, generator=make_generator(seed))
     steps_per_epoch = max(1, len(data.train) // settings["batch"])
     steps = steps_per_epoch * settings["epochs"]
-    config = Seq2SeqConfig(batch_size=settings["batch"], learning_rate=settings["lr"], steps=steps, seed=seed,
-                           validate_every=steps_per_epoch)
+    config = Seq2SeqConfig(validate_every=steps_per_epoch).replace(
+        batch_size=settings["batch"], learning_rate=settings["lr"], steps=steps, seed=seed)
     training.start_job(JOB_KEY, live_run(data, model, config, sentence, steps_per_epoch), steps,
                        label=f"{source_kind} {settings['attention']}")
 
