@@ -41,8 +41,8 @@ def in_worker(function: Callable[[], object]) -> object:
 
 def profile_versus_step(repeats: int) -> dict[str, float]:
     """One profile measurement and one full snapshot against one fast-path training step (T=100, H=128, B=32)."""
-    settings = RunSettings(task="adding", length=100, cell="rnn", hidden_size=128, batch_size=32, steps=1,
-                           record_every=1)
+    settings = RunSettings(task="adding", length=100, cell="rnn", hidden_size=128, record_every=1).replace(
+        batch_size=32, steps=1)
     model, task = build_model(settings)
     recorder = GradientRecorder(model, task, settings)
     batch = task.sample(32, torch.Generator().manual_seed(0))
@@ -115,8 +115,8 @@ def recording_overhead(steps: int, repeats: int) -> dict[str, float]:
 
     def without_recording() -> None:
         model, task = build_model(settings)
-        fit(model.parameters(), task_loss(model, task), task_sampler(task, settings.batch_size),
-            settings.train_config())
+        fit(model.parameters(), task_loss(model, task), task_sampler(task, settings.train.batch_size),
+            settings.train)
 
     samples: dict[str, list[float]] = {"recording": [], "plain": []}
     for _ in range(repeats):  # interleaved so that load changes hit both alike
@@ -132,14 +132,14 @@ def snapshot_versus_step(repeats: int) -> dict[str, float]:
     settings = preset(4).settings
     model, task = build_model(settings)
     recorder = GradientRecorder(model, task, settings)
-    sampler, loss_of = task_sampler(task, settings.batch_size), task_loss(model, task)
+    sampler, loss_of = task_sampler(task, settings.train.batch_size), task_loss(model, task)
     batch = sampler(torch.Generator().manual_seed(0))
-    optimizer = torch.optim.Adam(model.parameters(), lr=settings.learning_rate)
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.train.learning_rate)
 
     def train_step() -> None:
         optimizer.zero_grad(set_to_none=True)
         loss_of(batch, None)[0].backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), settings.clip_threshold)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), settings.train.clip_threshold)
         optimizer.step()
 
     return {"train step": median_seconds(train_step, repeats), "snapshot": median_seconds(lambda: recorder.measure(0),
@@ -169,7 +169,7 @@ def main() -> None:
               f"\n   smoothed loss < {LEARNED:.0%} of the baseline at step {step}, after {seconds:.1f} s"
               " (target <= 20 s)")
     else:
-        print(f"\n2. Preset 4 did NOT reach its claim in {recording.settings.steps} steps")
+        print(f"\n2. Preset 4 did NOT reach its claim in {recording.settings.train.steps} steps")
     render = live_render_seconds(recording, 5)
     print(f"   live charts for {len(recording.snapshots)} measurements: built and serialized in {render * 1e3:.0f} ms"
           f" = {render / 0.5:.0%} of the 0.5 s redraw period")

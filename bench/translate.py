@@ -29,7 +29,7 @@ from torch import nn
 from rnnviz.data.pairs import EOS_ID, MAX_LENGTH, load_pairs, tokenize
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.training import Seq2SeqConfig, evaluate, train_seq2seq
-from rnnviz.training.loop import seeded
+from rnnviz.core.randomness import make_generator
 from rnnviz.seq2seq.cli import default_recipe
 from rnnviz.io.checkpoints import checkpoint_directory
 from rnnviz.seq2seq.translator import Translator
@@ -149,12 +149,12 @@ def run_tutorial(data, iterations: int, seed: int) -> tuple[float, float, float]
 def run_ours(data, seconds: float, seed: int) -> tuple[int, float, float]:
     """Train rnnviz's default recipe for `seconds`; (steps, held-out BLEU, exact %)."""
     recipe = default_recipe(seconds)
-    with seeded(seed):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=recipe["hidden"],
-                        encoder_hidden_size=recipe["encoder_hidden"], bidirectional=True, attention="additive",
-                        dropout=recipe["dropout"], tie_embeddings=recipe["tie_embeddings"])
-    outcome = train_seq2seq(model, data, Seq2SeqConfig(seconds=seconds, seed=seed, learning_rate=recipe["learning_rate"],
-                                                       label_smoothing=recipe["label_smoothing"]))
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=recipe["hidden"],
+                    encoder_hidden_size=recipe["encoder_hidden"], bidirectional=True, attention="additive",
+                    dropout=recipe["dropout"], tie_embeddings=recipe["tie_embeddings"], generator=make_generator(seed))
+    config = Seq2SeqConfig(label_smoothing=recipe["label_smoothing"]).replace(
+        seconds=seconds, seed=seed, learning_rate=recipe["learning_rate"])
+    outcome = train_seq2seq(model, data, config)
     result = evaluate(model, data.test, data.source_vocab, data.target_vocab)
     return outcome.result.steps_done, result["bleu"], result["exact"]
 

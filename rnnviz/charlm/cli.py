@@ -20,10 +20,14 @@ import torch
 from rnnviz.io import checkpoints
 from rnnviz.core.cells import KINDS
 from rnnviz.charlm.model import CharLM, bits_per_char, sample_text
-from rnnviz.charlm.train import (Corpus, LMSettings, bracket_corpus, file_corpus, save_charlm,
+from rnnviz.charlm.train import (TRAINING, Corpus, LMSettings, bracket_corpus, file_corpus, save_charlm,
                                  train_charlm)
 from rnnviz.data.text import Vocabulary
-from rnnviz.training.loop import StepInfo
+from rnnviz.training.loop import StepInfo, add_train_arguments, train_config_from
+
+TRAIN_HELP = {"steps": "at most this many steps", "seconds": "stop after this many seconds",
+              "learning_rate": "Adam learning rate", "batch_size": "windows per batch",
+              "clip_threshold": "gradient norm clipping threshold"}  # --seed is the corpus's, shared with evaluate
 
 
 class ProgressBar:
@@ -91,10 +95,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--layers", type=int, default=1)
     train.add_argument("--embedding", type=int, default=32, help="embedding size; 0 for one-hot input")
     train.add_argument("--seq-length", type=int, default=100)
-    train.add_argument("--batch", type=int, default=32)
-    train.add_argument("--steps", type=int, default=100_000, help="at most this many steps")
-    train.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
-    train.add_argument("--lr", type=float, default=3e-3)
+    add_train_arguments(train, TRAINING.replace(steps=100_000), TRAIN_HELP)
     train.add_argument("--threads", type=int, default=1, help="torch intra-op threads (1 is fastest for small models)")
     train.add_argument("--out", required=True, help="checkpoint file to write (.safetensors)")
     evaluate = commands.add_parser("evaluate", help="bits per character of a checkpoint on a corpus's validation text")
@@ -120,11 +121,11 @@ def run_train(args: argparse.Namespace, argv: list[str]) -> int:
     torch.set_num_threads(max(1, args.threads))
     corpus = load_corpus(args.corpus, chars=args.chars, seed=args.seed, max_depth=args.max_depth)
     settings = LMSettings(kind=args.cell, hidden_size=args.hidden, num_layers=args.layers,
-                          embedding_size=args.embedding, seq_length=args.seq_length, batch_size=args.batch,
-                          steps=args.steps, seconds=args.seconds, learning_rate=args.lr, seed=args.seed)
+                          embedding_size=args.embedding, seq_length=args.seq_length,
+                          train=train_config_from(args, TRAINING))
     print(f"training a {args.cell} character model on {corpus.name} ({len(corpus.train):,} characters)",
           file=sys.stderr)
-    trained = train_charlm(corpus, settings, callbacks=[ProgressBar(settings.steps, settings.seconds)])
+    trained = train_charlm(corpus, settings, callbacks=[ProgressBar(settings.train.steps, settings.train.seconds)])
     command = "python -m rnnviz.charlm " + " ".join(shlex.quote(part) for part in argv)
     path = save_charlm(args.out, trained, command=command)
     metrics = trained.metrics

@@ -15,22 +15,29 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from rnnviz.core.randomness import embedding, linear
 from rnnviz.core.recurrent import Recurrent
 from rnnviz.data.text import UNK, Vocabulary, clean_unicode
 from rnnviz.core.validation import check_positive_int, require_int
 
 class CharLM(nn.Module):
-    """Next-character model: embedding (or one-hot when embedding_size=0), recurrent layers, linear readout."""
+    """Next-character model: embedding (or one-hot when embedding_size=0), recurrent layers, linear readout.
+
+    `generator` draws the initial weights (torch's global generator when None).
+    """
 
     def __init__(self, kind: str, vocab_size: int, hidden_size: int = 128, num_layers: int = 1,
-                 embedding_size: int = 32, **cell_options: Any) -> None:
+                 embedding_size: int = 32, *, generator: torch.Generator | None = None,
+                 **cell_options: Any) -> None:
         super().__init__()
         self.vocab_size = check_positive_int(vocab_size, "vocab_size")
         self.embedding_size = require_int("embedding_size", embedding_size, minimum=0)
-        self.embedding = nn.Embedding(self.vocab_size, self.embedding_size) if self.embedding_size else None
+        self.embedding = (embedding(self.vocab_size, self.embedding_size, generator=generator)
+                          if self.embedding_size else None)
         input_size = self.embedding_size or self.vocab_size
-        self.recurrent = Recurrent(kind, input_size, hidden_size, num_layers, False, **cell_options)
-        self.head = nn.Linear(self.recurrent.hidden_size, self.vocab_size)
+        self.recurrent = Recurrent(kind, input_size, hidden_size, num_layers, False, generator=generator,
+                                   **cell_options)
+        self.head = linear(self.recurrent.hidden_size, self.vocab_size, generator=generator)
 
     @property
     def kind(self) -> str:

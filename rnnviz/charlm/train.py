@@ -1,7 +1,7 @@
 """Training character language models: corpora, batches, a time or step budget, validation bits per character.
 
     corpus = bracket_corpus()                       # or text_corpus(open(path).read(), name=...)
-    trained = train_charlm(corpus, LMSettings(kind="lstm", seconds=60))
+    trained = train_charlm(corpus, LMSettings(kind="lstm").replace(seconds=60))
     save_charlm("checkpoints/charlm-brackets-lstm.safetensors", trained, command="...")
 
 Everything goes through `rnnviz.training.loop.fit`, so a page can run it in a background job with
@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,8 @@ from rnnviz.core.cells import KINDS
 from rnnviz.charlm.model import CharLM, bits_per_char, char_vocabulary, prepare_text
 from rnnviz.data.languages import bracket_text
 from rnnviz.data.text import Vocabulary
-from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult, fit, seeded
+from rnnviz.core.randomness import make_generator
+from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult, fit, replace_settings
 from rnnviz.core.validation import require_choice, require_fraction, require_int
 
 MIN_CORPUS_CHARS = 200
@@ -81,35 +81,39 @@ def file_corpus(path: str | Path, *, validation_fraction: float = 0.1) -> Corpus
     return text_corpus(text, name=path.name, validation_fraction=validation_fraction)
 
 
+TRAINING = TrainConfig(steps=2000, learning_rate=3e-3, clip="norm", clip_threshold=1.0, batch_size=32, seed=0)
+
+
 @dataclass
 class LMSettings:
-    """The model and how to train it; `seconds` (if set) ends training early at a time budget."""
+    """The model and how to train it (`train`: a TrainConfig; its `seconds`, if set, ends training at a time budget)."""
 
     kind: str = "lstm"
     hidden_size: int = 128
     num_layers: int = 1
     embedding_size: int = 32  # 0: one-hot input
     seq_length: int = 100
-    batch_size: int = 32
-    steps: int = 2000
-    seconds: float | None = None
-    learning_rate: float = 3e-3
-    clip_threshold: float = 1.0  # gradient norm clipping
     unknown_rate: float = 0.002  # share of input characters replaced by <unk>, so unknown input reads sensibly
-    seed: int = 0
+    train: TrainConfig = TRAINING  # the char models' defaults: 2,000 steps of 32 windows, Adam 3e-3, norm clip 1
 
     def validate(self) -> "LMSettings":
         """Raise ValueError with a clear message for settings out of range."""
         require_choice("kind", self.kind, KINDS)
-        for name, low, high in (("hidden_size", 1, 2048), ("num_layers", 1, 8), ("seq_length", 2, 2000),
-                                ("batch_size", 1, 4096), ("steps", 1, 10_000_000)):
+        for name, low, high in (("hidden_size", 1, 2048), ("num_layers", 1, 8), ("seq_length", 2, 2000)):
             require_int(name, getattr(self, name), minimum=low, maximum=high)
         require_int("embedding_size", self.embedding_size, minimum=0, maximum=2048)
-        if self.seconds is not None and not (isinstance(self.seconds, (int, float)) and self.seconds > 0):
-            raise ValueError(f"seconds must be a number > 0 or None, got {self.seconds!r}")
         require_fraction("unknown_rate", self.unknown_rate)
-        require_int("seed", self.seed, minimum=0)
+        if not isinstance(self.train, TrainConfig):
+            raise ValueError(f"train must be a rnnviz.training.loop.TrainConfig, got {type(self.train).__name__}")
+        require_int("batch_size", self.train.batch_size, minimum=1, maximum=4096)
+        require_int("steps", self.train.steps, minimum=1, maximum=10_000_000)
+        require_int("seed", self.train.seed, minimum=0)
+        self.train.validate()
         return self
+
+    def replace(self, **changes: Any) -> "LMSettings":
+        """A copy with some knobs changed; TrainConfig's (steps, seconds, learning_rate, ...) go into `train`."""
+        return replace_settings(self, **changes)
 
 
 @dataclass
@@ -122,21 +126,6 @@ class TrainedLM:
     metrics: dict[str, float]
     settings: LMSettings
     corpus: Corpus
-
-
-class Deadline:
-    """Training callback: set `stop` once `seconds` have passed since the first step."""
-
-    def __init__(self, seconds: float | None, stop: threading.Event) -> None:
-        self.seconds, self.stop = seconds, stop
-        self.started = time.perf_counter()
-        self.reached = False
-
-    def on_step_end(self, info: StepInfo) -> None:
-        """Stop after the step that crossed the budget."""
-        if self.seconds is not None and time.perf_counter() - self.started >= self.seconds:
-            self.reached = True
-            self.stop.set()
 
 
 def window_sampler(ids: Tensor, seq_length: int, batch_size: int, unknown_id: int, unknown_rate: float):
@@ -167,9 +156,9 @@ def lm_loss(model: CharLM):
 
 
 def build_model(settings: LMSettings, vocab: Vocabulary) -> CharLM:
-    """A fresh CharLM for `settings`, initialised from `settings.seed`."""
-    with seeded(settings.seed):
-        return CharLM(settings.kind, len(vocab), settings.hidden_size, settings.num_layers, settings.embedding_size)
+    """A fresh CharLM for `settings`, its weights drawn from a generator seeded with `settings.train.seed`."""
+    return CharLM(settings.kind, len(vocab), settings.hidden_size, settings.num_layers, settings.embedding_size,
+                  generator=make_generator(settings.train.seed))
 
 
 def train_charlm(corpus: Corpus, settings: LMSettings, *, callbacks: list[Any] | None = None,
@@ -182,19 +171,11 @@ def train_charlm(corpus: Corpus, settings: LMSettings, *, callbacks: list[Any] |
     settings.validate()
     vocab = vocab or char_vocabulary(corpus.train)
     model = model or build_model(settings, vocab)
-    stop = stop or threading.Event()
-    deadline = Deadline(settings.seconds, stop)
     ids = torch.tensor(vocab.encode(corpus.train), dtype=torch.int64)
-    sampler = window_sampler(ids, settings.seq_length, settings.batch_size, vocab.unk_id, settings.unknown_rate)
-    config = TrainConfig(steps=settings.steps, learning_rate=settings.learning_rate, clip="norm",
-                         clip_threshold=settings.clip_threshold, seed=settings.seed)
+    sampler = window_sampler(ids, settings.seq_length, settings.train.batch_size, vocab.unk_id, settings.unknown_rate)
     model.train()
-    result = fit(model.parameters(), lm_loss(model), sampler, config, [deadline, *(callbacks or [])], stop)
+    result = fit(model.parameters(), lm_loss(model), sampler, settings.train, callbacks or [], stop)
     model.eval()
-    if deadline.reached and result.status == "stopped":
-        result = TrainResult("finished", result.steps_done, result.history,
-                             f"reached the time budget of {settings.seconds:g} s after {result.steps_done} steps",
-                             result.seconds)
     return TrainedLM(model, vocab, result, measure(model, vocab, corpus, result), settings, corpus)
 
 

@@ -33,11 +33,11 @@ class CellStep:
     gates: dict[str, Tensor]  # name -> (B, H)
 
 
-def _uniform_(tensors: list[Tensor], hidden_size: int) -> None:
-    """PyTorch's default recurrent init: U(-1/sqrt(H), 1/sqrt(H))."""
+def _uniform_(tensors: list[Tensor], hidden_size: int, generator: torch.Generator | None = None) -> None:
+    """PyTorch's default recurrent init: U(-1/sqrt(H), 1/sqrt(H)), drawn from `generator` (the global one if None)."""
     bound = 1.0 / math.sqrt(hidden_size)
     for tensor in tensors:
-        nn.init.uniform_(tensor, -bound, bound)
+        nn.init.uniform_(tensor, -bound, bound, generator=generator)
 
 
 class Cell(nn.Module):
@@ -100,14 +100,14 @@ class _TorchLayoutCell(Cell):
 
     torch_class: type[nn.Module] = nn.Module
 
-    def __init__(self, input_size: int, hidden_size: int) -> None:
+    def __init__(self, input_size: int, hidden_size: int, *, generator: torch.Generator | None = None) -> None:
         super().__init__(input_size, hidden_size)
         gates_size = self.num_chunks * self.hidden_size
         self.weight_ih = nn.Parameter(torch.empty(gates_size, self.input_size))
         self.weight_hh = nn.Parameter(torch.empty(gates_size, self.hidden_size))
         self.bias_ih = nn.Parameter(torch.empty(gates_size))
         self.bias_hh = nn.Parameter(torch.empty(gates_size))
-        _uniform_(list(self.parameters()), self.hidden_size)
+        _uniform_(list(self.parameters()), self.hidden_size, generator)
 
     @classmethod
     def from_torch(cls, module: nn.Module, **options: object) -> "_TorchLayoutCell":
@@ -131,12 +131,13 @@ class RNNCell(_TorchLayoutCell):
 
     torch_class = nn.RNNCell
 
-    def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh") -> None:
+    def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh", *,
+                 generator: torch.Generator | None = None) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         self.nonlinearity = nonlinearity
         self.kind = "rnn" if nonlinearity == "tanh" else "rnn-relu"
-        super().__init__(input_size, hidden_size)
+        super().__init__(input_size, hidden_size, generator=generator)
 
     def step_projected(self, x_proj: Tensor, x_t: Tensor, state: State) -> CellStep:
         """a_t = W_xh x_t + b + W_hh h_{t-1};  h_t = phi(a_t)."""
@@ -192,8 +193,9 @@ class GRUCell(_TorchLayoutCell):
     # PyTorch block order: reset, update, candidate (n)
     torch_class = nn.GRUCell
 
-    def __init__(self, input_size: int, hidden_size: int, reset_after: bool = True) -> None:
-        super().__init__(input_size, hidden_size)
+    def __init__(self, input_size: int, hidden_size: int, reset_after: bool = True, *,
+                 generator: torch.Generator | None = None) -> None:
+        super().__init__(input_size, hidden_size, generator=generator)
         self.reset_after = bool(reset_after)
 
     def step_projected(self, x_proj: Tensor, x_t: Tensor, state: State) -> CellStep:
@@ -227,16 +229,16 @@ class SRUCell(Cell):
     kind = "sru"
     # block order: W x (candidate), W_f x, W_r x
 
-    def __init__(self, input_size: int, hidden_size: int) -> None:
+    def __init__(self, input_size: int, hidden_size: int, *, generator: torch.Generator | None = None) -> None:
         super().__init__(input_size, hidden_size)
         self.weight_ih = nn.Parameter(torch.empty(3 * self.hidden_size, self.input_size))
         self.bias = nn.Parameter(torch.zeros(2 * self.hidden_size))  # b_f, b_r
         self.v_forget = nn.Parameter(torch.empty(self.hidden_size))
         self.v_reset = nn.Parameter(torch.empty(self.hidden_size))
-        _uniform_([self.weight_ih, self.v_forget, self.v_reset], self.hidden_size)
+        _uniform_([self.weight_ih, self.v_forget, self.v_reset], self.hidden_size, generator)
         if self.input_size != self.hidden_size:
             self.weight_skip = nn.Parameter(torch.empty(self.hidden_size, self.input_size))
-            _uniform_([self.weight_skip], self.hidden_size)
+            _uniform_([self.weight_skip], self.hidden_size, generator)
         else:
             self.register_parameter("weight_skip", None)
 
@@ -263,11 +265,13 @@ class SRUCell(Cell):
         return torch.cat([torch.diag(self.v_forget), torch.diag(self.v_reset)])
 
 
-def make(kind: str, input_size: int, hidden_size: int, **options: object) -> Cell:
-    """Build a cell by name: "rnn", "rnn-relu", "lstm", "gru" (reset_after=...), "sru"."""
+def make(kind: str, input_size: int, hidden_size: int, *, generator: torch.Generator | None = None,
+         **options: object) -> Cell:
+    """Build a cell by name: "rnn", "rnn-relu", "lstm", "gru" (reset_after=...), "sru"; weights from `generator`."""
     if kind in ("rnn", "rnn-relu"):
-        return RNNCell(input_size, hidden_size, nonlinearity="tanh" if kind == "rnn" else "relu", **options)
+        return RNNCell(input_size, hidden_size, nonlinearity="tanh" if kind == "rnn" else "relu",
+                       generator=generator, **options)
     builders: dict[str, type[Cell]] = {"lstm": LSTMCell, "gru": GRUCell, "sru": SRUCell}
     if kind not in builders:
         kind_info(kind)  # raises, naming the known kinds
-    return builders[kind](input_size, hidden_size, **options)
+    return builders[kind](input_size, hidden_size, generator=generator, **options)

@@ -35,7 +35,7 @@ def torch_kernel(kind: str, cells: Sequence[Cell], x: Tensor, states: list, num_
 
 def _torch_kernel(kind: str, weights: list[Tensor], x: Tensor, states: list, num_layers: int,
                   bidirectional: bool, training: bool) -> tuple[Tensor, list]:
-    """The kernel call itself."""
+    """The kernel call itself, dropout 0: the kernels' inter-layer dropout draws from torch's global generator."""
     if kind == "lstm":
         h0 = torch.stack([state[0] for state in states])  # (L*D, B, H)
         c0 = torch.stack([state[1] for state in states])

@@ -61,7 +61,8 @@ class Recurrent(nn.Module):
     """A stack of recurrent layers of one cell kind, optionally bidirectional, batch-first."""
 
     def __init__(self, kind: str, input_size: int, hidden_size: int, num_layers: int = 1,
-                 bidirectional: bool = False, **cell_options: Any) -> None:
+                 bidirectional: bool = False, *, generator: torch.Generator | None = None,
+                 **cell_options: Any) -> None:
         super().__init__()
         kind_info(kind)  # a ValueError naming the known kinds
         self.kind = kind
@@ -69,11 +70,11 @@ class Recurrent(nn.Module):
         self.hidden_size = check_positive_int(hidden_size, "hidden_size")
         self.num_layers = check_positive_int(num_layers, "num_layers")
         self.bidirectional = bool(bidirectional)
-        self.cell_options = dict(cell_options)
+        self.cell_options = dict(cell_options)  # the generator is not an option: configs stay plain data
         self.directions = DIRECTIONS[: 2 if self.bidirectional else 1]
         layer_inputs = [self.input_size] + [self.output_size] * (self.num_layers - 1)
         self.cells = nn.ModuleList(
-            make(kind, layer_inputs[layer], hidden_size, **cell_options)
+            make(kind, layer_inputs[layer], hidden_size, generator=generator, **cell_options)
             for layer in range(self.num_layers) for _ in self.directions)
 
     @property

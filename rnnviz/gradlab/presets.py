@@ -16,6 +16,7 @@ import numpy as np
 
 from rnnviz.gradlab.recorder import Recording
 from rnnviz.gradlab.settings import RunSettings
+from rnnviz.training.loop import TrainConfig
 
 LEARNED = 0.1  # a run has learned the task when its smoothed loss gets below 10% of the baseline
 NOT_LEARNED = 0.5  # ... and has not when it never gets below half of it
@@ -113,7 +114,7 @@ def _power(value: float) -> str:
 
 def _check_truncation(recording: Recording) -> tuple[str, bool]:
     """Every snapshot: zero gradient before T - k, nonzero from T - k on."""
-    k = recording.settings.tbptt
+    k = recording.settings.tbptt_k
     snapshots = list(recording.snapshots)
     holds = bool(snapshots) and k is not None and all(
         (s.profile[: len(s.profile) - k] == 0).all() and (s.profile[len(s.profile) - k:] > 0).all()
@@ -130,7 +131,7 @@ def check(expectation: Expectation, recording: Recording) -> list[tuple[str, boo
         where = f"at step {summary.diverged_at}" if summary.diverged_at else "(it did not)"
         checks.append((f"the loss became NaN/inf and training stopped {where}", summary.status == "diverged"))
     elif expectation.status == "finished":
-        checks.append((f"all {settings.steps} steps ran with a finite loss ({summary.steps_done} done)",
+        checks.append((f"all {settings.train.steps} steps ran with a finite loss ({summary.steps_done} done)",
                        summary.status == "finished"))
     if expectation.learned is not None:
         best = summary.best_relative_loss
@@ -147,9 +148,9 @@ def check(expectation: Expectation, recording: Recording) -> list[tuple[str, boo
     if expectation.truncated:
         checks.append(_check_truncation(recording))
     if expectation.clipped:
-        holds = summary.max_clipped_norm <= settings.clip_threshold * (1 + 1e-4) < summary.max_grad_norm
+        holds = summary.max_clipped_norm <= settings.train.clip_threshold * (1 + 1e-4) < summary.max_grad_norm
         checks.append((f"the raw gradient norm reached {summary.max_grad_norm:.3g}, after clipping it never "
-                       f"exceeded {settings.clip_threshold:g}", bool(holds)))
+                       f"exceeded {settings.train.clip_threshold:g}", bool(holds)))
     if expectation.loss_falls:
         holds = summary.final_loss <= summary.first_loss / 2 and summary.final_relative_loss <= 1.25
         checks.append((f"the loss fell from {summary.first_loss:.3g} to {summary.final_loss:.3g} "
@@ -172,15 +173,18 @@ class Preset:
     contrast_expect: Expectation | None = None
 
 
-_ADDING_50 = RunSettings(task="adding", length=50, hidden_size=32, batch_size=64, optimizer="adam",
-                         learning_rate=2e-2, steps=1000, record_every=10)
+_ADDING_50 = RunSettings(task="adding", length=50, hidden_size=32, record_every=10,
+                         train=TrainConfig(steps=1000, learning_rate=2e-2, optimizer="adam", batch_size=64, seed=0))
 _EXPLODING = RunSettings(task="adding", length=50, cell="rnn", init="normal", init_scale=2.0, hidden_size=32,
-                         batch_size=64, optimizer="sgd", learning_rate=0.2, steps=300, record_every=1)
-_IRNN = RunSettings(task="adding", length=100, cell="rnn-relu", init="identity", init_scale=1.0,
-                    hidden_size=32, batch_size=64, optimizer="adam", learning_rate=3e-3, clip="norm",
-                    clip_threshold=1.0, steps=800, record_every=10)
-_TRUNCATED = RunSettings(task="first-symbol", length=30, cell="gru", init="identity", hidden_size=32, batch_size=64,
-                         optimizer="adam", learning_rate=1e-2, steps=200, record_every=5, tbptt=10)
+                         record_every=1,
+                         train=TrainConfig(steps=300, learning_rate=0.2, optimizer="sgd", batch_size=64, seed=0))
+_IRNN = RunSettings(task="adding", length=100, cell="rnn-relu", init="identity", init_scale=1.0, hidden_size=32,
+                    record_every=10,
+                    train=TrainConfig(steps=800, learning_rate=3e-3, optimizer="adam", clip="norm", clip_threshold=1.0,
+                                      batch_size=64, seed=0))
+_TRUNCATED = RunSettings(task="first-symbol", length=30, cell="gru", init="identity", hidden_size=32, record_every=5,
+                         train=TrainConfig(steps=200, learning_rate=1e-2, optimizer="adam", batch_size=64,
+                                           tbptt=(10, 10), seed=0))
 
 PRESETS: tuple[Preset, ...] = (
     Preset(1, "Vanishing: tanh RNN, T = 50",

@@ -25,12 +25,16 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnnviz.core.randomness import make_generator
 from rnnviz.probes import gradients as probes
 from rnnviz.gradlab.settings import JACOBIAN_POSITIONS, PROBE_BATCH, VANILLA, RunSettings, build_model
 from rnnviz.probes.jacobians import mean_state_jacobian
 from rnnviz.training.tasks import SequenceModel, task_loss, task_sampler
 from rnnviz.data.tasks import Task
 from rnnviz.training.loop import StepInfo, TrainResult, fit
+
+PROBE_STREAM = 7919  # added to the run's seed for the probe batch
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -67,8 +71,8 @@ class GradientRecorder:
 
     def __init__(self, model: SequenceModel, task: Task, settings: RunSettings) -> None:
         self.model, self.task, self.settings = model, task, settings
-        generator = torch.Generator().manual_seed(settings.seed + 7919)  # the same probe batch all run
-        self.probe = task.sample(min(PROBE_BATCH, settings.batch_size), generator)
+        generator = make_generator(settings.train.seed, PROBE_STREAM)  # the same probe batch all run
+        self.probe = task.sample(min(PROBE_BATCH, settings.train.batch_size), generator)
         self.recording = Recording(settings, task.baseline_loss)
 
     def _loss_of_output(self, output: Tensor) -> Tensor:
@@ -79,7 +83,7 @@ class GradientRecorder:
         """One snapshot of the current weights (no parameter's .grad is read or written)."""
         layer = self.model.recurrent
         detail = probes.timestep_grads_detail(layer, self.probe.inputs, self._loss_of_output,
-                                              tbptt=self.settings.tbptt_pair)
+                                              tbptt=self.settings.train.tbptt)
         sigmas, rate = self._sigmas(detail.result.trace)
         return Snapshot(step, detail.norms.numpy().astype(np.float64),
                         detail.output_grad.norm(dim=(0, 2)).numpy().astype(np.float64), sigmas, rate,
@@ -130,8 +134,8 @@ def train_run(settings: RunSettings, callbacks: Iterable[Any] = (), stop: thread
     if extras is not None:
         extras["recording"] = recorder.recording
     recorder.record(0)
-    fit(model.parameters(), task_loss(model, task), task_sampler(task, settings.batch_size),
-        settings.train_config(), callbacks=[*callbacks, recorder], stop=stop)
+    fit(model.parameters(), task_loss(model, task), task_sampler(task, settings.train.batch_size),
+        settings.train, callbacks=[*callbacks, recorder], stop=stop)
     return recorder.recording
 
 

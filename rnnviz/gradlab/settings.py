@@ -17,7 +17,8 @@ from rnnviz.core.kinds import KINDS, kind_info
 from rnnviz.core.initialization import check_init, initialize_recurrent
 from rnnviz.training.tasks import SequenceModel
 from rnnviz.data.tasks import TASK_NAMES, Task, make_task
-from rnnviz.training.loop import CLIP_MODES, OPTIMIZERS, TrainConfig, seeded
+from rnnviz.core.randomness import make_generator
+from rnnviz.training.loop import CLIP_MODES, OPTIMIZERS, TrainConfig, replace_settings
 from rnnviz.core.validation import require_choice, require_int
 
 MAX_LENGTH = 500
@@ -46,9 +47,16 @@ def _real(name: str, value: object, low: float, high: float, *, open_low: bool =
     return float(value)
 
 
+TRAINING = TrainConfig(steps=600, learning_rate=3e-3, batch_size=64, seed=0)  # the lab's training defaults
+
+
 @dataclass(frozen=True)
 class RunSettings:
-    """Every knob of one gradient-lab run; building it with a value out of range raises ValueError."""
+    """Every knob of one gradient-lab run; building it with a value out of range raises ValueError.
+
+    How to train is a `TrainConfig` (`train`, the lab's defaults TRAINING); truncated BPTT is (k, k).
+    `settings.replace(steps=80, cell="lstm")` changes model and training knobs alike.
+    """
 
     task: str = "adding"
     length: int = 50  # the task's dependency dial T
@@ -59,19 +67,11 @@ class RunSettings:
     init_scale: float = 1.0
     spectral_radius: float | None = None  # set the largest |eigenvalue| of each W_hh block
     forget_bias: float | None = None  # gated cells: bias of the gate that keeps the state
-    clip: str = "none"
-    clip_threshold: float = 1.0
-    tbptt: int | None = None  # k: backpropagate through the last k steps only
-    optimizer: str = "adam"
-    learning_rate: float = 3e-3
-    momentum: float = 0.0
-    steps: int = 600
-    batch_size: int = 64
     record_every: int = 10
-    seed: int = 0
+    train: TrainConfig = TRAINING
 
     def __post_init__(self) -> None:
-        """Check every field."""
+        """Check every field, each named as the page's knob is."""
         require_choice("task", self.task, TASK_NAMES)
         require_int("length (T)", self.length, minimum=2, maximum=MAX_LENGTH, why="a live CPU demo")
         require_choice("cell", self.cell, KINDS)
@@ -82,25 +82,44 @@ class RunSettings:
             if self.cell in VANILLA:
                 raise ValueError(f"forget_bias needs a gated cell (lstm, gru, sru); {self.cell} has no gate")
             _real("forget-gate bias", self.forget_bias, -MAX_FORGET_BIAS, MAX_FORGET_BIAS, open_low=False)
-        require_choice("clip", self.clip, CLIP_MODES)
-        _real("clip threshold", self.clip_threshold, 0.0, MAX_CLIP)
-        if self.tbptt is not None:
-            require_int("truncated BPTT k", self.tbptt, minimum=1, maximum=self.num_steps,
-                        why=f"the sequence has {self.num_steps} steps")
-        require_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _real("learning rate", self.learning_rate, 0.0, 1.0)
-        _real("momentum", self.momentum, 0.0, 0.99, open_low=False)
-        require_int("steps", self.steps, minimum=1, maximum=MAX_STEPS)
-        require_int("batch size", self.batch_size, minimum=1, maximum=MAX_BATCH)
-        require_int("record every", self.record_every, minimum=1, maximum=self.steps,
+        if not isinstance(self.train, TrainConfig):
+            raise ValueError(f"train must be a rnnviz.training.loop.TrainConfig, got {type(self.train).__name__}")
+        self._check_training(self.train)
+
+    def _check_training(self, train: TrainConfig) -> None:
+        """The training knobs, in the lab's ranges and words; then the rest as TrainConfig checks them."""
+        require_choice("clip", train.clip, CLIP_MODES)
+        _real("clip threshold", train.clip_threshold, 0.0, MAX_CLIP)
+        if train.tbptt is not None:
+            self._check_truncation(train.tbptt)
+        require_choice("optimizer", train.optimizer, OPTIMIZERS)
+        _real("learning rate", train.learning_rate, 0.0, 1.0)
+        _real("momentum", train.momentum, 0.0, 0.99, open_low=False)
+        require_int("steps", train.steps, minimum=1, maximum=MAX_STEPS)
+        require_int("batch size", train.batch_size, minimum=1, maximum=MAX_BATCH)
+        require_int("record every", self.record_every, minimum=1, maximum=train.steps,
                     why="record at least once per run")
-        require_int("seed", self.seed, minimum=0, maximum=MAX_SEED)
+        require_int("seed", train.seed, minimum=0, maximum=MAX_SEED)
+        train.validate()
+
+    def _check_truncation(self, tbptt: object) -> None:
+        """The lab truncates with k1 = k2 = k, 1 <= k <= the sequence's steps."""
+        if not isinstance(tbptt, tuple) or len(tbptt) != 2 or tbptt[0] != tbptt[1]:
+            raise ValueError(f"truncated BPTT in the gradient lab is (k, k): every k steps, k steps back; "
+                             f"got {tbptt!r}")
+        require_int("truncated BPTT k", tbptt[0], minimum=1, maximum=self.num_steps,
+                    why=f"the sequence has {self.num_steps} steps")
 
     def replace(self, **changes: Any) -> "RunSettings":
-        """A copy with some fields changed (and checked); record_every shrinks with steps."""
+        """A copy with some knobs changed (and checked): TrainConfig's go into `train`, tbptt=k means (k, k).
+
+        record_every shrinks with steps unless given.
+        """
+        if isinstance(changes.get("tbptt"), int):
+            changes["tbptt"] = (changes["tbptt"], changes["tbptt"])
         if "steps" in changes and "record_every" not in changes:
             changes["record_every"] = min(self.record_every, changes["steps"])
-        return dataclasses.replace(self, **changes)
+        return replace_settings(self, **changes)
 
     def make_task(self) -> Task:
         """The task these settings train on."""
@@ -112,16 +131,9 @@ class RunSettings:
         return self.make_task().num_steps
 
     @property
-    def tbptt_pair(self) -> tuple[int, int] | None:
-        """(k1, k2) = (k, k) for `rnnviz.core.recurrent`, or None for full BPTT."""
-        return None if self.tbptt is None else (self.tbptt, self.tbptt)
-
-    def train_config(self) -> TrainConfig:
-        """The `rnnviz.training.loop.TrainConfig` of these settings."""
-        return TrainConfig(steps=self.steps, learning_rate=self.learning_rate, optimizer=self.optimizer,
-                           momentum=self.momentum if self.optimizer in ("sgd", "rmsprop") else 0.0,
-                           clip=self.clip, clip_threshold=self.clip_threshold, tbptt=self.tbptt_pair,
-                           seed=self.seed)
+    def tbptt_k(self) -> int | None:
+        """k of truncated BPTT (the lab's (k, k)), None for full BPTT."""
+        return None if self.train.tbptt is None else self.train.tbptt[1]
 
     def label(self) -> str:
         """A short name for legends: cell, init, T, clipping, truncation."""
@@ -132,10 +144,10 @@ class RunSettings:
         parts = [CELL_NAMES[self.cell], init, f"T={self.length}"]
         if self.forget_bias is not None:
             parts.insert(2, f"gate bias {self.forget_bias:g}")
-        if self.clip != "none":
-            parts.append(f"clip {self.clip} {self.clip_threshold:g}")
-        if self.tbptt is not None:
-            parts.append(f"k={self.tbptt}")
+        if self.train.clip != "none":
+            parts.append(f"clip {self.train.clip} {self.train.clip_threshold:g}")
+        if self.tbptt_k is not None:
+            parts.append(f"k={self.tbptt_k}")
         return " · ".join(parts)
 
 
@@ -150,21 +162,21 @@ def estimated_seconds(settings: RunSettings) -> float:
     widths = [task.input_size] + [hidden] * (settings.num_layers - 1)
     macs_per_sequence = sum(steps * blocks * hidden * (hidden + width) for width in widths)
     fixed_train, fixed_probe = (cost * steps * settings.num_layers for cost in SECONDS_PER_STEP_AND_LAYER)
-    train = 6 * settings.batch_size * macs_per_sequence / FLOPS_PER_SECOND + fixed_train
-    probe = 6 * min(PROBE_BATCH, settings.batch_size) * macs_per_sequence / FLOPS_PER_SECOND + fixed_probe
-    return settings.steps * train + (settings.steps // settings.record_every + 1) * probe
+    train = 6 * settings.train.batch_size * macs_per_sequence / FLOPS_PER_SECOND + fixed_train
+    probe = 6 * min(PROBE_BATCH, settings.train.batch_size) * macs_per_sequence / FLOPS_PER_SECOND + fixed_probe
+    steps = settings.train.steps
+    return steps * train + (steps // settings.record_every + 1) * probe
 
 
 def build_model(settings: RunSettings) -> tuple[SequenceModel, Task]:
-    """The model (seeded, initialized as asked) and the task of a run."""
+    """The model and the task of a run: weights and initialization drawn from generators of the run's seed."""
     task = settings.make_task()
-    with seeded(settings.seed):
-        model = SequenceModel.for_task(task, settings.cell, settings.hidden_size, num_layers=settings.num_layers)
-        generator = torch.Generator().manual_seed(settings.seed)
-        initialize_recurrent(model.recurrent, settings.init, settings.init_scale, settings.spectral_radius,
-                             generator=generator)
-        if settings.forget_bias is not None:
-            set_keep_gate_bias(model, settings.forget_bias)
+    model = SequenceModel.for_task(task, settings.cell, settings.hidden_size, num_layers=settings.num_layers,
+                                   generator=make_generator(settings.train.seed))
+    initialize_recurrent(model.recurrent, settings.init, settings.init_scale, settings.spectral_radius,
+                         generator=make_generator(settings.train.seed))
+    if settings.forget_bias is not None:
+        set_keep_gate_bias(model, settings.forget_bias)
     return model, task
 
 

@@ -22,6 +22,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from rnnviz.core.randomness import linear
+
 ATTENTION_KINDS = ("none", "additive", "dot", "general", "tutorial")
 ATTENTION_LABELS = {
     "none": "none (Cho et al. 2014: one summary vector)",
@@ -35,7 +37,8 @@ ATTENTION_LABELS = {
 class ContentAttention(nn.Module):
     """Additive, dot or general attention of decoder states over encoder outputs, masked."""
 
-    def __init__(self, kind: str, query_size: int, memory_size: int, attention_size: int | None = None) -> None:
+    def __init__(self, kind: str, query_size: int, memory_size: int, attention_size: int | None = None, *,
+                 generator: torch.Generator | None = None) -> None:
         super().__init__()
         if kind not in ("additive", "dot", "general"):
             raise ValueError(f"content attention is 'additive', 'dot' or 'general', got {kind!r}")
@@ -45,11 +48,12 @@ class ContentAttention(nn.Module):
         self.kind = kind
         if kind == "additive":
             size = attention_size or query_size
-            self.query_proj = nn.Linear(query_size, size, bias=False)
-            self.key_proj = nn.Linear(memory_size, size)
-            self.score_vector = nn.Parameter(torch.empty(size).uniform_(-1 / math.sqrt(size), 1 / math.sqrt(size)))
+            self.query_proj = linear(query_size, size, bias=False, generator=generator)
+            self.key_proj = linear(memory_size, size, generator=generator)
+            bound = 1 / math.sqrt(size)
+            self.score_vector = nn.Parameter(torch.empty(size).uniform_(-bound, bound, generator=generator))
         elif kind == "general":
-            self.key_proj = nn.Linear(memory_size, query_size, bias=False)  # W_a m_s, computed once
+            self.key_proj = linear(memory_size, query_size, bias=False, generator=generator)  # W_a m_s, once
 
     def keys(self, memory: Tensor) -> Tensor:
         """What each step compares against, computed once per sentence: (B, S, M) -> (B, S, A)."""
@@ -72,11 +76,12 @@ class ContentAttention(nn.Module):
 class TutorialAttention(nn.Module):
     """The tutorial's AttnDecoderRNN attention: weights from [embedded input; previous hidden] only."""
 
-    def __init__(self, embedding_size: int, hidden_size: int, memory_size: int, max_length: int) -> None:
+    def __init__(self, embedding_size: int, hidden_size: int, memory_size: int, max_length: int, *,
+                 generator: torch.Generator | None = None) -> None:
         super().__init__()
         self.max_length = max_length
-        self.attn = nn.Linear(embedding_size + hidden_size, max_length)
-        self.attn_combine = nn.Linear(embedding_size + memory_size, embedding_size)
+        self.attn = linear(embedding_size + hidden_size, max_length, generator=generator)
+        self.attn_combine = linear(embedding_size + memory_size, embedding_size, generator=generator)
 
     def forward(self, embedded: Tensor, previous_hidden: Tensor, slots: Tensor) -> tuple[Tensor, Tensor]:
         """(cell input (B, E), weights (B, max_length)); slots (B, max_length, M) are zero past the end."""

@@ -26,28 +26,8 @@ SMALL_BUDGET = 60  # seconds: up to this budget a smaller model without dropout 
 RESERVE_SECONDS = 0.6  # kept back from --seconds for the save (the last validation has its own room)
 
 
-def _parser() -> argparse.ArgumentParser:
-    """The three sub-commands and their options."""
-    parser = argparse.ArgumentParser(prog="python -m rnnviz.translate", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    _add_train_options(commands.add_parser("train", help="train a translator within a time budget"))
-    use = commands.add_parser("translate", help="translate stdin, one sentence a line")
-    use.add_argument("--checkpoint", required=True)
-    use.add_argument("--beam", type=int, default=1, help="beam width (1 = greedy)")
-    use.add_argument("--length-penalty", type=float, default=0.0, help="divide log p by length^alpha")
-    use.add_argument("--source", default=None, help="refuse a checkpoint that does not read this language")
-    use.add_argument("--target", default=None, help="refuse a checkpoint that does not write this language")
-    evaluate = commands.add_parser("evaluate", help="BLEU and exact match on held-out pairs")
-    evaluate.add_argument("--checkpoint", required=True)
-    evaluate.add_argument("--data", required=True, help="the pairs file (or 'dates')")
-    evaluate.add_argument("--split", default="auto", choices=("auto", "test", "validation", "train", "all"),
-                          help="auto: the held-out split of the training file, all pairs of another file")
-    evaluate.add_argument("--beam", type=int, default=1)
-    return parser
-
-
-def _add_train_options(train: argparse.ArgumentParser) -> None:
-    """The options of `train`: data, sizes, recipe, budget, output."""
+def _train_options(train: argparse.ArgumentParser) -> None:
+    """The options of `train`: data, budget, model sizes, training knobs, device."""
     train.add_argument("--data", required=True, help="pairs file (English<TAB>other, e.g. eng-fra.txt) or 'dates'")
     train.add_argument("--source", default="fra", help="source language code (a column of the file)")
     train.add_argument("--target", default="eng", help="target language code (the other column)")
@@ -70,15 +50,18 @@ def _add_train_options(train: argparse.ArgumentParser) -> None:
                        help="bidirectional encoder (default; --no-bidirectional for the tutorial's one-way GRU)")
     train.add_argument("--dropout", type=float, default=None,
                        help=f"dropout (default: 0 for budgets up to {SMALL_BUDGET} s, else 0.1)")
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--lr", type=float, default=None,
+    # The TrainConfig knobs: dest = its field's name; None = the seq2seq trainer's default (torch is not loaded yet).
+    train.add_argument("--batch-size", "--batch", dest="batch_size", type=int, default=None,
+                       help="pairs per batch (default: the seq2seq trainer's)")
+    train.add_argument("--lr", dest="learning_rate", type=float, default=None,
                        help=f"Adam learning rate (default: 1e-2 up to {SMALL_BUDGET} s, else 5e-3)")
     train.add_argument("--teacher-forcing", type=float, default=1.0, help="share of batches fed the true words")
     train.add_argument("--label-smoothing", type=float, default=None,
                        help="share of probability spread over all words (default 0.1: +1 BLEU at 30 s here, but "
                             "the attention then rests on </s>; 0 for a model whose heatmap aligns words)")
-    train.add_argument("--clip", type=float, default=1.0, help="gradient norm clipping threshold")
-    train.add_argument("--steps", type=int, default=1_000_000, help="at most this many steps")
+    train.add_argument("--clip", dest="clip_threshold", type=float, default=None,
+                       help="gradient norm clipping threshold (default: the seq2seq trainer's)")
+    train.add_argument("--steps", type=int, default=None, help="at most this many steps (default: the time decides)")
     train.add_argument("--test", type=int, default=1000, help="held-out pairs (never trained on)")
     train.add_argument("--validation", type=int, default=500, help="pairs that pick the best checkpoint")
     train.add_argument("--seed", type=int, default=0)
@@ -86,6 +69,27 @@ def _add_train_options(train: argparse.ArgumentParser) -> None:
     train.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default, one per core)")
     train.add_argument("--device", default="cpu", help="cpu, cuda, or auto (a GPU when there is one)")
     train.add_argument("--no-test", action="store_true", help="skip the held-out evaluation after saving")
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The three sub-commands and their options."""
+    parser = argparse.ArgumentParser(prog="python -m rnnviz.translate", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a translator within a time budget")
+    _train_options(train)
+    use = commands.add_parser("translate", help="translate stdin, one sentence a line")
+    use.add_argument("--checkpoint", required=True)
+    use.add_argument("--beam", type=int, default=1, help="beam width (1 = greedy)")
+    use.add_argument("--length-penalty", type=float, default=0.0, help="divide log p by length^alpha")
+    use.add_argument("--source", default=None, help="refuse a checkpoint that does not read this language")
+    use.add_argument("--target", default=None, help="refuse a checkpoint that does not write this language")
+    evaluate = commands.add_parser("evaluate", help="BLEU and exact match on held-out pairs")
+    evaluate.add_argument("--checkpoint", required=True)
+    evaluate.add_argument("--data", required=True, help="the pairs file (or 'dates')")
+    evaluate.add_argument("--split", default="auto", choices=("auto", "test", "validation", "train", "all"),
+                          help="auto: the held-out split of the training file, all pairs of another file")
+    evaluate.add_argument("--beam", type=int, default=1)
+    return parser
 
 
 def default_recipe(seconds: float, bidirectional: bool = True) -> dict[str, float]:
@@ -123,7 +127,7 @@ def resolve_recipe(args: argparse.Namespace) -> Recipe:
         recipe["tie_embeddings"] and args.embedding in (None, hidden))
     return Recipe(hidden=hidden, encoder_hidden=encoder_hidden,
                   dropout=args.dropout if args.dropout is not None else recipe["dropout"],
-                  learning_rate=args.lr or recipe["learning_rate"],
+                  learning_rate=args.learning_rate or recipe["learning_rate"],
                   label_smoothing=(args.label_smoothing if args.label_smoothing is not None
                                    else recipe["label_smoothing"]),
                   tie_embeddings=bool(tie))
@@ -149,15 +153,15 @@ def _build_model(args: argparse.Namespace, recipe: Recipe, data, max_source: int
     """The seeded Seq2Seq of the recipe, on the chosen device."""
     import torch
 
+    from rnnviz.core.randomness import make_generator
     from rnnviz.seq2seq.model import Seq2Seq
-    from rnnviz.training.loop import seeded
 
-    with seeded(args.seed):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=recipe.hidden,
-                        embedding_size=args.embedding, cell=args.cell, encoder_layers=args.layers,
-                        decoder_layers=args.decoder_layers, bidirectional=args.bidirectional,
-                        attention=args.attention, dropout=recipe.dropout, max_source_length=max_source,
-                        encoder_hidden_size=recipe.encoder_hidden, tie_embeddings=recipe.tie_embeddings)
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=recipe.hidden,
+                    embedding_size=args.embedding, cell=args.cell, encoder_layers=args.layers,
+                    decoder_layers=args.decoder_layers, bidirectional=args.bidirectional,
+                    attention=args.attention, dropout=recipe.dropout, max_source_length=max_source,
+                    encoder_hidden_size=recipe.encoder_hidden, tie_embeddings=recipe.tie_embeddings,
+                    generator=make_generator(args.seed))
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
     return model.to(device) if device != "cpu" else model
 
@@ -175,12 +179,24 @@ class _Progress:
             _say(f"  step {info.step:,}  {time.perf_counter() - self.started:5.1f} s  loss {info.loss:.3f}")
 
 
+def _train_config(args: argparse.Namespace, recipe: Recipe):
+    """The run's TrainConfig: the seq2seq trainer's defaults, the options given, the recipe's learning rate.
+
+    --seconds is not its `seconds`: it bounds the whole command and reaches train_seq2seq as a deadline.
+    """
+    from rnnviz.seq2seq.training import TRAINING
+    from rnnviz.training.loop import train_config_from
+
+    given = train_config_from(args, TRAINING, ("steps", "batch_size", "clip_threshold", "seed"))
+    return given.replace(learning_rate=recipe.learning_rate)
+
+
 def _training_record(args: argparse.Namespace, recipe: Recipe, outcome, wall_seconds: float) -> dict:
     """What the checkpoint records of how it was trained, the command line included."""
     best = outcome.best
     return {"seconds_budget": args.seconds, "steps": outcome.result.steps_done,
             "epochs": round(outcome.epochs, 2), "wall_seconds": round(wall_seconds, 2),
-            "batch_size": args.batch_size, "learning_rate": recipe.learning_rate,
+            "batch_size": _train_config(args, recipe).batch_size, "learning_rate": recipe.learning_rate,
             "teacher_forcing": args.teacher_forcing, "label_smoothing": recipe.label_smoothing,
             "best_step": best.step if best else 0,
             "command": "python -m rnnviz.translate " + " ".join(sys.argv[1:]) if sys.argv[1:] else ""}
@@ -190,9 +206,8 @@ def _run_training(args: argparse.Namespace, recipe: Recipe, model, data, started
     """Train until the deadline (the budget counted from `started`) and say each validation."""
     from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
 
-    config = Seq2SeqConfig(batch_size=args.batch_size, learning_rate=recipe.learning_rate,
-                           teacher_forcing=args.teacher_forcing, clip=args.clip,
-                           label_smoothing=recipe.label_smoothing, steps=args.steps, seed=args.seed)
+    config = Seq2SeqConfig(teacher_forcing=args.teacher_forcing, label_smoothing=recipe.label_smoothing,
+                           train=_train_config(args, recipe))
     return train_seq2seq(model, data, config, callbacks=[_Progress(started)], stop=threading.Event(),
                          deadline=started + args.seconds - RESERVE_SECONDS,
                          validation_callback=lambda v: _say(

@@ -1,7 +1,9 @@
 """Decoding an encoder–decoder: greedy, beam search, sampling, and scoring given pairs.
 
 Every function runs under `torch.inference_mode` on a model in eval mode and returns plain
-results (ids, log-probabilities, attention rows); none of them changes the model.
+results (ids, log-probabilities, attention rows); none of them changes the model. A model in
+training mode is refused with a ValueError rather than switched: a model in `st.cache_resource`
+is shared by every session, so flipping its mode would change what the others compute.
 `score_pairs` is Cho et al.'s use of the model as a phrase scorer: log p(target | source),
 the sum of the log-probabilities of each target word and of </s>.
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
+from rnnviz.core.randomness import make_generator
 from rnnviz.data.pairs import BOS_ID, EOS_ID, PAD_ID
 from rnnviz.seq2seq.model import Memory, Seq2Seq
 from rnnviz.core.validation import require_int
@@ -43,18 +46,19 @@ class Hypothesis:
         return self.logprob / max(1, len(self.step_logprobs)) ** length_penalty
 
 
+def require_eval(model: Seq2Seq) -> None:
+    """Raise ValueError unless the model and all its parts are in eval mode (dropout off)."""
+    if any(module.training for module in model.modules()):
+        raise ValueError("decoding needs a model in eval mode (dropout off): call model.eval() first. A model in "
+                         "training mode is refused, not switched, because it may be shared with other sessions")
+
+
 @contextlib.contextmanager
 def evaluating(model: Seq2Seq) -> Iterator[None]:
-    """Inference mode with dropout off; restores the model's training flag afterwards."""
-    was_training = model.training
-    if was_training:  # a cached (shared) model is already in eval mode and is left untouched
-        model.eval()
-    try:
-        with torch.inference_mode():
-            yield
-    finally:
-        if was_training:
-            model.train()
+    """Inference mode on a model already in eval mode (see `require_eval`); the model is never switched."""
+    require_eval(model)
+    with torch.inference_mode():
+        yield
 
 
 def _on_model(model: Seq2Seq, *tensors: Tensor) -> tuple[Tensor, ...]:
@@ -167,12 +171,15 @@ def _select_state(state, index: Tensor):
 
 
 def sample(model: Seq2Seq, source: Tensor, lengths: Tensor, *, count: int = 50, temperature: float = 1.0,
-           seed: int = 0, max_steps: int | None = None) -> list[Hypothesis]:
-    """`count` outputs for ONE sentence drawn from softmax(logits / temperature) (Cho et al.'s Table 3)."""
+           seed: int = 0, max_steps: int | None = None, generator: torch.Generator | None = None) -> list[Hypothesis]:
+    """`count` outputs for ONE sentence drawn from softmax(logits / temperature) (Cho et al.'s Table 3).
+
+    The draws come from `generator` if given, else from a CPU generator seeded with `seed`.
+    """
     count = require_int("count", count, minimum=1, maximum=1000)
     if not temperature > 0:
         raise ValueError(f"temperature must be > 0, got {temperature}")
-    generator = torch.Generator().manual_seed(seed)
+    generator = generator if generator is not None else make_generator(seed)
     max_steps = max_steps or default_max_steps(source.shape[1])
     source, lengths = _on_model(model, source, lengths)
     device = source.device

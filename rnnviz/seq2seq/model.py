@@ -10,6 +10,8 @@ outputs (see `rnnviz.seq2seq.attention`), h~_t = tanh(W_c [h_t; c_t]) and logits
 Training runs the decoder fused over all steps when it can (teacher forcing, attention
 after the cell); `step` is the same computation one word at a time, for decoding.
 Nothing is stored on the module between calls: every intermediate is returned.
+Randomness is explicit: `generator=` at construction draws the weights, and `generator=`
+on each call draws the dropout masks (both torch's global generator when None).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz.core import fused
+from rnnviz.core.randomness import Dropout, embedding, linear
 from rnnviz.seq2seq.attention import ATTENTION_KINDS, ContentAttention, TutorialAttention, tutorial_slots
 from rnnviz.core.cells import KINDS, Cell, State
 from rnnviz.data.pairs import MAX_LENGTH, PAD_ID, Batch
@@ -75,21 +78,22 @@ class Encoder(nn.Module):
     """Embedding + recurrent layers over padded source ids."""
 
     def __init__(self, vocab_size: int, embedding_size: int, hidden_size: int, kind: str, num_layers: int,
-                 bidirectional: bool, dropout: float) -> None:
+                 bidirectional: bool, dropout: float, *, generator: torch.Generator | None = None) -> None:
         super().__init__()
-        self.embedding = nn.Embedding(vocab_size, embedding_size, padding_idx=PAD_ID)
-        self.recurrent = Recurrent(kind, embedding_size, hidden_size, num_layers, bidirectional)
-        self.dropout = nn.Dropout(dropout)
+        self.embedding = embedding(vocab_size, embedding_size, padding_idx=PAD_ID, generator=generator)
+        self.recurrent = Recurrent(kind, embedding_size, hidden_size, num_layers, bidirectional, generator=generator)
+        self.dropout = Dropout(dropout)
 
     @property
     def output_size(self) -> int:
         """Size of each encoder output (hidden size times directions)."""
         return self.recurrent.output_size
 
-    def forward(self, source: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    def forward(self, source: Tensor, lengths: Tensor,
+                generator: torch.Generator | None = None) -> tuple[Tensor, Tensor, Tensor]:
         """(outputs (B, S, M) zero at padding, mask (B, S), summary (B, M)) for ids (B, S)."""
         mask = torch.arange(source.shape[1], device=source.device).unsqueeze(0) < lengths.unsqueeze(1)
-        x = self.dropout(self.embedding(source))  # (B, S, E)
+        x = self.dropout(self.embedding(source), generator)  # (B, S, E)
         if not self.recurrent.bidirectional or bool((lengths == source.shape[1]).all()):
             outputs = self.recurrent(x).output  # padding only after the real tokens: they are unaffected
         else:
@@ -114,6 +118,16 @@ class Encoder(nn.Module):
         return x
 
 
+def _attention_layers(kind: str, embedding_size: int, hidden_size: int, memory_size: int, attention_size: int | None,
+                      max_source_length: int, generator: torch.Generator | None) -> tuple[nn.Module | None, ...]:
+    """(attention, combine): the attention of `kind` and the W_c of h~ = tanh(W_c [h; c]) (None where unused)."""
+    if kind == "tutorial":
+        return TutorialAttention(embedding_size, hidden_size, memory_size, max_source_length, generator=generator), None
+    attention = None if kind == "none" else ContentAttention(kind, hidden_size, memory_size, attention_size,
+                                                             generator=generator)
+    return attention, linear(hidden_size + memory_size, hidden_size, generator=generator)
+
+
 class Seq2Seq(nn.Module):
     """Encoder–decoder with attention "none", "additive", "dot", "general" or "tutorial".
 
@@ -128,7 +142,7 @@ class Seq2Seq(nn.Module):
                  encoder_layers: int = 1, decoder_layers: int = 1, bidirectional: bool = False,
                  attention: str = "additive", attention_size: int | None = None, dropout: float = 0.1,
                  max_source_length: int = MAX_LENGTH, encoder_hidden_size: int | None = None,
-                 tie_embeddings: bool = False) -> None:
+                 tie_embeddings: bool = False, generator: torch.Generator | None = None) -> None:
         super().__init__()
         require_choice("attention", attention, ATTENTION_KINDS)
         require_choice("cell", cell, KINDS)
@@ -155,21 +169,17 @@ class Seq2Seq(nn.Module):
         self.attention_kind = attention
         self.max_source_length = max_source_length
         self.encoder = Encoder(source_vocab_size, embedding_size, encoder_hidden_size or hidden_size, cell,
-                               encoder_layers, bidirectional, dropout)
+                               encoder_layers, bidirectional, dropout, generator=generator)
         memory_size = self.encoder.output_size
-        self.embedding = nn.Embedding(target_vocab_size, embedding_size, padding_idx=PAD_ID)
-        self.dropout = nn.Dropout(dropout)
+        self.embedding = embedding(target_vocab_size, embedding_size, padding_idx=PAD_ID, generator=generator)
+        self.dropout = Dropout(dropout)
         extra = memory_size if attention == "none" else 0
-        self.decoder = Recurrent(decoder_cell or cell, embedding_size + extra, hidden_size, decoder_layers)
-        self.bridge = nn.Linear(memory_size, hidden_size * decoder_layers)
-        if attention == "tutorial":
-            self.attention = TutorialAttention(embedding_size, hidden_size, memory_size, max_source_length)
-            self.combine = None
-        else:
-            self.attention = (None if attention == "none"
-                              else ContentAttention(attention, hidden_size, memory_size, attention_size))
-            self.combine = nn.Linear(hidden_size + memory_size, hidden_size)
-        self.out = nn.Linear(hidden_size, target_vocab_size)
+        self.decoder = Recurrent(decoder_cell or cell, embedding_size + extra, hidden_size, decoder_layers,
+                                 generator=generator)
+        self.bridge = linear(memory_size, hidden_size * decoder_layers, generator=generator)
+        self.attention, self.combine = _attention_layers(attention, embedding_size, hidden_size, memory_size,
+                                                         attention_size, max_source_length, generator)
+        self.out = linear(hidden_size, target_vocab_size, generator=generator)
         if tie_embeddings:  # Press & Wolf 2017: one matrix reads and writes target words (+5-7 BLEU here)
             self.out.weight = self.embedding.weight
 
@@ -187,12 +197,12 @@ class Seq2Seq(nn.Module):
 
     # ------------------------------------------------------------ encoder side
 
-    def encode(self, source: Tensor, lengths: Tensor) -> Memory:
+    def encode(self, source: Tensor, lengths: Tensor, *, generator: torch.Generator | None = None) -> Memory:
         """Encode ids (B, S) with lengths (B,) into a Memory; the tutorial's kind keeps MAX_LENGTH slots."""
         if self.attention_kind == "tutorial" and source.shape[1] > self.max_source_length:
             raise ValueError(f"the tutorial's attention has {self.max_source_length} slots; cut the source "
                              f"to {self.max_source_length} tokens (</s> included)")
-        outputs, mask, summary = self.encoder(source, lengths)
+        outputs, mask, summary = self.encoder(source, lengths, generator)
         keys = slots = None
         if isinstance(self.attention, ContentAttention):
             keys = self.attention.keys(outputs)
@@ -219,18 +229,19 @@ class Seq2Seq(nn.Module):
             context, weights = self.attention(top, memory.keys, memory.outputs, memory.mask)
         return torch.tanh(self.combine(torch.cat([top, context], dim=2))), weights
 
-    def logits(self, features: Tensor) -> Tensor:
+    def logits(self, features: Tensor, *, generator: torch.Generator | None = None) -> Tensor:
         """Scores over the target vocabulary for features (..., H)."""
-        return self.out(self.dropout(features))
+        return self.out(self.dropout(features, generator))
 
-    def step(self, tokens: Tensor, state: list[State], memory: Memory) -> Step:
+    def step(self, tokens: Tensor, state: list[State], memory: Memory, *,
+             generator: torch.Generator | None = None) -> Step:
         """One output word: previous ids (B,) and state -> logits (B, V), next state, attention row."""
-        result = self._step(tokens, state, memory)
-        return Step(self.logits(result.logits), result.state, result.attention)
+        result = self._step(tokens, state, memory, generator)
+        return Step(self.logits(result.logits, generator=generator), result.state, result.attention)
 
-    def _step(self, tokens: Tensor, state: list[State], memory: Memory) -> Step:
+    def _step(self, tokens: Tensor, state: list[State], memory: Memory, generator: torch.Generator | None) -> Step:
         """One step up to the features h~ (returned in the `logits` field)."""
-        x = self.dropout(self.embedding(tokens))  # (B, E)
+        x = self.dropout(self.embedding(tokens), generator)  # (B, E)
         tutorial_weights = None
         if self.attention_kind == "none":
             x = torch.cat([x, memory.summary], dim=1)
@@ -246,40 +257,45 @@ class Seq2Seq(nn.Module):
         weights = tutorial_weights if self.attention_kind == "tutorial" else weights
         return Step(features.squeeze(1), new_state, None if weights is None else weights.squeeze(1))
 
-    def teacher_forced(self, memory: Memory, target_in: Tensor) -> tuple[Tensor, Tensor | None]:
+    def teacher_forced(self, memory: Memory, target_in: Tensor, *,
+                       generator: torch.Generator | None = None) -> tuple[Tensor, Tensor | None]:
         """Logits (B, T, V) and attention (B, T, S) feeding the true previous words (B, T)."""
-        features, attention = self.teacher_forced_features(memory, target_in)
-        return self.logits(features), attention
+        features, attention = self.teacher_forced_features(memory, target_in, generator=generator)
+        return self.logits(features, generator=generator), attention
 
-    def teacher_forced_features(self, memory: Memory, target_in: Tensor) -> tuple[Tensor, Tensor | None]:
+    def teacher_forced_features(self, memory: Memory, target_in: Tensor, *,
+                                generator: torch.Generator | None = None) -> tuple[Tensor, Tensor | None]:
         """Features h~ (B, T, H) and attention (B, T, S); the decoder runs fused over all steps."""
         if self.attention_kind == "tutorial":
-            return self._stepwise(memory, target_in, forced=True, features_only=True)
-        x = self.dropout(self.embedding(target_in))  # (B, T, E)
+            return self._stepwise(memory, target_in, True, True, generator)
+        x = self.dropout(self.embedding(target_in), generator)  # (B, T, E)
         if self.attention_kind == "none":
             x = torch.cat([x, memory.summary.unsqueeze(1).expand(-1, x.shape[1], -1)], dim=2)
         top = self.decoder(x, self.initial_state(memory)).output  # (B, T, H)
         return self._features(top, memory)
 
-    def free_running(self, memory: Memory, target_in: Tensor, forced: bool = False) -> tuple[Tensor, Tensor | None]:
+    def free_running(self, memory: Memory, target_in: Tensor, forced: bool = False, *,
+                     generator: torch.Generator | None = None) -> tuple[Tensor, Tensor | None]:
         """Step by step for T = target_in's length, feeding its own greedy words (or the true ones if forced)."""
-        return self._stepwise(memory, target_in, forced, features_only=False)
+        return self._stepwise(memory, target_in, forced, False, generator)
 
-    def _stepwise(self, memory: Memory, target_in: Tensor, forced: bool,
-                  features_only: bool) -> tuple[Tensor, Tensor | None]:
+    def _stepwise(self, memory: Memory, target_in: Tensor, forced: bool, features_only: bool,
+                  generator: torch.Generator | None) -> tuple[Tensor, Tensor | None]:
         """The decoder one step at a time: (logits (B, T, V) or features (B, T, H), attention)."""
         state, tokens = self.initial_state(memory), target_in[:, 0]
         outputs, rows = [], []
         for t in range(target_in.shape[1]):
-            result = self._step(tokens, state, memory)
+            result = self._step(tokens, state, memory, generator)
             features, state = result.logits, result.state  # _step returns features in .logits
-            outputs.append(features if features_only else self.logits(features))
+            outputs.append(features if features_only else self.logits(features, generator=generator))
             rows.append(result.attention)
             if t + 1 < target_in.shape[1]:
-                tokens = target_in[:, t + 1] if forced else self.logits(features).argmax(dim=1).detach()
+                tokens = (target_in[:, t + 1] if forced
+                          else self.logits(features, generator=generator).argmax(dim=1).detach())
         attention = None if rows[0] is None else torch.stack(rows, dim=1)
         return torch.stack(outputs, dim=1), attention
 
-    def forward(self, batch: Batch) -> Tensor:
-        """Teacher-forced logits (B, T, V) for a batch."""
-        return self.teacher_forced(self.encode(batch.source, batch.source_lengths), batch.target_in)[0]
+    def forward(self, batch: Batch, *, generator: torch.Generator | None = None) -> Tensor:
+        """Teacher-forced logits (B, T, V) for a batch; `generator` draws the dropout masks."""
+        memory = self.encode(batch.source, batch.source_lengths, generator=generator)
+        return self.teacher_forced(memory, batch.target_in, generator=generator)[0]

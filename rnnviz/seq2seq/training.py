@@ -9,10 +9,11 @@ optional wall-clock deadline.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,41 +21,45 @@ import sacrebleu
 import torch
 from torch import Tensor, nn
 
+from rnnviz.core.randomness import DROPOUT_STREAM, make_generator
 from rnnviz.seq2seq.decoding import greedy
 from rnnviz.data.pairs import BOS_ID, EOS_ID, PAD_ID, Batch, PairData, detokenize, encode_source, pad, tokenize
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.data.text import Vocabulary
-from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult, fit
+from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult, fit, replace_settings
 from rnnviz.core.validation import require_fraction, require_int
+
+
+TRAINING = TrainConfig(steps=1_000_000, learning_rate=3e-3, optimizer="adam", clip="norm", clip_threshold=1.0,
+                       batch_size=64, seed=0)  # steps is an upper bound: `seconds` or a stop usually ends a run
 
 
 @dataclass
 class Seq2SeqConfig:
-    """How to train a translator."""
+    """How to train a translator: what only seq2seq has, and `train` (a TrainConfig) for the rest."""
 
-    batch_size: int = 64
-    learning_rate: float = 3e-3
     teacher_forcing: float = 1.0  # probability that a batch is fed the true previous words
-    clip: float = 1.0  # gradient norm threshold
     label_smoothing: float = 0.0
-    steps: int = 1_000_000  # an upper bound; `seconds` or a stop usually ends the run first
-    seconds: float | None = None  # wall-clock budget for the training loop
     validate_every: int = 0  # steps between validations; 0 = about once an epoch
     decay_start: float = 0.5  # share of the run (time or steps) after which the learning rate falls linearly
     final_lr_fraction: float = 0.05  # ... to this fraction of learning_rate at the end (1 = constant)
-    seed: int = 0
+    train: TrainConfig = TRAINING  # seconds: the wall-clock budget of train_seq2seq, validations included
 
     def validate(self) -> "Seq2SeqConfig":
         """Raise ValueError for settings out of range."""
-        require_int("batch_size", self.batch_size, minimum=1, maximum=4096)
         require_fraction("teacher_forcing", self.teacher_forcing)
         require_fraction("label_smoothing", self.label_smoothing)
         require_fraction("decay_start", self.decay_start)
         require_fraction("final_lr_fraction", self.final_lr_fraction)
-        require_int("steps", self.steps, minimum=1)
-        if self.seconds is not None and not self.seconds > 0:
-            raise ValueError(f"seconds must be > 0, got {self.seconds}")
+        if not isinstance(self.train, TrainConfig):
+            raise ValueError(f"train must be a rnnviz.training.loop.TrainConfig, got {type(self.train).__name__}")
+        require_int("batch_size", self.train.batch_size, minimum=1, maximum=4096)
+        self.train.validate()
         return self
+
+    def replace(self, **changes: Any) -> "Seq2SeqConfig":
+        """A copy with some knobs changed; TrainConfig's (steps, learning_rate, seed, ...) go into `train`."""
+        return replace_settings(self, **changes)
 
 
 class EncodedPairs:
@@ -120,26 +125,38 @@ class EpochSampler:
 
 
 def seq2seq_loss(model: Seq2Seq, teacher_forcing: float = 1.0, label_smoothing: float = 0.0,
-                 seed: int = 0) -> Callable[[Batch, Any], tuple[Tensor, dict[str, float]]]:
-    """A loss function for `fit`: mean cross-entropy per target word, padding ignored."""
-    coin = torch.Generator().manual_seed(seed)
-
+                 seed: int | None = 0) -> Callable[[Batch, Any], tuple[Tensor, dict[str, float]]]:
+    """A loss for `fit`: cross-entropy per target word, padding ignored; coins and dropout masks from `seed`."""
     device = next(model.parameters()).device
+    coin = make_generator(seed)
+    masks = make_generator(seed, DROPOUT_STREAM, device)
 
     def loss_fn(batch: Batch, _tbptt: Any) -> tuple[Tensor, dict[str, float]]:
         batch = batch.to(device)
-        memory = model.encode(batch.source, batch.source_lengths)
+        memory = model.encode(batch.source, batch.source_lengths, generator=masks)
         forced = teacher_forcing >= 1 or float(torch.rand((), generator=coin)) < teacher_forcing
         real = batch.target_out != PAD_ID  # the output layer only runs where there is a word to predict
         if forced:
-            logits = model.logits(model.teacher_forced_features(memory, batch.target_in)[0][real])  # (N, V)
+            features = model.teacher_forced_features(memory, batch.target_in, generator=masks)[0]  # (B, T, H)
+            logits = model.logits(features[real], generator=masks)  # (N, V)
         else:
-            logits = model.free_running(memory, batch.target_in)[0][real]
+            logits = model.free_running(memory, batch.target_in, generator=masks)[0][real]
         targets = batch.target_out[real]
         loss = nn.functional.cross_entropy(logits, targets, label_smoothing=label_smoothing)
         return loss, {"words": float(targets.numel())}  # (an argmax accuracy here cost 3 % of each step)
 
     return loss_fn
+
+
+@contextlib.contextmanager
+def evaluated(model: Seq2Seq) -> Iterator[Seq2Seq]:
+    """The model a run trains (never a shared one) in eval mode for a look, then back in its mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 def translate_ids(model: Seq2Seq, sources: Sequence[list[int]], *, batch_size: int = 256) -> list[list[int]]:
@@ -203,8 +220,9 @@ class Validator:
         """Validate now; remember the weights if they are the best so far."""
         began = time.perf_counter()
         pairs = self.data.validation or self.data.train[: 500]
-        result = evaluate(self.model, pairs, self.data.source_vocab, self.data.target_vocab, self.data.tokens,
-                          self.model.max_source_length if self.model.attention_kind == "tutorial" else None)
+        with evaluated(self.model):  # the model this run trains, back to training mode afterwards
+            result = evaluate(self.model, pairs, self.data.source_vocab, self.data.target_vocab, self.data.tokens,
+                              self.model.max_source_length if self.model.attention_kind == "tutorial" else None)
         score = result["bleu"] if self.data.tokens == "words" else result["exact"]
         record = Validation(step, time.perf_counter() - self.started, result["bleu"], result["exact"])
         self.history.append(record)
@@ -262,11 +280,11 @@ class LinearDecay:
         """Set the rate for the next step."""
         if self.optimizer is None:
             return
-        progress = info.step / self.config.steps  # whichever ends the run first: steps or time
+        progress = info.step / self.config.train.steps  # whichever ends the run first: steps or time
         if self.deadline is not None:
             progress = max(progress, (time.perf_counter() - self.started) / max(1e-9, self.deadline - self.started))
         for group in self.optimizer.param_groups:
-            group["lr"] = self.config.learning_rate * self.factor(progress)
+            group["lr"] = self.config.train.learning_rate * self.factor(progress)
 
 
 @dataclass
@@ -285,25 +303,24 @@ def train_seq2seq(model: Seq2Seq, data: PairData, config: Seq2SeqConfig, *, call
                   ) -> Seq2SeqOutcome:
     """Train `model` in place on `data.train`; with keep_best, end with the best validated weights.
 
-    `deadline` (a time.perf_counter() value) or `config.seconds` bound the wall time.
+    `deadline` (a time.perf_counter() value) or `config.train.seconds` bound the wall time.
     """
     config.validate()
     started = time.perf_counter()
-    if config.seconds is not None:
-        deadline = min(deadline or math.inf, started + config.seconds)
+    if config.train.seconds is not None:
+        deadline = min(deadline or math.inf, started + config.train.seconds)
     max_source = model.max_source_length if model.attention_kind == "tutorial" else None
     sampler = EpochSampler(EncodedPairs(data.train, data.source_vocab, data.target_vocab, data.tokens, max_source),
-                           config.batch_size)
+                           config.train.batch_size)
     every = config.validate_every or _default_every(config, sampler)
     halt = threading.Event()
     validator = Validator(model, data, every, halt, deadline, stop, validation_callback)
-    train_config = TrainConfig(steps=config.steps, learning_rate=config.learning_rate, optimizer="adam",
-                               clip="norm", clip_threshold=config.clip, seed=config.seed)
     model.train()
-    loss_fn = seq2seq_loss(model, config.teacher_forcing, config.label_smoothing, config.seed)
+    loss_fn = seq2seq_loss(model, config.teacher_forcing, config.label_smoothing, config.train.seed)
     schedule = LinearDecay(config, deadline)
-    result = fit(model.parameters(), loss_fn, sampler, train_config, callbacks=[*callbacks, schedule, validator],
-                 stop=halt)
+    # The deadline is this function's (counted from its start, room kept for a last validation): fit gets none.
+    result = fit(model.parameters(), loss_fn, sampler, config.train.replace(seconds=None),
+                 callbacks=[*callbacks, schedule, validator], stop=halt)
     if result.status == "stopped" and not (stop is not None and stop.is_set()):
         result.message = f"stopped at the time limit after {result.steps_done} steps ({result.seconds:.1f} s)"
     validated_last = bool(validator.history) and validator.history[-1].step == result.steps_done
@@ -340,7 +357,8 @@ class AttentionSnapshots:
         source, lengths = encode_source([self.tokens], self.data.source_vocab,
                                         self.model.max_source_length if self.model.attention_kind == "tutorial"
                                         else None)
-        hypothesis = greedy(self.model, source, lengths, max_steps=self.max_steps)[0]
+        with evaluated(self.model):  # the model this run trains, back in its mode afterwards
+            hypothesis = greedy(self.model, source, lengths, max_steps=self.max_steps)[0]
         output = self.data.target_vocab.decode(hypothesis.tokens)
         shot = {"epoch": epoch, "source_tokens": [*self.tokens, "</s>"][: source.shape[1]],
                 "output_tokens": [*output, "</s>"] if hypothesis.finished else output,

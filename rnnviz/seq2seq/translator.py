@@ -72,7 +72,11 @@ class Translation:
 
 
 class Translator:
-    """A Seq2Seq model with its source and target vocabularies and how its data was prepared."""
+    """A Seq2Seq model with its source and target vocabularies and how its data was prepared.
+
+    It takes the model it is given into eval mode once, at construction, and never switches it
+    afterwards: its decoders refuse a model someone put back in training mode (a ValueError).
+    """
 
     def __init__(self, model: Seq2Seq, source_vocab: Vocabulary, target_vocab: Vocabulary,
                  info: dict[str, Any] | None = None, metrics: dict[str, Any] | None = None,

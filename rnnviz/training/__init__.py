@@ -3,15 +3,18 @@
 from rnnviz.training.loop import (
     CLIP_MODES,
     OPTIMIZERS,
+    TRAIN_KNOBS,
     Callback,
     StepInfo,
     TrainConfig,
     TrainResult,
+    add_train_arguments,
     clip_gradients,
     fit,
     make_optimizer,
-    seeded,
+    replace_settings,
+    train_config_from,
 )
 
-__all__ = ["CLIP_MODES", "OPTIMIZERS", "Callback", "StepInfo", "TrainConfig", "TrainResult", "clip_gradients",
-           "fit", "make_optimizer", "seeded"]
+__all__ = ["CLIP_MODES", "OPTIMIZERS", "TRAIN_KNOBS", "Callback", "StepInfo", "TrainConfig", "TrainResult",
+           "add_train_arguments", "clip_gradients", "fit", "make_optimizer", "replace_settings", "train_config_from"]

@@ -7,46 +7,63 @@ page can stream it without this package importing Streamlit.
 
 from __future__ import annotations
 
-import contextlib
+import argparse
+import dataclasses
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import torch
 from torch import Tensor, nn
 
-from rnnviz.training.optim import FusedAdam, fused_kernel_available
+from rnnviz.core.randomness import make_generator
 from rnnviz.core.recurrent import check_tbptt
+from rnnviz.training.optim import FusedAdam, fused_kernel_available
 from rnnviz.core.validation import check_positive_int, require_choice
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 CLIP_MODES = ("none", "norm", "value")
-_RNG_LOCK = threading.Lock()  # torch's global generator is shared by every thread
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
-    """How to train: steps, optimizer, clipping, truncated BPTT, seed."""
+    """How to train, for every trainer: steps and time, optimizer, clipping, batches, truncated BPTT, seed.
+
+    The feature settings (gradient lab, char LM, seq2seq) hold one as `train` and check its ranges
+    with their own names; change one knob with `config.replace(steps=...)`.
+    """
 
     steps: int = 200
+    seconds: float | None = None  # wall-clock budget: `fit` ends ("finished") after the step that crosses it
     learning_rate: float = 1e-2
     optimizer: str = "adam"
-    momentum: float = 0.0
+    momentum: float = 0.0  # SGD and RMSprop only
     weight_decay: float = 0.0
     clip: str = "none"  # "none" | "norm" | "value"
     clip_threshold: float = 1.0
+    batch_size: int = 32  # what the trainer's sampler draws (fit itself takes batches ready-made)
     tbptt: tuple[int, int] | None = None  # (k1, k2): every k1 steps, backpropagate k2 steps
-    seed: int | None = 0
+    seed: int | None = 0  # batches (and, in the trainers, weights, dropout, coins); None: fresh entropy
+
+    def __post_init__(self) -> None:
+        """Keep tbptt a tuple (a list from JSON or a form is accepted)."""
+        if isinstance(self.tbptt, list):
+            object.__setattr__(self, "tbptt", tuple(self.tbptt))
+
+    def replace(self, **changes: Any) -> "TrainConfig":
+        """A copy with some knobs changed."""
+        return dataclasses.replace(self, **changes)
 
     def validate(self) -> "TrainConfig":
         """Raise ValueError with a clear message for settings out of range."""
         check_positive_int(self.steps, "steps")
+        check_positive_int(self.batch_size, "batch_size")
         require_choice("optimizer", self.optimizer, OPTIMIZERS)
         require_choice("clip", self.clip, CLIP_MODES)
-        for name in ("learning_rate", "clip_threshold"):
+        for name in ("learning_rate", "clip_threshold") + (("seconds",) if self.seconds is not None else ()):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
@@ -54,8 +71,43 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0 <= value < 1:
                 raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
-        self.tbptt = check_tbptt(self.tbptt)
+        check_tbptt(self.tbptt)
         return self
+
+
+TRAIN_KNOBS = frozenset(f.name for f in dataclasses.fields(TrainConfig))
+
+
+def replace_settings(settings: Any, **changes: Any) -> Any:
+    """A copy of feature settings that hold `train: TrainConfig`; TrainConfig's knobs go into `train`."""
+    training = {name: changes.pop(name) for name in list(changes) if name in TRAIN_KNOBS}
+    if training:
+        changes["train"] = changes.get("train", settings.train).replace(**training)
+    return dataclasses.replace(settings, **changes)
+
+
+# The TrainConfig knobs a command line offers: their flags (the first is the one --help shows) and types.
+TRAIN_FLAGS: dict[str, tuple[tuple[str, ...], type]] = {
+    "steps": (("--steps",), int), "seconds": (("--seconds",), float), "learning_rate": (("--lr",), float),
+    "batch_size": (("--batch-size", "--batch"), int), "clip_threshold": (("--clip",), float),
+    "seed": (("--seed",), int),
+}
+
+
+def add_train_arguments(parser: argparse.ArgumentParser, defaults: TrainConfig, helps: dict[str, str], *,
+                        unset: Iterable[str] = ()) -> None:
+    """A flag for each knob in `helps`, its default read from `defaults` (None for the knobs in `unset`)."""
+    for name, text in helps.items():
+        flags, kind = TRAIN_FLAGS[name]
+        default = None if name in unset else getattr(defaults, name)
+        parser.add_argument(*flags, dest=name, type=kind, default=default, help=text)
+
+
+def train_config_from(args: argparse.Namespace, defaults: TrainConfig,
+                      knobs: Iterable[str] = tuple(TRAIN_FLAGS)) -> TrainConfig:
+    """`defaults` with each of `knobs` the parsed command line holds (a None keeps the default)."""
+    given = {name: getattr(args, name) for name in knobs if getattr(args, name, None) is not None}
+    return defaults.replace(**given)
 
 
 @dataclass
@@ -93,20 +145,6 @@ class Callback(Protocol):
 
 # A loss function gets a batch and the truncated-BPTT setting; it returns the loss, or (loss, metrics).
 LossFunction = Callable[[Any, "tuple[int, int] | None"], "Tensor | tuple[Tensor, dict[str, float]]"]
-
-
-@contextlib.contextmanager
-def seeded(seed: int | None) -> Iterator[None]:
-    """Run a block (e.g. building a model) with torch's global RNG seeded, then restore it.
-
-    Holds a lock so that two sessions building models at once each get their own seed.
-    """
-    if seed is None:
-        yield
-        return
-    with _RNG_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
 
 
 def make_optimizer(parameters: list[nn.Parameter], config: TrainConfig) -> "torch.optim.Optimizer | FusedAdam":
@@ -167,8 +205,7 @@ class _Guard:
 def _batches(source: Iterable[Any] | Callable[[torch.Generator], Any], seed: int | None) -> Callable[[], Any]:
     """A function giving the next batch: from a sampler fed the run's own generator, or an iterable."""
     if callable(source) and not hasattr(source, "__iter__"):
-        generator = torch.Generator()
-        generator.manual_seed(seed) if seed is not None else generator.seed()
+        generator = make_generator(seed)
         return lambda: source(generator)
     iterator = iter(source)
     return lambda: next(iterator)
@@ -193,7 +230,7 @@ def _call(callbacks: Iterable[Any], method: str, argument: Any) -> None:
 def fit(parameters: Iterable[nn.Parameter], loss_fn: LossFunction,
         batches: Iterable[Any] | Callable[[torch.Generator], Any], config: TrainConfig,
         callbacks: Iterable[Any] = (), stop: threading.Event | None = None) -> TrainResult:
-    """Train until `config.steps`, a set `stop` event, or a non-finite loss (weights kept finite).
+    """Train until `config.steps` or `config.seconds`, a set `stop` event, or a non-finite loss (weights kept finite).
 
     `batches` is a sampler called with this run's torch.Generator (seeded from config.seed,
     so a run repeats bit for bit on CPU) or an iterable of batches.
@@ -236,4 +273,6 @@ def _loop(parameters, loss_fn, next_batch, config, optimizer, guard, history, ca
         info = StepInfo(step, config.steps, float(loss.detach()), before, after, metrics, time.perf_counter() - started)
         history.append(info)
         _call(callbacks, "on_step_end", info)
+        if config.seconds is not None and info.seconds >= config.seconds and step < config.steps:
+            return "finished", f"reached the time budget of {config.seconds:g} s after {step} steps"
     return "finished", f"finished {config.steps} steps"

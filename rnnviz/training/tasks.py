@@ -8,20 +8,26 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from rnnviz.core.randomness import linear
 from rnnviz.core.recurrent import Recurrent, RecurrentOutput
 from rnnviz.data.tasks import Task, TaskBatch
 from rnnviz.core.validation import check_positive_int
 
 
 class SequenceModel(nn.Module):
-    """Recurrent layers and a linear readout at every step: the model for generated tasks."""
+    """Recurrent layers and a linear readout at every step: the model for generated tasks.
+
+    `generator` draws the initial weights (torch's global generator when None).
+    """
 
     def __init__(self, kind: str, input_size: int, hidden_size: int, output_size: int, num_layers: int = 1,
-                 bidirectional: bool = False, **cell_options: Any) -> None:
+                 bidirectional: bool = False, *, generator: torch.Generator | None = None,
+                 **cell_options: Any) -> None:
         super().__init__()
-        self.recurrent = Recurrent(kind, input_size, hidden_size, num_layers, bidirectional, **cell_options)
+        self.recurrent = Recurrent(kind, input_size, hidden_size, num_layers, bidirectional, generator=generator,
+                                   **cell_options)
         self.output_size = check_positive_int(output_size, "output_size")
-        self.head = nn.Linear(self.recurrent.output_size, self.output_size)
+        self.head = linear(self.recurrent.output_size, self.output_size, generator=generator)
 
     @property
     def config(self) -> dict[str, Any]:

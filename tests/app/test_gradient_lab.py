@@ -117,7 +117,7 @@ def test_the_contrast_button_trains_the_other_side_and_overlays_both():
     assert_clean(at)
     assert "now training its contrast" in text_of(at)
     assert len(at.session_state["gradlab:runs"]) == 2
-    assert at.session_state["gradlab:runs"][1].recording.settings.tbptt == 30
+    assert at.session_state["gradlab:runs"][1].recording.settings.tbptt_k == 30
 
 
 def test_the_knobs_train_what_they_show():
@@ -134,7 +134,7 @@ def test_the_knobs_train_what_they_show():
     at = finish(at)
     assert_clean(at)
     settings = at.session_state["gradlab:runs"][-1].recording.settings
-    shown = (settings.cell, settings.task, settings.length, settings.steps, settings.clip)
+    shown = (settings.cell, settings.task, settings.length, settings.train.steps, settings.train.clip)
     assert shown == ("gru", "copy", 12, 4, "value")
 
 

@@ -187,9 +187,8 @@ def test_tracing_does_not_change_the_model_and_restores_threads() -> None:
 
 def tiny_settings(**changes) -> LMSettings:
     """Settings that train in about a second."""
-    values = {"kind": "lstm", "hidden_size": 16, "embedding_size": 8, "seq_length": 30, "batch_size": 8,
-              "steps": 40, "learning_rate": 1e-2, "seed": 3}
-    return LMSettings(**{**values, **changes})
+    model = {"kind": "lstm", "hidden_size": 16, "embedding_size": 8, "seq_length": 30}
+    return LMSettings(**model).replace(**{"batch_size": 8, "steps": 40, "learning_rate": 1e-2, "seed": 3, **changes})
 
 
 def test_training_lowers_the_loss_and_repeats_with_a_seed() -> None:

@@ -12,8 +12,9 @@ from rnnviz import gradlab
 from rnnviz.gradlab import GradientRecorder, RunSettings, build_model, profile_bound, train_run
 from rnnviz.probes.jacobians import mean_state_jacobian
 from rnnviz.core.recurrent import Recurrent
+from rnnviz.training.loop import TrainConfig, make_optimizer
 
-SMALL = RunSettings(task="adding", length=12, hidden_size=8, batch_size=16, steps=20, record_every=5)
+SMALL = RunSettings(task="adding", length=12, hidden_size=8, record_every=5).replace(batch_size=16, steps=20)
 
 
 @pytest.mark.parametrize(("changes", "message"), [
@@ -42,6 +43,10 @@ SMALL = RunSettings(task="adding", length=12, hidden_size=8, batch_size=16, step
     ({"record_every": 21}, "record every"),
     ({"seed": -1}, "seed"),
     ({"steps": 2.5}, "steps must be an integer"),
+    ({"tbptt": (3, 4)}, r"\(k, k\)"),
+    ({"weight_decay": 1.5}, "weight_decay"),
+    ({"seconds": -1.0}, "seconds"),
+    ({"train": {"steps": 20}}, "TrainConfig"),
 ])
 def test_out_of_range_settings_are_rejected_with_a_clear_message(changes, message):
     with pytest.raises(ValueError, match=message):
@@ -51,12 +56,17 @@ def test_out_of_range_settings_are_rejected_with_a_clear_message(changes, messag
 def test_settings_map_onto_the_training_config_and_a_readable_label():
     settings = SMALL.replace(cell="rnn-relu", init="identity", clip="norm", clip_threshold=0.5, tbptt=4,
                              optimizer="sgd", momentum=0.9)
-    config = settings.train_config()
+    config = settings.train
     assert (config.clip, config.clip_threshold, config.tbptt, config.momentum) == ("norm", 0.5, (4, 4), 0.9)
-    assert SMALL.replace(momentum=0.9).train_config().momentum == 0.0  # Adam has no momentum knob
+    assert settings.tbptt_k == 4 and SMALL.tbptt_k is None and SMALL.train.batch_size == 16
+    adam = make_optimizer([torch.nn.Parameter(torch.zeros(2))], SMALL.replace(momentum=0.9).train)
+    assert "momentum" not in adam.param_groups[0]  # Adam has no momentum knob
     assert settings.label() == "ReLU RNN · identity×1 · T=12 · clip norm 0.5 · k=4"
     assert SMALL.replace(task="copy", length=12).num_steps == 22  # 5 symbols, the delay, 5 answers
     assert SMALL.replace(steps=3).record_every == 3
+    assert SMALL.replace(steps=3).train == SMALL.train.replace(steps=3)  # one knob changes, the rest stay
+    given = RunSettings(length=12, hidden_size=8, train=TrainConfig(steps=20, batch_size=16, learning_rate=3e-3))
+    assert given == SMALL.replace(record_every=10)
 
 
 def test_build_model_applies_the_initialization_the_forget_bias_and_the_seed():
@@ -185,9 +195,9 @@ def test_recording_series_line_up_with_the_snapshots():
 def test_job_target_runs_in_a_background_job_and_fills_its_extras():
     from rnnviz.training.jobs import Job, JobSlots
 
-    job = Job(gradlab.job_target(SMALL), JobSlots(1), SMALL.steps).start()
+    job = Job(gradlab.job_target(SMALL), JobSlots(1), SMALL.train.steps).start()
     assert job.wait(60)
-    assert job.status == "finished" and len(job.history) == SMALL.steps
+    assert job.status == "finished" and len(job.history) == SMALL.train.steps
     assert job.extras["recording"].result is job.result
 
 

@@ -39,7 +39,7 @@ def test_every_preset_is_valid_data_with_a_sentence_to_read():
     assert [p.number for p in PRESETS] == [1, 2, 3, 4, 5, 6]
     for item in PRESETS:
         assert item.look_for.endswith(".") and len(item.look_for) < 320
-        assert item.settings.seed == 0 and (item.contrast is None) == (item.contrast_expect is None)
+        assert item.settings.train.seed == 0 and (item.contrast is None) == (item.contrast_expect is None)
     with pytest.raises(ValueError, match="presets 1 to 6"):
         preset(7)
 

@@ -9,8 +9,8 @@ from rnnviz.seq2seq.attention import ATTENTION_KINDS, ContentAttention, tutorial
 from rnnviz.seq2seq.decoding import beam_search, explain, greedy, sample, sample_counts, score_pairs
 from rnnviz.data.pairs import EOS_ID, PAD_ID, encode_source, make_batch, pad
 from rnnviz.seq2seq.model import Seq2Seq, reverse_within
-from rnnviz.seq2seq.training import Seq2SeqConfig, evaluate, train_seq2seq
-from rnnviz.training.loop import seeded
+from rnnviz.seq2seq.training import AttentionSnapshots, Seq2SeqConfig, evaluate, train_seq2seq
+from rnnviz.core.randomness import make_generator
 from tests.unit.seq2seq_helpers import number_data
 
 SOURCE_VOCAB, TARGET_VOCAB = 12, 11
@@ -19,9 +19,9 @@ SOURCE_VOCAB, TARGET_VOCAB = 12, 11
 def model(attention: str = "additive", cell: str = "gru", bidirectional: bool = False, seed: int = 0,
           **options) -> Seq2Seq:
     """A small untrained model in eval mode."""
-    with seeded(seed):
-        return Seq2Seq(SOURCE_VOCAB, TARGET_VOCAB, hidden_size=12, embedding_size=8, cell=cell, attention=attention,
-                       bidirectional=bidirectional, dropout=0.0, max_source_length=7, **options).eval()
+    return Seq2Seq(SOURCE_VOCAB, TARGET_VOCAB, hidden_size=12, embedding_size=8, cell=cell, attention=attention,
+                   bidirectional=bidirectional, dropout=0.0, max_source_length=7, generator=make_generator(seed),
+                   **options).eval()
 
 
 def sources(seed: int = 1) -> tuple[torch.Tensor, torch.Tensor, list[list[int]]]:
@@ -191,10 +191,10 @@ def test_config_round_trip_and_clear_errors():
 
 def test_short_training_on_a_tiny_generated_task_is_near_perfect():
     data = number_data(600)
-    with seeded(0):
-        net = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0)
-    outcome = train_seq2seq(net, data, Seq2SeqConfig(steps=300, batch_size=32, learning_rate=5e-3,
-                                                     validate_every=150))
+    net = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0,
+                  generator=make_generator(0))
+    config = Seq2SeqConfig(validate_every=150).replace(steps=300, batch_size=32, learning_rate=5e-3)
+    outcome = train_seq2seq(net, data, config)
     assert outcome.result.status == "finished" and len(outcome.validations) == 2
     result = evaluate(net, data.test, data.source_vocab, data.target_vocab)
     assert result["exact"] >= 90 and result["bleu"] >= 90, result["hypotheses"][:5]
@@ -221,3 +221,44 @@ def test_tied_embeddings_share_one_matrix_and_old_configs_load_untied():
     assert untied.out.weight is not untied.embedding.weight
     with pytest.raises(ValueError, match="embedding_size == hidden_size"):
         Seq2Seq(9, 11, hidden_size=8, embedding_size=6, tie_embeddings=True)
+
+
+DECODERS = {
+    "greedy": lambda net, source, lengths: greedy(net, source, lengths),
+    "beam": lambda net, source, lengths: beam_search(net, source[:1], lengths[:1], width=2),
+    "sample": lambda net, source, lengths: sample(net, source[:1], lengths[:1], count=3),
+    "score": lambda net, source, lengths: score_pairs(net, source, lengths, torch.full((5, 3), EOS_ID)),
+    "explain": lambda net, source, lengths: explain(net, source[:1], lengths[:1], [5, 6]),
+}
+
+
+@pytest.mark.parametrize("name", list(DECODERS))
+def test_decoders_refuse_a_model_in_training_mode_instead_of_switching_it(name):
+    net = model("additive").train()  # as a model shared by every session would be, were it training
+    source, lengths, _ = sources()
+    with pytest.raises(ValueError, match=r"call model\.eval\(\) first"):
+        DECODERS[name](net, source, lengths)
+    assert all(module.training for module in net.modules())  # left exactly as it was
+    net.eval().encoder.dropout.train()  # one part in training mode is refused too
+    with pytest.raises(ValueError, match="eval mode"):
+        DECODERS[name](net, source, lengths)
+    DECODERS[name](net.eval(), source, lengths)
+
+
+def test_training_looks_at_its_own_model_in_eval_mode_and_trains_on_in_training_mode():
+    data = number_data(120)
+    net = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, dropout=0.1,
+                  generator=make_generator(0))
+    modes = []
+
+    class Modes:
+        def on_step_end(self, info):
+            modes.append(net.training)
+
+    watcher = AttentionSnapshots(net, data, "un deux", every=2)
+    watcher.take(0)
+    assert net.training  # a fresh model trains: the snapshot put it back in training mode
+    outcome = train_seq2seq(net, data, Seq2SeqConfig(validate_every=2).replace(steps=4, batch_size=8),
+                            callbacks=[Modes(), watcher])
+    assert modes == [True] * 4 and len(outcome.validations) == 2 and len(watcher.snapshots) == 3
+    assert not net.training  # a trained model comes back ready to decode

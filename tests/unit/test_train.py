@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import threading
 
 import pytest
 import torch
 
+from rnnviz.core.randomness import linear, make_generator
 from rnnviz.core.recurrent import Recurrent
-from rnnviz.training.loop import TrainConfig, clip_gradients, fit, seeded
+from rnnviz.training.loop import TrainConfig, add_train_arguments, clip_gradients, fit, train_config_from
 
 
 def regression_setup(seed: int = 0):
     """A small GRU regressing the mean of its inputs; returns (model, head, loss_fn, sampler)."""
-    with seeded(seed):
-        model = Recurrent("gru", 2, 8)
-        head = torch.nn.Linear(8, 1)
+    weights = make_generator(seed)
+    model = Recurrent("gru", 2, 8, generator=weights)
+    head = linear(8, 1, generator=weights)
 
     def loss_fn(batch, tbptt):
         x, y = batch
@@ -144,6 +147,7 @@ def test_truncated_bptt_reaches_the_loss_function_and_changes_gradients():
     ({"steps": 0}, "steps"), ({"optimizer": "lbfgs"}, "optimizer"), ({"clip": "sometimes"}, "clip"),
     ({"learning_rate": -1.0}, "learning_rate"), ({"learning_rate": float("nan")}, "learning_rate"),
     ({"clip_threshold": 0.0}, "clip_threshold"), ({"momentum": 1.5}, "momentum"), ({"tbptt": (5, 2)}, "k2 >= k1"),
+    ({"batch_size": 0}, "batch_size"), ({"seconds": 0.0}, "seconds"), ({"seconds": float("inf")}, "seconds"),
 ])
 def test_bad_settings_are_rejected_with_a_message(changes, message):
     model, head, loss_fn, sampler = regression_setup()
@@ -173,3 +177,29 @@ def test_callbacks_get_the_optimizer_first_and_can_schedule_the_learning_rate():
 
     fit(parameters_of(model, head), loss_fn, sampler, TrainConfig(steps=3, learning_rate=0.04), callbacks=[Halve()])
     assert seen == [0.02, 0.01, 0.005]
+
+
+def test_a_time_budget_ends_the_run_as_finished():
+    model, head, loss_fn, sampler = regression_setup()
+    result = fit(parameters_of(model, head), loss_fn, sampler, TrainConfig(steps=100_000, seconds=0.2))
+    assert result.status == "finished" and "time budget of 0.2 s" in result.message
+    assert 0 < result.steps_done < 100_000 and result.history[-1].seconds >= 0.2
+
+
+def test_one_knob_changes_with_replace_and_a_config_stays_as_built():
+    config = TrainConfig(tbptt=[3, 4])
+    assert config.tbptt == (3, 4) and config.replace(steps=5) == TrainConfig(steps=5, tbptt=(3, 4))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.steps = 7
+
+
+def test_command_lines_take_the_training_knobs_and_their_defaults_from_one_config():
+    defaults = TrainConfig(steps=7, learning_rate=0.5, batch_size=4)
+    parser = argparse.ArgumentParser()
+    add_train_arguments(parser, defaults, {"steps": "s", "batch_size": "b", "learning_rate": "lr", "seed": "seed"},
+                        unset=("learning_rate",))
+    assert parser.parse_args([]).steps == 7 and parser.parse_args([]).learning_rate is None
+    args = parser.parse_args(["--batch", "3", "--seed", "9"])
+    assert train_config_from(args, defaults) == defaults.replace(batch_size=3, seed=9)
+    assert train_config_from(parser.parse_args(["--batch-size", "5", "--lr", "0.1"]), defaults, ("batch_size",)) \
+        == defaults.replace(batch_size=5)

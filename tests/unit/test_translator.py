@@ -11,8 +11,8 @@ import torch
 
 from rnnviz.io.checkpoints import CheckpointError
 from rnnviz.seq2seq.model import Seq2Seq
-from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
-from rnnviz.training.loop import seeded
+from rnnviz.seq2seq.training import TRAINING, Seq2SeqConfig, train_seq2seq
+from rnnviz.core.randomness import make_generator
 from rnnviz.seq2seq.cli import main
 from rnnviz.seq2seq.translator import MAX_INPUT_CHARS, DirectionError, Translator
 from tests.unit.seq2seq_helpers import number_data, write_pairs_file
@@ -22,10 +22,9 @@ from tests.unit.seq2seq_helpers import number_data, write_pairs_file
 def translator() -> Translator:
     """A small translator trained on the number task (French numbers -> English, reversed)."""
     data = number_data(600)
-    with seeded(0):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0,
-                        bidirectional=True)
-    train_seq2seq(model, data, Seq2SeqConfig(steps=300, batch_size=32, learning_rate=5e-3, validate_every=300))
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=64, dropout=0.0,
+                    bidirectional=True, generator=make_generator(0))
+    train_seq2seq(model, data, Seq2SeqConfig(validate_every=300).replace(steps=300, batch_size=32, learning_rate=5e-3))
     return Translator.from_data(model, data)
 
 
@@ -68,18 +67,30 @@ def test_hostile_input_gives_a_translation_or_a_clear_note_never_an_exception(tr
 def test_the_tutorial_preparation_says_what_it_dropped():
     data = number_data(60)
     data.info["preparation"] = "tutorial"
-    with seeded(0):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8)
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, generator=make_generator(0))
     prepared = Translator.from_data(model, data).prepare("J'ai 25 ans 🙂 !")
     assert prepared.normalized == "j ai ans !"
     assert any("dropped" in note and "2" in note and "5" in note for note in prepared.notes)
 
 
+def test_a_translator_refuses_a_model_switched_to_training_mode():
+    data = number_data(60)
+    translator = Translator.from_data(Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8,
+                                              generator=make_generator(0)), data)
+    assert translator.translate("un deux").prepared.tokens == ["un", "deux"]  # from_data puts its model in eval
+    translator.model.train()
+    for use in (lambda: translator.translate("un deux"), lambda: translator.translate("un deux", beam=3),
+                lambda: translator.score("un", "one"), lambda: translator.samples("un", count=3),
+                lambda: translator.translate_many(["un", "deux"])):
+        with pytest.raises(ValueError, match=r"call model\.eval\(\) first"):
+            use()
+    assert translator.model.training
+
+
 def test_long_input_is_cut_to_the_tutorial_slots():
     data = number_data(60)
-    with seeded(0):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, attention="tutorial",
-                        max_source_length=6)
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, attention="tutorial",
+                    max_source_length=6, generator=make_generator(0))
     result = Translator.from_data(model, data).translate("un deux trois quatre cinq six sept huit")
     assert len(result.prepared.tokens) == 5 and any("slots" in note for note in result.prepared.notes)
     assert result.attention.shape[1] == 6
@@ -171,6 +182,10 @@ def test_the_recipe_fills_only_what_was_not_given() -> None:
     args = cli._parser().parse_args(["train", "--data", "dates", "--out", "x", "--seconds", "30", "--lr", "0.02"])
     recipe = cli.resolve_recipe(args)
     assert (recipe.learning_rate, recipe.hidden, recipe.dropout, recipe.label_smoothing) == (0.02, 128, 0.0, 0.1)
-    assert args.lr == 0.02 and args.label_smoothing is None and args.hidden is None
+    assert args.learning_rate == 0.02 and args.label_smoothing is None and args.hidden is None
+    assert cli._train_config(args, recipe) == TRAINING.replace(learning_rate=0.02)  # the trainer's defaults
+    given = cli._parser().parse_args(["train", "--data", "dates", "--out", "x", "--batch-size", "8", "--clip", "0.5"])
+    assert cli._train_config(given, cli.resolve_recipe(given)).replace(learning_rate=1.0) == TRAINING.replace(
+        batch_size=8, clip_threshold=0.5, learning_rate=1.0)
     long = cli.resolve_recipe(cli._parser().parse_args(["train", "--data", "dates", "--out", "x", "--seconds", "120"]))
     assert (long.hidden, long.dropout, long.learning_rate) == (192, 0.1, 5e-3)

@@ -60,7 +60,7 @@ def start_run(settings: RunSettings, preset: Preset | None = None, role: str = "
         previous.wait(5.0)  # it stops after the current step
         collect_finished()
     st.session_state[PRESET_KEY] = (preset, role) if preset is not None else None
-    job = start_job(JOB_KEY, job_target(settings), settings.steps, label=settings.label())
+    job = start_job(JOB_KEY, job_target(settings), settings.train.steps, label=settings.label())
     job.extras["preset"] = (preset.number if preset else None, role)
     return job
 

@@ -14,10 +14,11 @@ import streamlit as st
 from rnnviz import gradlab
 from rnnviz.core.cells import KINDS
 from rnnviz.gradlab import RunSettings
+from rnnviz.gradlab.settings import TRAINING
 from rnnviz.gradlab.presets import PRESETS, Preset
 from rnnviz.core.initialization import SCHEMES
 from rnnviz.data.tasks import TASK_NAMES
-from rnnviz.training.loop import OPTIMIZERS
+from rnnviz.training.loop import OPTIMIZERS, TRAIN_KNOBS
 from ui.gradlab.text import SETTINGS_HELP
 
 PREFIX = "gradlab:"
@@ -38,16 +39,17 @@ def _key(name: str) -> str:
 
 def widget_values(settings: RunSettings) -> dict[str, object]:
     """What each widget shows for `settings` (optional values become a toggle and a number)."""
+    train = settings.train
     return {
         "task": settings.task, "length": settings.length, "cell": settings.cell,
         "hidden_size": settings.hidden_size, "num_layers": settings.num_layers, "init": settings.init,
         "init_scale": settings.init_scale, "spectral_on": settings.spectral_radius is not None,
         "spectral_radius": settings.spectral_radius or 1.0, "forget_on": settings.forget_bias is not None,
         "forget_bias": settings.forget_bias if settings.forget_bias is not None else 1.0,
-        "clip": settings.clip, "clip_threshold": settings.clip_threshold, "tbptt_on": settings.tbptt is not None,
-        "tbptt": settings.tbptt or min(10, settings.num_steps), "optimizer": settings.optimizer,
-        "learning_rate": settings.learning_rate, "momentum": settings.momentum, "steps": settings.steps,
-        "batch_size": settings.batch_size, "record_every": settings.record_every,
+        "clip": train.clip, "clip_threshold": train.clip_threshold, "tbptt_on": train.tbptt is not None,
+        "tbptt": settings.tbptt_k or min(10, settings.num_steps), "optimizer": train.optimizer,
+        "learning_rate": train.learning_rate, "momentum": train.momentum, "steps": train.steps,
+        "batch_size": train.batch_size, "record_every": settings.record_every,
     }
 
 
@@ -132,7 +134,7 @@ def _training_column(num_steps: int) -> dict[str, object]:
     _clamp("record_every", 1, int(steps))
     every = st.number_input("Measure the gradient every n steps", 1, int(steps), key=_key("record_every"),
                             help=SETTINGS_HELP["record_every"], persist_state="session")
-    return {"clip": clip, "clip_threshold": float(threshold), "tbptt": int(k) if tbptt_on else None,
+    return {"clip": clip, "clip_threshold": float(threshold), "tbptt": (int(k), int(k)) if tbptt_on else None,
             "optimizer": optimizer, "learning_rate": float(rate), "momentum": float(momentum),
             "steps": int(steps), "batch_size": int(batch), "record_every": int(every)}
 
@@ -151,8 +153,9 @@ def settings_panel(seed: int) -> RunSettings | None:
         num_steps = values["length"]
     with train_column:
         values.update(_training_column(num_steps))
+    training = {name: values.pop(name) for name in list(values) if name in TRAIN_KNOBS}
     try:
-        settings = RunSettings(**values, seed=seed)
+        settings = RunSettings(**values, train=TRAINING.replace(**training, seed=seed))
     except ValueError as error:
         st.error(f"These settings cannot run: {error}", icon=":material/error:")
         return None

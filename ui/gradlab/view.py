@@ -102,7 +102,7 @@ def _profile_step(recording: Recording, key: str | None) -> int:
     snapshots = list(recording.snapshots)
     if key is None or len(snapshots) < 2:
         return len(snapshots) - 1
-    usable = [i for i, s in enumerate(snapshots) if readable(s.profile, recording.settings.tbptt)]
+    usable = [i for i, s in enumerate(snapshots) if readable(s.profile, recording.settings.tbptt_k)]
     default = snapshots[usable[-1] if usable else -1].step
     steps = [s.step for s in snapshots]
     if st.session_state.get(key) not in steps:
@@ -143,7 +143,7 @@ def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool) ->
     arrays = gradlab.history_arrays(recording)
     settings = recording.settings
     if len(arrays["step"]):
-        threshold = settings.clip_threshold if settings.clip == "norm" else None
+        threshold = settings.train.clip_threshold if settings.train.clip == "norm" else None
         figure = gradients.grad_norm_chart(arrays["step"], arrays["grad_norm"], arrays["clipped_grad_norm"],
                                            threshold=threshold)
         chart_block("norm", figure, f"{prefix}:norm")
@@ -167,7 +167,7 @@ def _draw_profile(recording: Recording, color: str, prefix: str, live: bool) -> 
                        "pick an earlier step.",
                        icon=":material/info:")
         figure = gradients.profile_chart(snapshot.profile, step=snapshot.step, bound=gradlab.profile_bound(snapshot),
-                                         truncated_k=recording.settings.tbptt, overlays=others,
+                                         truncated_k=recording.settings.tbptt_k, overlays=others,
                                          colors=colors + list(PALETTE), label="selected run")
         st.plotly_chart(figure, key=f"{prefix}:profile", config=PLOT_CONFIG, theme=None)
     with text.container(border=True):

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from rnnviz.core.kinds import MENU_ORDER
-from rnnviz.charlm.train import LMSettings, TrainedLM, bracket_corpus, save_charlm, text_corpus, train_charlm
+from rnnviz.charlm.train import TRAINING, LMSettings, TrainedLM, bracket_corpus, save_charlm, text_corpus, train_charlm
 from rnnviz.training.jobs import Job
 from rnnviz.plots.base import loss_curve
 from rnnviz.training.loop import TrainResult
@@ -39,7 +39,7 @@ def _settings_form() -> tuple[str, object, LMSettings] | None:
         return None
     layers, embedding = (2, hidden) if kind == "sru" else (1, 32)
     settings = LMSettings(kind=kind, hidden_size=hidden, num_layers=layers, embedding_size=embedding,
-                          steps=steps, seed=sidebar.seed())
+                          train=TRAINING.replace(steps=steps, seed=sidebar.seed()))
     return corpus_kind, upload, settings
 
 
@@ -67,7 +67,7 @@ def _start(corpus, settings: LMSettings) -> None:
         trained = train_charlm(corpus, settings, callbacks=[job], stop=job.stop_event)
         job.extras["trained"] = trained
         return trained.result
-    training.start_job(JOB_KEY, target, settings.steps, label=f"{settings.kind} on {corpus.name}")
+    training.start_job(JOB_KEY, target, settings.train.steps, label=f"{settings.kind} on {corpus.name}")
 
 
 def _live(job: Job) -> None:

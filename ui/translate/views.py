@@ -10,13 +10,13 @@ import streamlit as st
 
 from rnnviz import plots
 from rnnviz.core import kinds
+from rnnviz.core.randomness import make_generator
 from rnnviz.seq2seq.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
 from rnnviz.io.checkpoints import CheckpointError, checkpoint_directory
 from rnnviz.data.pairs import date_data, load_pairs
 from rnnviz.plots.attention import attention_heatmap, snapshot_heatmap, top_words_rows
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.training import Seq2SeqConfig, live_run
-from rnnviz.training.loop import seeded
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
 from ui import sidebar
 from ui.markdown import escape
@@ -236,16 +236,15 @@ def _start_training(source_kind: str, settings: dict, upload, path_text: str) ->
                           test=1000, validation=300, seed=seed)
         sentence = EXAMPLES[source]
     max_source = max(len(s) if data.tokens == "chars" else len(s.split(" ")) for s, _ in data.train) + 1
-    with seeded(seed):
-        model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=settings["hidden"],
-                        encoder_hidden_size=settings["hidden"] // 2 if settings["bidirectional"] else None,
-                        cell=settings["cell"], attention=settings["attention"], bidirectional=settings["bidirectional"],
-                        dropout=0.0 if source_kind == "dates" else 0.1, max_source_length=max_source,
-                        tie_embeddings=True)
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=settings["hidden"],
+                    encoder_hidden_size=settings["hidden"] // 2 if settings["bidirectional"] else None,
+                    cell=settings["cell"], attention=settings["attention"], bidirectional=settings["bidirectional"],
+                    dropout=0.0 if source_kind == "dates" else 0.1, max_source_length=max_source,
+                    tie_embeddings=True, generator=make_generator(seed))
     steps_per_epoch = max(1, len(data.train) // settings["batch"])
     steps = steps_per_epoch * settings["epochs"]
-    config = Seq2SeqConfig(batch_size=settings["batch"], learning_rate=settings["lr"], steps=steps, seed=seed,
-                           validate_every=steps_per_epoch)
+    config = Seq2SeqConfig(validate_every=steps_per_epoch).replace(
+        batch_size=settings["batch"], learning_rate=settings["lr"], steps=steps, seed=seed)
     training.start_job(JOB_KEY, live_run(data, model, config, sentence, steps_per_epoch), steps,
                        label=f"{source_kind} {settings['attention']}")
 
