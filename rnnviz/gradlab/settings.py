@@ -6,7 +6,6 @@ BPTT, optimizer, ...) and refuses values out of range with a clear ValueError.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
