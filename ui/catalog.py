@@ -48,7 +48,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/account_tree:",
         section="Foundations",
         summary="Unroll an RNN over a sequence, see the I/O types, and follow BPTT with real numbers.",
-        path=None,
+        path="app_pages/unrolled.py",
     ),
     PageSpec(
         key="gradient-lab",

@@ -97,8 +97,12 @@ def _label_trace(edges: Sequence, paths: dict[str, np.ndarray], color: str, name
     """The U / W / V written beside each edge that multiplies by a shared matrix."""
     labelled = [edge for edge in edges if edge.weight in ("U", "W", "V")]
     points = np.array([_label_point(paths[edge.id]) for edge in labelled]).reshape(-1, 2)
-    return go.Scatter(x=points[:, 0], y=points[:, 1], mode="text", text=np.array([e.weight for e in labelled]),
-                      name=name, showlegend=False, hoverinfo="skip", textfont={"size": FONT_SIZE, "color": color})
+    symbols = np.array([edge.weight for edge in labelled])
+    return go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers+text", text=symbols, name=name,
+                      showlegend=False, customdata=np.array([f"weight:{symbol}" for symbol in symbols]),
+                      hovertemplate="%{text}: click to highlight every use of this weight<extra></extra>",
+                      marker={"size": FONT_SIZE + 10, "color": "rgba(255,255,255,0)"},
+                      textfont={"size": FONT_SIZE, "color": color})
 
 
 def _summary(values: np.ndarray) -> str:
@@ -205,7 +209,9 @@ def _axes(figure: go.Figure, graph: object) -> None:
     columns = {node.column: node.step for node in graph.nodes.values() if node.step is not None}
     figure.update_yaxes(tickmode="array", tickvals=list(range(len(graph.rows))), ticktext=list(graph.rows),
                         showgrid=False, zeroline=False, range=[-0.7, len(graph.rows) - 0.3],
-                        tickfont={"size": FONT_SIZE, "color": TEXT_COLOR})
+                        tickfont={"size": FONT_SIZE, "color": TEXT_COLOR}, automargin=True)
+    longest = max((len(row) for row in graph.rows), default=0)
+    figure.update_layout(margin={"l": 20 + int(0.55 * FONT_SIZE * longest)})  # room for the row labels
     if graph.rolled:
         figure.update_xaxes(visible=False, range=[-0.7, 0.7])
         return
@@ -256,11 +262,11 @@ def graph_figure(graph: object, highlight: str | None = "W", step: int | None = 
     if ellipsis is not None:
         traces.append(ellipsis)
     figure = go.Figure(traces)
-    height = 160 + 80 * len(graph.rows)
+    height = 230 + 80 * len(graph.rows)
     x_title = None if graph.rolled else "time step t (position in the sequence, steps)"
     style(figure, title=title, x_title=x_title, height=height, template=None)
     _axes(figure, graph)
-    figure.update_layout(legend={"orientation": "h", "y": -0.12 if graph.rolled else -0.22, "x": 0,
+    figure.update_layout(legend={"orientation": "h", "y": -0.12 if graph.rolled else -0.3, "x": 0,
                                  "font": {"size": FONT_SIZE - 2}}, hovermode="closest", font={"color": TEXT_COLOR})
     if graph.note:
         figure.add_annotation(text=graph.note, xref="paper", yref="paper", x=0, y=1.0, xanchor="left",
@@ -365,6 +371,7 @@ def decay_figure(distance: object, relative: object, bound: object, *, low: obje
                                 line={"color": "#333333", "width": 3, "dash": "dash"}))
     style(figure, title=title, x_title="distance t − k (steps back from the loss)",
           y_title="gradient at step k ÷ at k = t (log)", height=height)
+    figure.update_xaxes(tick0=0, dtick=max(1, int(np.ceil(len(distance) / 12))))  # whole steps
     shown = np.concatenate([_positive(measured), _positive(limit)])
     shown = shown[np.isfinite(shown)]
     if shown.size:

@@ -30,16 +30,24 @@ def traces_named(figure, start: str) -> list:
     return [trace for trace in figure.data if (trace.name or "").startswith(start)]
 
 
+LABEL_TRACES = ("weight labels", "highlighted labels")
+
+
+def is_node_trace(trace) -> bool:
+    """The traces that draw nodes (their customdata are node ids)."""
+    return trace.mode == "markers+text" and trace.name != "hidden steps" and trace.name not in LABEL_TRACES
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_graph_figure_draws_every_node_and_edge_once(kind):
     graph = graph_of(kind, 2, True)
     figure = graph_figure(graph)
-    nodes = [trace for trace in figure.data if trace.mode == "markers+text" and trace.name != "hidden steps"]
+    nodes = [trace for trace in figure.data if is_node_trace(trace)]
     assert sorted(node_id for trace in nodes for node_id in trace.customdata) == sorted(graph.nodes)
     lines = [trace for trace in figure.data if trace.mode == "lines+markers"]
     drawn = [edge for trace in lines for edge in edge_ids(trace)]
     assert sorted(drawn) == sorted(edge.id for edge in graph.edges)
-    labels = [text for trace in figure.data if trace.mode == "text" for text in trace.text]
+    labels = [text for trace in figure.data if trace.name in LABEL_TRACES for text in trace.text]
     assert sorted(labels) == sorted(edge.weight for edge in graph.edges if edge.weight in ("U", "W", "V"))
 
 
@@ -62,7 +70,7 @@ def test_hover_text_shows_each_nodes_norm_values_and_gates():
     graph = graph_of("lstm")
     figure = graph_figure(graph)
     for trace in figure.data:
-        if trace.mode == "markers+text" and trace.name != "hidden steps":
+        if is_node_trace(trace):
             for node_id, text in zip(trace.customdata, trace.hovertext):
                 node = graph.nodes[node_id]
                 assert f"{node.norm:.4g}" in text and f"{node.value.size} numbers" in text
@@ -158,3 +166,11 @@ def test_decay_figure_has_a_log_axis_the_bound_and_the_band():
     assert "reference" in decay_figure([0, 1], [1, 0.5], [1, 2], proven=False).data[-1].name
     with pytest.raises(ValueError, match="same length"):
         decay_figure([0, 1, 2], [1, 0.5], [1, 2])
+
+
+def test_weight_labels_are_clickable_and_name_their_weight():
+    """Each U/W/V label carries "weight:<symbol>", so a click on it can highlight every use of that weight."""
+    figure = graph_figure(graph_of("rnn"), highlight=None)
+    (labels,) = [trace for trace in figure.data if trace.name == "weight labels"]
+    assert list(labels.customdata) == [f"weight:{symbol}" for symbol in labels.text]
+    assert {"U", "W", "V"} <= set(labels.text)

@@ -1,0 +1,25 @@
+"""Unrolled graph: the RNN unrolled from a real model, BPTT with its own numbers, truncated BPTT."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import sidebar
+from ui.unrolled.bptt_view import bptt_tab, truncation_tab
+from ui.unrolled.controls import scene_controls
+from ui.unrolled.graph_view import graph_tab
+
+st.title("Unrolled graph")
+st.markdown("A recurrent network is one cell applied at every step of a sequence. Unrolled in time it becomes "
+            "a deep feed-forward graph whose layers all share the same weights, and backpropagation through "
+            "time (BPTT) is ordinary backpropagation on that graph. Pick a cell and an input: everything below "
+            "is computed from that model, live.")
+scene = scene_controls(seed=sidebar.seed())
+if scene is not None:
+    graph, bptt, truncated = st.tabs(["The graph", "BPTT in numbers", "Truncated BPTT"])
+    with graph:
+        graph_tab(scene)
+    with bptt:
+        bptt_tab(scene)
+    with truncated:
+        truncation_tab(scene)
