@@ -24,7 +24,8 @@ def cached_scene(settings: SceneSettings) -> Scene:
 def scene_controls(seed: int) -> Scene | None:
     """The knobs in two rows; the scene they give, or None after an error message."""
     top = st.columns([1.6, 1, 1, 1.7, 2.4])
-    kind = top[0].selectbox("Cell", MENU_ORDER, format_func=label, key=KEY + "kind")
+    kind = top[0].selectbox("Cell", MENU_ORDER, index=MENU_ORDER.index("rnn"), format_func=label, key=KEY + "kind",
+                            help="The tanh RNN is the lecture's graph: h_t = tanh(W h_(t-1) + U x_t).")
     hidden = top[1].number_input("Hidden size", 1, MAX_HIDDEN, 3, key=KEY + "hidden",
                                  help="Units per layer and direction; small sizes keep the numbers readable.")
     layers = top[2].number_input("Layers", 1, MAX_LAYERS, 1, key=KEY + "layers")
