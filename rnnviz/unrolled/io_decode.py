@@ -265,9 +265,10 @@ class DateTask(DecoderTask):
 
     def run(self, model: EncoderDecoder, text: str) -> StepOutputs:
         """Encode the date typed, then decode it free-running; encoder steps have no output."""
-        text, notes = prepare_text(text, MAX_SOURCE_LENGTH, "the date")
-        if text != text.lower():
-            text, notes = text.lower(), [*notes, "read in lowercase, as the model was trained"]
+        lowered = text.lower() if isinstance(text, str) else text  # before the cut: "İ".lower() is 2 characters
+        changed = lowered != text
+        text, notes = prepare_text(lowered, MAX_SOURCE_LENGTH, "the date")
+        notes += ["read in lowercase, as the model was trained"] if changed else []
         unknown = [char not in self.source_ids for char in text]
         notes += unknown_note(list(text), unknown)
         decoded, encoder_hidden = self.decode_one(model, self.encode_sources([text]))

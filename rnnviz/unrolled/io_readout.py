@@ -27,7 +27,6 @@ from rnnviz.unrolled.io_common import (
     IOTask,
     StepOutputs,
     masked_classification,
-    no_readout,
     prepare_text,
     unknown_note,
 )
@@ -179,11 +178,9 @@ class AddingSumTask(IOTask):
         steps = len(tokens)
         if steps != self.length:
             notes.append(f"trained on T = {self.length}; this input has T = {steps}")
-        answer = f"{float(readout[-1, 0]):.3f}"
-        values_shown = no_readout(steps, 1)
-        values_shown[:] = readout  # the readout would say this at every step; only the last is trained
+        answer = f"{float(readout[-1, 0]):.3f}"  # the readout at every step is in `values`; only the last is trained
         return StepOutputs(self.io_type, None, tuple(tokens), (None,) * (steps - 1) + (answer,),
-                           (None,) * (steps - 1) + (f"{truth:.3f}",), values_shown, ("sum",), hidden,
+                           (None,) * (steps - 1) + (f"{truth:.3f}",), readout, ("sum",), hidden,
                            (False,) * steps, (False,) * steps, answer, tuple(notes))
 
 

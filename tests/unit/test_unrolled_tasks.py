@@ -283,6 +283,8 @@ def test_characters_never_seen_are_read_as_unknown_and_flagged(tasks):
     dates = tasks["encoder-decoder"]
     date = dates.run(dates.model(0), "25 Nov 2026!")
     assert date.unknown[len("25 nov 2026")] and any("lowercase" in note for note in date.notes)
+    longer_in_lowercase = dates.run(dates.model(0), "İ" * 40)
+    assert sum(longer_in_lowercase.unknown) == 16 and longer_in_lowercase.outputs[:32] == (None,) * 32  # "i" + a dot
     image = tasks["one-to-one"].run(tasks["one-to-one"].model(0), "#?./.#./..#")
     assert image.unknown == (True,) and "grey" in image.notes[0]
 
