@@ -222,7 +222,8 @@ class DateTask(DecoderTask):
         "languages do not line up one to one; then the decoder writes the translation, reading each word "
         "it wrote. Here the 'sentence' is a date in one of 13 human formats and the 'translation' its ISO form.")
     description: ClassVar[str] = ("'wednesday 25 nov 2026' -> '2026-11-25': characters in, characters out, "
-                                  "through one state vector between the encoder and the decoder.")
+                                  "through one vector, the encoder's summary c, which sets the decoder's first "
+                                  "state and is read again at every decoder step (Cho et al. 2014).")
     shapes: ClassVar[str] = "input (B, S <= 32 characters) -> output (B, U = 11: 10 characters and the end)"
     metric: ClassVar[str] = "exactly right dates on 500 held-out pairs (free-running)"
     target: ClassVar[float] = 0.9
