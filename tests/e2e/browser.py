@@ -7,11 +7,16 @@ Page tests use these through the fixtures in conftest.py::
         page.get_by_role("button", name="Train").click()
         wait_until_idle(page)
         assert_no_exception(page)
-        screenshot(page, "gradient-lab-trained")
+        save_screenshot(page, "gradient-lab-trained")
+
+Screenshots always go to artifacts/screenshots/ (ignored by git). A test run never writes a tracked
+file: the README's pictures in docs/screenshots/ are refreshed only on request, with
+RNNVIZ_README_SCREENSHOTS=1 (`save_screenshot(..., readme="translate.png")`, `publish_for_readme`).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -20,6 +25,8 @@ from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+README_SCREENSHOTS = ROOT / "docs" / "screenshots"
+README_SWITCH = "RNNVIZ_README_SCREENSHOTS"  # =1: also refresh the README's pictures in docs/screenshots/
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -141,8 +148,27 @@ def content_height(page: Page) -> int:
     )
 
 
-def screenshot(page: Page, name: str, full_page: bool = False, max_height: int = 8000) -> Path:
-    """Save a PNG to artifacts/screenshots/<name>.png; full_page grows the window to the content first."""
+def readme_requested() -> bool:
+    """True when this run was asked to refresh the README's screenshots (RNNVIZ_README_SCREENSHOTS=1)."""
+    return os.environ.get(README_SWITCH) == "1"
+
+
+def publish_for_readme(shot: Path, readme_name: str) -> Path | None:
+    """Copy an artifact screenshot to docs/screenshots/<readme_name> when requested; else write nothing."""
+    if not readme_requested():
+        return None
+    README_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    target = README_SCREENSHOTS / readme_name
+    shutil.copyfile(shot, target)
+    return target
+
+
+def save_screenshot(page: Page, name: str, full_page: bool = False, max_height: int = 8000,
+                    readme: str | None = None) -> Path:
+    """Save a PNG to artifacts/screenshots/<name>.png (and to docs/screenshots/<readme> when requested).
+
+    full_page grows the window to the content first. Returns the artifact's path.
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     viewport = page.viewport_size
@@ -156,6 +182,8 @@ def screenshot(page: Page, name: str, full_page: bool = False, max_height: int =
             page.set_viewport_size(viewport)
     else:
         page.screenshot(path=str(path))
+    if readme is not None:
+        publish_for_readme(path, readme)
     return path
 
 

@@ -31,8 +31,8 @@ def test_home_lists_every_topic_and_links_built_pages(goto) -> None:
     assert seed.is_visible()
     assert seed.input_value() == "0"
     br.assert_no_exception(page)
-    br.screenshot(page, "home")
-    br.screenshot(page, "home-full", full_page=True)
+    br.save_screenshot(page, "home")
+    br.save_screenshot(page, "home-full", full_page=True)
 
 
 def test_navigation_lists_built_pages_in_section_order(goto) -> None:
@@ -54,7 +54,7 @@ def test_every_page_in_navigation_opens_without_exception(goto) -> None:
         page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=label, exact=True).click()
         br.wait_until_idle(page)
         br.assert_no_exception(page)
-        br.screenshot(page, "page-" + re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-"))
+        br.save_screenshot(page, "page-" + re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-"))
 
 
 @pytest.mark.parametrize("spec", catalog.built_pages(), ids=lambda spec: spec.key)

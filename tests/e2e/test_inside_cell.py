@@ -61,8 +61,8 @@ def test_type_a_sentence_see_heatmaps_and_click_a_cell(goto) -> None:
     assert position.input_value() == "4"
     unit = int(main(page).get_by_role("spinbutton", name="Unit", exact=True).input_value())
     assert f"Unit {unit} at position 4" in main(page).inner_text()
-    br.screenshot(page, "inside-cell")
-    br.screenshot(page, "inside-cell-full", full_page=True)
+    br.save_screenshot(page, "inside-cell")
+    br.save_screenshot(page, "inside-cell-full", full_page=True)
 
 
 def test_a_box_over_the_heatmap_selects_a_span(goto) -> None:
@@ -92,4 +92,4 @@ def test_each_view_opens_in_the_browser(goto) -> None:
         main(page).get_by_role("tab", name=label).click()
         br.wait_until_idle(page)
         br.assert_no_exception(page)
-    br.screenshot(page, "inside-cell-how-made")
+    br.save_screenshot(page, "inside-cell-how-made")

@@ -1,15 +1,12 @@
-"""Translate and attend in a real browser: type a sentence, the heatmap appears, screenshot for the README."""
+"""Translate and attend in a real browser: type a sentence, the heatmap appears (the README's picture on request)."""
 
 from __future__ import annotations
-
-import shutil
 
 import pytest
 
 from rnnviz.seq2seq.translator import list_translators
 from tests.e2e import browser as br
 
-DOCS = br.ROOT / "docs" / "screenshots"
 needs_models = pytest.mark.skipif(
     not any((c.source, c.target) == ("fra", "eng") for c in list_translators()[0]),
     reason="checkpoints/translate-fra-eng*.safetensors missing")
@@ -37,10 +34,8 @@ def test_type_a_sentence_and_the_heatmap_appears(goto) -> None:
     page.set_viewport_size({"width": 1280, "height": 1260})  # title, sentence, translation and map in one view
     main.get_by_role("heading", name="Translate and attend").scroll_into_view_if_needed()
     page.wait_for_timeout(800)
-    shot = br.screenshot(page, "translate")
-    DOCS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, DOCS / "translate.png")
-    assert (DOCS / "translate.png").stat().st_size < 300_000
+    shot = br.save_screenshot(page, "translate", readme="translate.png")
+    assert shot.stat().st_size < 300_000  # small enough for the README
 
 
 @needs_models

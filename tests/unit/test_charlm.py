@@ -192,15 +192,17 @@ def tiny_settings(**changes) -> LMSettings:
 
 
 def test_training_lowers_the_loss_and_repeats_with_a_seed() -> None:
-    """Forty steps on the bracket language lower the loss; the same seed gives the same run."""
+    """Forty steps on the bracket language lower the loss for each of three seeds; a seed repeats its run."""
     corpus = bracket_corpus(5_000, seed=1)
-    first = train_charlm(corpus, tiny_settings())
-    second = train_charlm(corpus, tiny_settings())
-    losses = [info.loss for info in first.result.history]
-    assert first.result.status == "finished" and len(losses) == 40
-    assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.5
-    assert losses == [info.loss for info in second.result.history]
-    assert 0 < first.metrics["validation_bpc"] < math.log2(len(first.vocab))
+    for seed in (3, 4, 5):
+        trained = train_charlm(corpus, tiny_settings(seed=seed))
+        losses = [info.loss for info in trained.result.history]
+        assert trained.result.status == "finished" and len(losses) == 40
+        # the mean loss falls by 0.48-0.69 nats over seeds 0-9 (the same on avx512, avx2 and default kernels)
+        assert np.mean(losses[-5:]) < np.mean(losses[:5]) - 0.3, seed
+        assert 0 < trained.metrics["validation_bpc"] < math.log2(len(trained.vocab))  # 4.06-4.29 < 5 bits
+    again = train_charlm(corpus, tiny_settings(seed=5))
+    assert losses == [info.loss for info in again.result.history]
 
 
 def test_time_budget_ends_training_as_finished() -> None:
