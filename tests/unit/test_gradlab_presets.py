@@ -46,7 +46,7 @@ class StopWhenLearned:
 
 def shipped(settings: RunSettings, seed: int) -> RunSettings:
     """The page's settings with `seed`, measuring the gradient at the first and the last step only."""
-    return settings.replace(seed=seed, record_every=settings.steps)
+    return settings.replace(seed=seed, record_every=settings.train.steps)
 
 
 def run_until_learned(settings: RunSettings) -> Recording:
