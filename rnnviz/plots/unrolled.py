@@ -102,6 +102,8 @@ def _label_trace(edges: Sequence, paths: dict[str, np.ndarray], color: str, name
                       showlegend=False, customdata=np.array([f"weight:{symbol}" for symbol in symbols]),
                       hovertemplate="%{text}: click to highlight every use of this weight<extra></extra>",
                       marker={"size": FONT_SIZE + 10, "color": "rgba(255,255,255,0)"},
+                      selected={"marker": {"opacity": 1}, "textfont": {"color": color}},
+                      unselected={"marker": {"opacity": 1}, "textfont": {"color": color}},
                       textfont={"size": FONT_SIZE, "color": color})
 
 
@@ -139,7 +141,9 @@ def _node_traces(graph: object, positions: dict) -> list[go.Scatter]:
             customdata=np.array([node.id for node in nodes]), hovertext=np.array([node_hover(node) for node in nodes]),
             hoverinfo="text", textfont={"size": FONT_SIZE, "color": TEXT_COLOR},
             marker={"size": NODE_SIZE, "color": "white", "line": {"color": rim, "width": 3},
-                    "symbol": "square" if kind == "E" else "circle"}))
+                    "symbol": "square" if kind == "E" else "circle"},
+            selected={"marker": {"opacity": 1}, "textfont": {"color": TEXT_COLOR}},
+            unselected={"marker": {"opacity": 1}, "textfont": {"color": TEXT_COLOR}}))  # a click never greys the graph
     return traces
 
 

@@ -6,7 +6,7 @@ from tests.e2e import browser as br
 
 POINT = """([traceName, key]) => {
     const gd = document.querySelectorAll('.js-plotly-plot')[0];
-    const trace = gd.data.find(t => t.name === traceName);
+    const trace = gd._fullData.find(t => t.name === traceName);
     const list = traceName === 'weight labels' ? Array.from(trace.text) : Array.from(trace.customdata);
     const i = list.indexOf(key);
     const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
@@ -40,16 +40,18 @@ def test_hover_a_node_click_a_weight_label_click_a_node(goto) -> None:
     page.mouse.move(x - 5, y - 5)
     page.mouse.move(x, y, steps=5)
     page.wait_for_timeout(500)
-    tooltip = page.locator(".hoverlayer").inner_text()
+    tooltip = page.locator(".hoverlayer").first.text_content() or ""
     assert "‖h₂‖ =" in tooltip and "numbers" in tooltip
     assert "uses of W (highlighted)" in page.evaluate(TRACE_NAMES)
     click(page, *point(page, "weight labels", "U"))
     assert "uses of U (highlighted)" in page.evaluate(TRACE_NAMES)
-    assert page.get_by_text("U (W_xh): input to hidden").count() >= 1
+    shown = page.locator(".st-key-unrolled-highlight").evaluate(
+        "e => e.textContent + ' ' + Array.from(e.querySelectorAll('input')).map(i => i.value).join(' ')")
+    assert "U (W_xh)" in shown  # the menu follows the click
     page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
     click(page, *point(page, "hidden state h_t", "h[0,forward][3]"))
     assert page.locator(".katex").count() >= 2 and page.locator(".katex-error").count() == 0
-    assert page.get_by_text("Node h[0,forward][3], unit 0").count() == 1
+    assert page.get_by_text("Hidden state h₃, layer 1, forward, unit 0").count() == 1
     br.save_screenshot(page, "unrolled", full_page=True, readme="unrolled.png")
 
 

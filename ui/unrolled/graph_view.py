@@ -50,19 +50,22 @@ def graph_tab(scene: Scene) -> None:
                 "to the next, V reads the output (the lecture's *RNN computational graph*). Hover a node for its "
                 "numbers; **click a U, W or V label** to light up every use of that matrix; **click an h node** "
                 "for its equations with these numbers.")
-    left, middle, right = st.columns([2, 2, 1])
+    left, right = st.columns([3, 1])
     rolled = left.toggle("Rolled form (the core cell and its loop)", key=KEY + "rolled")
     right.toggle("Play", key=PLAY_KEY, disabled=rolled, help="Step through the forward pass, one step a second.")
-    highlight = middle.selectbox("Highlight every use of", list(HIGHLIGHTS), format_func=HIGHLIGHTS.get,
-                                 key=HIGHLIGHT_KEY)
-    highlight = None if highlight == "none" else highlight
     if rolled:
+        highlight = _highlight_choice()
         st.plotly_chart(rolled_figure(rolled_graph(graph), highlight=highlight), key=KEY + "rolled-chart",
                         theme=None)
         st.caption("The rolled form: one cell per layer, its state fed back into itself through W at every step.")
         return
-    _chart(graph, highlight)
-    _equations(scene)
+    _chart(scene, graph)
+
+
+def _highlight_choice() -> str | None:
+    """The weight whose uses are highlighted (a click on a label sets it too)."""
+    choice = st.selectbox("Highlight every use of", list(HIGHLIGHTS), format_func=HIGHLIGHTS.get, key=HIGHLIGHT_KEY)
+    return None if choice == "none" else choice
 
 
 def _step_controls(graph: UnrolledGraph) -> None:
@@ -77,39 +80,44 @@ def _step_controls(graph: UnrolledGraph) -> None:
                       help="Ring the next step: what it reads (x_t, the previous state) and what it writes.")
 
 
-def _chart(graph: UnrolledGraph, highlight: str | None) -> None:
-    """The figure, inside a fragment that advances one step a second while Play is on."""
+def _chart(scene: Scene, graph: UnrolledGraph) -> None:
+    """Highlight, steps, the figure and the clicked node's equations, in a fragment: a click reruns only this.
+
+    While Play is on, the fragment advances one step a second.
+    """
     playing = bool(st.session_state.get(PLAY_KEY))
 
     @st.fragment(run_every=1.0 if playing else None)
     def draw() -> None:
         if playing and st.session_state.get(PLAY_KEY):
             _advance(tuple(graph.drawn_steps))  # before the slider exists in this run
+        highlight = _highlight_choice()
         _step_controls(graph)
-        step = st.session_state.get(STEP_KEY)
-        figure = graph_figure(graph, highlight=highlight, step=step)
+        figure = graph_figure(graph, highlight=highlight, step=st.session_state.get(STEP_KEY))
         st.plotly_chart(figure, key=CHART_KEY, on_select=_on_click, selection_mode="points", theme=None)
+        if graph.note:
+            st.caption(escape(graph.note))
+        _equations(scene, graph)
 
     draw()
-    if graph.note:
-        st.caption(escape(graph.note))
 
 
-def _equations(scene: Scene) -> None:
+def _equations(scene: Scene, graph: UnrolledGraph) -> None:
     """The lecture's equations of one unit of the clicked node, with the numbers of this sequence."""
     node = st.session_state.get(NODE_KEY)
     if node is None:
         st.caption("Click an h (or c) node above to see the cell's equations for it with these numbers.")
         return
+    described = graph.nodes[node].description if node in graph.nodes else node
     try:
         hidden = scene.settings.hidden_size
-        unit = st.number_input(f"Unit of {node} (0 to {hidden - 1})", 0, hidden - 1, 0, key=KEY + "unit")
+        unit = st.number_input(f"Unit of {described} (0 to {hidden - 1})", 0, hidden - 1, 0, key=KEY + "unit")
         equations = node_equations(scene, node, int(unit))
     except (ValueError, IndexError):
         st.session_state.pop(NODE_KEY, None)
         st.caption("That node is not in this graph any more: click an h node again.")
         return
-    st.markdown(f"**Node {escape(node)}, unit {int(unit)}**: each pre-activation split into what comes from the "
-                "input, from the past and from the bias.")
+    st.markdown(f"**{escape(described[:1].upper() + described[1:])}, unit {int(unit)}**: each pre-activation "
+                "split into what comes from the input, from the past and from the bias.")
     for equation in equations:
         st.latex(equation.line())
