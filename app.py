@@ -2,9 +2,7 @@
 
 import sys
 
-from ui import shell
-from ui import sidebar
-from ui import training
+from ui import shell, sidebar, training
 
 shell.apply_options(sys.argv[1:])
 shell.configure_page()

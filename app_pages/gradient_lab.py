@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.gradlab.settings import RunSettings
 from rnnviz.gradlab.presets import Preset
-from ui.gradlab import runs
-from ui.gradlab import settings as knobs
-from ui.gradlab import view
+from rnnviz.gradlab.settings import RunSettings
 from ui import sidebar
+from ui.gradlab import runs, view
+from ui.gradlab import settings as knobs
 from ui.gradlab.text import INTRO
 from ui.training import live_training
 

@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from ui.inside_cell import data
-from ui.inside_cell import panels
-from ui.inside_cell import views
+from ui.inside_cell import data, panels, views
 from ui.inside_cell.train import train_panel
 
 st.title("Inside the cell")

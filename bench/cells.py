@@ -10,9 +10,9 @@ import argparse
 from collections.abc import Callable
 
 import torch
+from timing import interleaved_medians  # bench/timing.py
 
 from rnnviz.core.recurrent import Recurrent
-from timing import interleaved_medians  # bench/timing.py
 
 TORCH_MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
 

@@ -45,12 +45,12 @@ def trace_figures(repeats: int) -> dict[str, float]:
         if kind == "lstm":
             ids = torch.tensor([vocab.encode(text)])
 
-            def fast(m=model) -> None:
+            def fast(m=model, ids=ids) -> None:
                 with torch.inference_mode():
                     m(ids)
             results["lstm fast path"] = median_ms(fast, repeats)
 
-            def unroll_all_threads(m=model) -> None:  # the trace with every CPU thread instead of one
+            def unroll_all_threads(m=model, ids=ids) -> None:  # the trace with every CPU thread instead of one
                 with torch.inference_mode():
                     m(ids, trace=True)
             threads = torch.get_num_threads()

@@ -19,15 +19,15 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+from timing import median_seconds  # bench/timing.py
 
 from rnnviz import gradlab
-from rnnviz.probes import gradients as probes
 from rnnviz.gradlab import GradientRecorder, RunSettings, build_model
 from rnnviz.gradlab.presets import LEARNED, moving_average, preset
-from rnnviz.training.tasks import task_loss, task_sampler
 from rnnviz.plots import gradients
+from rnnviz.probes import gradients as probes
 from rnnviz.training.loop import fit
-from timing import median_seconds  # bench/timing.py
+from rnnviz.training.tasks import task_loss, task_sampler
 
 
 def in_worker(function: Callable[[], object]) -> object:
@@ -69,10 +69,10 @@ class ClaimWatch:
         self.started = time.perf_counter()
         self.reached: tuple[int, float] | None = None
 
-    def on_step_end(self, info) -> None:  # noqa: ANN001 - rnnviz.training.loop.StepInfo
+    def on_step_end(self, info) -> None:
         self.losses.append(info.loss)
-        if self.reached is None and len(self.losses) >= 20:
-            if moving_average(np.array(self.losses[-20:]))[-1] < LEARNED * self.baseline:
+        if (self.reached is None and len(self.losses) >= 20
+                and moving_average(np.array(self.losses[-20:]))[-1] < LEARNED * self.baseline):
                 self.reached = (info.step, time.perf_counter() - self.started)
                 self.stop.set()
 

@@ -26,12 +26,12 @@ import sacrebleu
 import torch
 from torch import nn
 
+from rnnviz.core.randomness import make_generator
 from rnnviz.data.pairs import EOS_ID, MAX_LENGTH, load_pairs, tokenize
+from rnnviz.io.checkpoints import checkpoint_directory
+from rnnviz.seq2seq.cli import default_recipe
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.training import Seq2SeqConfig, evaluate, train_seq2seq
-from rnnviz.core.randomness import make_generator
-from rnnviz.seq2seq.cli import default_recipe
-from rnnviz.io.checkpoints import checkpoint_directory
 from rnnviz.seq2seq.translator import Translator
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "eng-fra.txt"
@@ -92,7 +92,7 @@ def tutorial_train_step(encoder, decoder, optimizers, source: list[int], target:
     outputs, state = _encode(encoder, source)
     word, loss = torch.tensor([BOS]), torch.zeros(())
     forced = rng.random() < teacher_forcing
-    for position, expected in enumerate(target):
+    for _position, expected in enumerate(target):
         log_probs, state, _ = decoder(word, state, outputs)
         loss = loss + nn.functional.nll_loss(log_probs, torch.tensor([expected]))
         if forced:

@@ -116,7 +116,7 @@ def error_boundary(what: str) -> Iterator[None]:
     slot = st.container()
     try:
         yield
-    except Exception as exc:  # noqa: BLE001 - the whole point of a boundary
+    except Exception as exc:
         log.exception("%s failed", what)
         with slot:
             show_failure(what, exc)

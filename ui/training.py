@@ -63,7 +63,7 @@ def _progress_text(job: Job) -> str:
     """'Step 40 of 200 · about 3 s left', or the queue position."""
     if job.status == "queued":
         return job.message()
-    fraction, seconds_left = job.progress()
+    _fraction, seconds_left = job.progress()
     eta = f" · about {seconds_left:.0f} s left" if seconds_left is not None else ""
     return f"Step {len(job.history)} of {job.steps}{eta}"
 

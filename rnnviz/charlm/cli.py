@@ -17,12 +17,11 @@ from typing import TextIO
 
 import torch
 
-from rnnviz.io import checkpoints
-from rnnviz.core.cells import KINDS
 from rnnviz.charlm.model import CharLM, bits_per_char, sample_text
-from rnnviz.charlm.train import (TRAINING, Corpus, LMSettings, bracket_corpus, file_corpus, save_charlm,
-                                 train_charlm)
+from rnnviz.charlm.train import TRAINING, Corpus, LMSettings, bracket_corpus, file_corpus, save_charlm, train_charlm
+from rnnviz.core.cells import KINDS
 from rnnviz.data.text import Vocabulary
+from rnnviz.io import checkpoints
 from rnnviz.training.loop import StepInfo, add_train_arguments, train_config_from
 
 TRAIN_HELP = {"steps": "at most this many steps", "seconds": "stop after this many seconds",
@@ -57,7 +56,7 @@ class ProgressBar:
         fraction = self.fraction(info.step)
         elapsed = now - self.started
         left = elapsed / fraction - elapsed if fraction > 0 else float("nan")
-        filled = int(round(fraction * self.width))
+        filled = round(fraction * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
         self.stream.write(f"\r[{bar}] {fraction:4.0%}  step {info.step}  {self.smoothed:.3f} bpc  "
                           f"{left:4.0f} s left ")
@@ -141,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "train":
             return run_train(args, argv)
-        model, vocab, loaded = load_lm(args.checkpoint)
+        model, vocab, _loaded = load_lm(args.checkpoint)
         if args.command == "evaluate":
             corpus = load_corpus(args.corpus, chars=args.chars, seed=args.seed, max_depth=args.max_depth)
             print(f"{bits_per_char(model, vocab, corpus.validation[:100_000]):.4f} bits per character "

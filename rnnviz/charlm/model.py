@@ -17,8 +17,9 @@ from torch import Tensor, nn
 
 from rnnviz.core.randomness import embedding, linear
 from rnnviz.core.recurrent import Recurrent
-from rnnviz.data.text import UNK, Vocabulary, clean_unicode
 from rnnviz.core.validation import check_positive_int, require_int
+from rnnviz.data.text import UNK, Vocabulary, clean_unicode
+
 
 class CharLM(nn.Module):
     """Next-character model: embedding (or one-hot when embedding_size=0), recurrent layers, linear readout.
@@ -52,7 +53,7 @@ class CharLM(nn.Module):
                 "embedding_size": self.embedding_size, "cell_options": dict(self.recurrent.cell_options)}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "CharLM":
+    def from_config(cls, config: dict[str, Any]) -> CharLM:
         """Rebuild from `config`."""
         return cls(config["kind"], config["vocab_size"], config["hidden_size"], config["num_layers"],
                    config["embedding_size"], **config.get("cell_options", {}))

@@ -20,14 +20,14 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from rnnviz.io import checkpoints
-from rnnviz.core.cells import KINDS
 from rnnviz.charlm.model import CharLM, bits_per_char, char_vocabulary, prepare_text
+from rnnviz.core.cells import KINDS
+from rnnviz.core.randomness import make_generator
+from rnnviz.core.validation import require_choice, require_fraction, require_int
 from rnnviz.data.languages import bracket_text
 from rnnviz.data.text import Vocabulary
-from rnnviz.core.randomness import make_generator
+from rnnviz.io import checkpoints
 from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult, fit, replace_settings
-from rnnviz.core.validation import require_choice, require_fraction, require_int
 
 MIN_CORPUS_CHARS = 200
 MAX_VALIDATION_CHARS = 100_000  # enough for a stable bits-per-character, quick on a laptop
@@ -96,7 +96,7 @@ class LMSettings:
     unknown_rate: float = 0.002  # share of input characters replaced by <unk>, so unknown input reads sensibly
     train: TrainConfig = TRAINING  # the char models' defaults: 2,000 steps of 32 windows, Adam 3e-3, norm clip 1
 
-    def validate(self) -> "LMSettings":
+    def validate(self) -> LMSettings:
         """Raise ValueError with a clear message for settings out of range."""
         require_choice("kind", self.kind, KINDS)
         for name, low, high in (("hidden_size", 1, 2048), ("num_layers", 1, 8), ("seq_length", 2, 2000)):
@@ -111,7 +111,7 @@ class LMSettings:
         self.train.validate()
         return self
 
-    def replace(self, **changes: Any) -> "LMSettings":
+    def replace(self, **changes: Any) -> LMSettings:
         """A copy with some knobs changed; TrainConfig's (steps, seconds, learning_rate, ...) go into `train`."""
         return replace_settings(self, **changes)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Union
 
 import torch
 from torch import Tensor, nn
@@ -21,7 +20,7 @@ from rnnviz.core.validation import check_finite, check_positive_int, check_tenso
 # What each kind returns in `step.gates`, in display order (from the table of kinds).
 GATE_NAMES: dict[str, tuple[str, ...]] = {name: kind.gates for name, kind in TABLE.items()}
 
-State = Union[Tensor, tuple[Tensor, Tensor]]
+State = Tensor | tuple[Tensor, Tensor]
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ class _TorchLayoutCell(Cell):
         _uniform_(list(self.parameters()), self.hidden_size, generator)
 
     @classmethod
-    def from_torch(cls, module: nn.Module, **options: object) -> "_TorchLayoutCell":
+    def from_torch(cls, module: nn.Module, **options: object) -> _TorchLayoutCell:
         """Copy the weights of the matching torch.nn cell (same numbers to 1e-5)."""
         if not isinstance(module, cls.torch_class):
             raise ValueError(f"{cls.__name__}.from_torch expects torch.nn.{cls.torch_class.__name__}, "

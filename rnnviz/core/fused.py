@@ -56,7 +56,7 @@ class SRUFunction(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, projected: Tensor, highway: Tensor, v_forget: Tensor, v_reset: Tensor, c0: Tensor):  # noqa: D102
+    def forward(ctx, projected: Tensor, highway: Tensor, v_forget: Tensor, v_reset: Tensor, c0: Tensor):
         u, a_forget, a_reset = projected.chunk(3, dim=2)  # (B, T, H) each, strided views
         batch, steps, hidden = u.shape
         states = u.new_empty((batch, steps + 1, hidden))  # c_{-1} = c0, then c_0 .. c_{T-1}
@@ -74,16 +74,14 @@ class SRUFunction(torch.autograd.Function):
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_output: Tensor, grad_last: Tensor):  # noqa: D102
+    def backward(ctx, grad_output: Tensor, grad_last: Tensor):
         # In-place arithmetic on purpose: every fresh (B, T, H) buffer costs page faults on CPU.
         u, highway, v_forget, v_reset, states, forgets, reset = ctx.saved_tensors
         previous, cells = states[:, :-1], states[:, 1:]
         grad_projected = grad_output.new_empty((*u.shape[:2], 3 * u.shape[2]))
         grad_u, grad_a_forget, grad_a_reset = grad_projected.chunk(3, dim=2)
-        if ctx.needs_input_grad[1]:  # x itself is often data and needs none
-            grad_highway = torch.addcmul(grad_output, grad_output, reset, value=-1)  # g (1 - r)
-        else:
-            grad_highway = None
+        # g (1 - r); x itself is often data and needs none
+        grad_highway = torch.addcmul(grad_output, grad_output, reset, value=-1) if ctx.needs_input_grad[1] else None
         spread = torch.addcmul(reset, reset, reset, value=-1)  # r (1 - r) = dr/da_r; (B, T, H) scratch
         torch.sub(cells, highway, out=grad_a_reset).mul_(grad_output).mul_(spread)  # g (c - x) r (1 - r)
         direct = grad_output * reset  # what reaches c_t other than through c_{t+1}'s forget path

@@ -94,13 +94,13 @@ class Recurrent(nn.Module):
                 "bidirectional": self.bidirectional, "cell_options": self.cell_options}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Recurrent":
+    def from_config(cls, config: dict[str, Any]) -> Recurrent:
         """Rebuild from `config`."""
         return cls(config["kind"], config["input_size"], config["hidden_size"], config["num_layers"],
                    config["bidirectional"], **config.get("cell_options", {}))
 
     @classmethod
-    def from_torch(cls, module: nn.RNNBase) -> "Recurrent":
+    def from_torch(cls, module: nn.RNNBase) -> Recurrent:
         """Copy a torch.nn.RNN/LSTM/GRU (any layers and directions): same numbers to 1e-5."""
         if not isinstance(module, (nn.RNN, nn.LSTM, nn.GRU)):
             raise ValueError(f"from_torch expects torch.nn.RNN, LSTM or GRU, got {type(module).__name__}")

@@ -28,8 +28,8 @@ from typing import IO, Any
 import torch
 from torch import Tensor
 
-from rnnviz.data.text import Vocabulary, clean_unicode
 from rnnviz.core.validation import require_choice
+from rnnviz.data.text import Vocabulary, clean_unicode
 
 MAX_LENGTH = 10
 ENG_PREFIXES = (
@@ -290,7 +290,7 @@ class Batch:
         """Number of pairs."""
         return self.source.shape[0]
 
-    def to(self, device: torch.device | str) -> "Batch":
+    def to(self, device: torch.device | str) -> Batch:
         """The same batch on `device`."""
         return Batch(*(t.to(device) for t in (self.source, self.source_lengths, self.target_in, self.target_out)))
 

@@ -24,7 +24,7 @@ class Vocabulary:
 
     @classmethod
     def build(cls, sequences: Iterable[Sequence[str]], *, min_count: int = 1, max_size: int | None = None,
-              specials: Sequence[str] = SPECIALS) -> "Vocabulary":
+              specials: Sequence[str] = SPECIALS) -> Vocabulary:
         """Count tokens; keep those seen `min_count` times, most frequent first (ties by first seen)."""
         counts = Counter(token for sequence in sequences for token in sequence)
         kept = [token for token, count in counts.most_common() if count >= min_count and token not in specials]
@@ -61,7 +61,7 @@ class Vocabulary:
         return {"tokens": self.tokens, "specials": list(self.specials)}
 
     @classmethod
-    def from_json(cls, data: dict[str, list[str]]) -> "Vocabulary":
+    def from_json(cls, data: dict[str, list[str]]) -> Vocabulary:
         """Rebuild from `to_json` output."""
         if not isinstance(data, dict) or not isinstance(data.get("tokens"), list):
             raise ValueError("a vocabulary must be a dict with a 'tokens' list")

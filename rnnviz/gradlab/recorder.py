@@ -25,12 +25,12 @@ import numpy as np
 from torch import Tensor
 
 from rnnviz.core.randomness import make_generator
-from rnnviz.probes import gradients as probes
-from rnnviz.gradlab.settings import JACOBIAN_POSITIONS, PROBE_BATCH, VANILLA, RunSettings, build_model
-from rnnviz.probes.jacobians import mean_state_jacobian
-from rnnviz.training.tasks import SequenceModel, task_loss, task_sampler
 from rnnviz.data.tasks import Task
+from rnnviz.gradlab.settings import JACOBIAN_POSITIONS, PROBE_BATCH, VANILLA, RunSettings, build_model
+from rnnviz.probes import gradients as probes
+from rnnviz.probes.jacobians import mean_state_jacobian
 from rnnviz.training.loop import StepInfo, TrainResult, fit
+from rnnviz.training.tasks import SequenceModel, task_loss, task_sampler
 
 PROBE_STREAM = 7919  # added to the run's seed for the probe batch
 

@@ -12,13 +12,13 @@ from typing import Any
 
 import torch
 
-from rnnviz.core.kinds import KINDS, kind_info
 from rnnviz.core.initialization import check_init, initialize_recurrent
-from rnnviz.training.tasks import SequenceModel
-from rnnviz.data.tasks import TASK_NAMES, Task, make_task
+from rnnviz.core.kinds import KINDS, kind_info
 from rnnviz.core.randomness import make_generator
-from rnnviz.training.loop import CLIP_MODES, OPTIMIZERS, TrainConfig, replace_settings
 from rnnviz.core.validation import require_choice, require_int
+from rnnviz.data.tasks import TASK_NAMES, Task, make_task
+from rnnviz.training.loop import CLIP_MODES, OPTIMIZERS, TrainConfig, replace_settings
+from rnnviz.training.tasks import SequenceModel
 
 MAX_LENGTH = 500
 MAX_HIDDEN = 256
@@ -109,7 +109,7 @@ class RunSettings:
         require_int("truncated BPTT k", tbptt[0], minimum=1, maximum=self.num_steps,
                     why=f"the sequence has {self.num_steps} steps")
 
-    def replace(self, **changes: Any) -> "RunSettings":
+    def replace(self, **changes: Any) -> RunSettings:
         """A copy with some knobs changed (and checked): TrainConfig's go into `train`, tbptt=k means (k, k).
 
         record_every shrinks with steps unless given.

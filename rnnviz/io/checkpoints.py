@@ -183,7 +183,7 @@ def load(
         with safe_open(str(path), framework="pt", device="cpu") as handle:
             meta = parse_metadata(path, handle.metadata())  # refuse cheaply before reading any tensor
             check_expected_model(path, meta["config"], expected_model)
-            tensors = {name: handle.get_tensor(name) for name in handle.keys()}
+            tensors = {name: handle.get_tensor(name) for name in handle.keys()}  # noqa: SIM118 (safe_open is not iterable)
     except CheckpointError:
         raise
     except Exception as exc:  # SafetensorError, OSError: anything the file can provoke

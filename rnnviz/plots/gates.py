@@ -176,9 +176,9 @@ def selected_cell(event: object, units: Sequence[int]) -> tuple[int, int] | None
     for point in _points(event):
         if point.get("x") is None or point.get("y") is None:
             continue
-        row = int(round(float(point["y"])))
+        row = round(float(point["y"]))
         if 0 <= row < len(units):
-            return int(round(float(point["x"]))), int(units[row])
+            return round(float(point["x"])), int(units[row])
     return None
 
 
@@ -192,7 +192,7 @@ def selected_span(event: object) -> tuple[int, int] | None:
             start, end = int(np.ceil(min(xs) - 0.5)), int(np.floor(max(xs) + 0.5))
             if end > start:
                 return max(start, 0), end
-    xs = [int(round(float(p["x"]))) for p in _points(event) if p.get("x") is not None]
+    xs = [round(float(p["x"])) for p in _points(event) if p.get("x") is not None]
     if len(set(xs)) > 1:
         return min(xs), max(xs) + 1
     return None

@@ -19,7 +19,6 @@ from rnnviz.core.cells import Cell
 from rnnviz.core.kinds import kind_info
 from rnnviz.core.validation import require_int
 
-
 FROM_INPUT = r"\text{from }x_t"
 
 
@@ -132,7 +131,8 @@ def _lstm(cell, weights, x, h_prev, c_prev, unit) -> list[Equation]:
     c = f.value * c_prev + i.value * g.value
     h = o.value * math.tanh(c)
     return [f, i, g, o,
-            Equation("cell state", "keep part of the old memory, add part of the new", r"c_t = f_t \odot c_{t-1} + i_t \odot \tilde{C}_t",
+            Equation("cell state", "keep part of the old memory, add part of the new",
+                     r"c_t = f_t \odot c_{t-1} + i_t \odot \tilde{C}_t",
                      rf"c_t = {_n(f.value)} \cdot {_n(c_prev)} + {_n(i.value)} \cdot {_n(g.value)} = {_v(c)}", c),
             Equation("hidden state", "what the cell shows to the next step and the next layer", r"h_t = o_t \odot \tanh(c_t)",
                      rf"h_t = {_n(o.value)} \cdot \tanh({_v(c)}) = {_v(h)}", h)]
@@ -166,7 +166,8 @@ def _gru(cell, weights, x, h_prev, c_prev, unit) -> list[Equation]:
                          candidate_value)
     previous = float(h_prev[unit])
     h = z.value * previous + (1 - z.value) * candidate_value
-    final = Equation("final memory", "blend of the old state and the new content", r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde{h}_t",
+    final = Equation("final memory", "blend of the old state and the new content",
+                     r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde{h}_t",
                      rf"h_t = {_n(z.value)} \cdot {_n(previous)} + {_n(1 - z.value)} \cdot {_n(candidate_value)} = {_v(h)}", h)
     return [r, z, candidate, final]
 

@@ -13,17 +13,17 @@ All functions take NumPy arrays (T, H), or a trace of a text (`StateTrace`: a Ch
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import torch
 
 from rnnviz.core.kinds import TABLE
+from rnnviz.core.validation import require_fraction, require_int
 from rnnviz.data.languages import analyze_brackets
 from rnnviz.probes.gradients import gate_saturation
-from rnnviz.core.validation import require_fraction, require_int
+
 
 class StateTrace(Protocol):
     """What the unit probes read of a traced text: the text, the cell kind, and each state (T, H)."""

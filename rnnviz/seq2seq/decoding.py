@@ -19,9 +19,9 @@ import torch
 from torch import Tensor
 
 from rnnviz.core.randomness import make_generator
+from rnnviz.core.validation import require_int
 from rnnviz.data.pairs import BOS_ID, EOS_ID, PAD_ID
 from rnnviz.seq2seq.model import Memory, Seq2Seq
-from rnnviz.core.validation import require_int
 
 MAX_STEPS_CAP = 200
 

@@ -23,12 +23,12 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz.core import fused
-from rnnviz.core.randomness import Dropout, embedding, linear
-from rnnviz.seq2seq.attention import ATTENTION_KINDS, ContentAttention, TutorialAttention, tutorial_slots
 from rnnviz.core.cells import KINDS, Cell, State
-from rnnviz.data.pairs import MAX_LENGTH, PAD_ID, Batch
+from rnnviz.core.randomness import Dropout, embedding, linear
 from rnnviz.core.recurrent import Recurrent, unroll
 from rnnviz.core.validation import check_positive_int, require_choice
+from rnnviz.data.pairs import MAX_LENGTH, PAD_ID, Batch
+from rnnviz.seq2seq.attention import ATTENTION_KINDS, ContentAttention, TutorialAttention, tutorial_slots
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,10 @@ class Memory:
     keys: Tensor | None = None  # (B, S, A) attention keys, computed once
     slots: Tensor | None = None  # (B, MAX_LENGTH, M) the tutorial's fixed slots
 
-    def select(self, index: Tensor) -> "Memory":
+    def select(self, index: Tensor) -> Memory:
         """Rows `index` of every tensor (for beams and sub-batches)."""
-        pick = (lambda t: None if t is None else t.index_select(0, index))
+        def pick(t):
+            return (None if t is None else t.index_select(0, index))
         return Memory(pick(self.outputs), pick(self.mask), pick(self.summary), pick(self.keys), pick(self.slots))
 
 
@@ -189,7 +190,7 @@ class Seq2Seq(nn.Module):
         return dict(self._config)
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "Seq2Seq":
+    def from_config(cls, config: dict[str, Any]) -> Seq2Seq:
         """Rebuild from `config`."""
         options = {key: value for key, value in config.items()
                    if key not in ("model", "source_vocab_size", "target_vocab_size")}

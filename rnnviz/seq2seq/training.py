@@ -22,13 +22,12 @@ import torch
 from torch import Tensor, nn
 
 from rnnviz.core.randomness import DROPOUT_STREAM, make_generator
-from rnnviz.seq2seq.decoding import greedy
-from rnnviz.data.pairs import BOS_ID, EOS_ID, PAD_ID, Batch, PairData, detokenize, encode_source, pad, tokenize
-from rnnviz.seq2seq.model import Seq2Seq
-from rnnviz.data.text import Vocabulary
-from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult, fit, replace_settings
 from rnnviz.core.validation import require_fraction, require_int
-
+from rnnviz.data.pairs import BOS_ID, EOS_ID, PAD_ID, Batch, PairData, detokenize, encode_source, pad, tokenize
+from rnnviz.data.text import Vocabulary
+from rnnviz.seq2seq.decoding import greedy
+from rnnviz.seq2seq.model import Seq2Seq
+from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult, fit, replace_settings
 
 TRAINING = TrainConfig(steps=1_000_000, learning_rate=3e-3, optimizer="adam", clip="norm", clip_threshold=1.0,
                        batch_size=64, seed=0)  # steps is an upper bound: `seconds` or a stop usually ends a run
@@ -45,7 +44,7 @@ class Seq2SeqConfig:
     final_lr_fraction: float = 0.05  # ... to this fraction of learning_rate at the end (1 = constant)
     train: TrainConfig = TRAINING  # seconds: the wall-clock budget of train_seq2seq, validations included
 
-    def validate(self) -> "Seq2SeqConfig":
+    def validate(self) -> Seq2SeqConfig:
         """Raise ValueError for settings out of range."""
         require_fraction("teacher_forcing", self.teacher_forcing)
         require_fraction("label_smoothing", self.label_smoothing)
@@ -57,7 +56,7 @@ class Seq2SeqConfig:
         self.train.validate()
         return self
 
-    def replace(self, **changes: Any) -> "Seq2SeqConfig":
+    def replace(self, **changes: Any) -> Seq2SeqConfig:
         """A copy with some knobs changed; TrainConfig's (steps, learning_rate, seed, ...) go into `train`."""
         return replace_settings(self, **changes)
 

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from rnnviz.data.pairs import EOS_ID, PairData, detokenize, encode_source, normalize, tokenize, unicode_to_ascii
+from rnnviz.data.text import EOS, Vocabulary, cap_text
 from rnnviz.io import checkpoints
 from rnnviz.seq2seq.decoding import Hypothesis, beam_search, explain, greedy, sample, sample_counts, score_pairs
-from rnnviz.data.pairs import EOS_ID, PairData, detokenize, encode_source, normalize, tokenize, unicode_to_ascii
 from rnnviz.seq2seq.model import Seq2Seq
-from rnnviz.data.text import EOS, Vocabulary, cap_text
 
 MAX_INPUT_CHARS = 5000
 MAX_INPUT_TOKENS = 60  # words (or characters) after preparation; longer inputs are cut, with a note
@@ -89,7 +89,7 @@ class Translator:
         self.model.eval()
 
     @classmethod
-    def from_data(cls, model: Seq2Seq, data: PairData, **kwargs: Any) -> "Translator":
+    def from_data(cls, model: Seq2Seq, data: PairData, **kwargs: Any) -> Translator:
         """A translator for a model trained on `data`."""
         return cls(model, data.source_vocab, data.target_vocab, data.info, **kwargs)
 
@@ -269,7 +269,7 @@ class Translator:
                                 extra={**self.info, **(extra or {}), "stored_dtype": "float16" if half else "float32"})
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, source: str | None = None, target: str | None = None) -> "Translator":
+    def load(cls, path: str | os.PathLike[str], *, source: str | None = None, target: str | None = None) -> Translator:
         """Open a checkpoint (CheckpointError for a bad file; DirectionError for another direction)."""
         loaded = checkpoints.load(path, expected_model="seq2seq")
         vocab = loaded.vocab

@@ -86,7 +86,7 @@ class Job:
         self._target, self._slots = target, slots
         self._thread = threading.Thread(target=self._run, name=f"rnnviz-job-{self.ticket}", daemon=True)
 
-    def start(self) -> "Job":
+    def start(self) -> Job:
         """Queue the job; it trains as soon as a slot is free."""
         self._thread.start()
         return self
@@ -142,7 +142,7 @@ class Job:
             self.status, self.started_at = "running", time.perf_counter()
             self.result = self._target(self)
             self.status = self.result.status
-        except Exception as error:  # noqa: BLE001 - the page shows it; the server log keeps the traceback
+        except Exception as error:
             LOGGER.exception("training job %s failed", self.ticket)
             self.error = f"{type(error).__name__}: {error}"
             self.status = "failed"

@@ -21,8 +21,8 @@ from torch import Tensor, nn
 
 from rnnviz.core.randomness import make_generator
 from rnnviz.core.recurrent import check_tbptt
-from rnnviz.training.optim import FusedAdam, fused_kernel_available
 from rnnviz.core.validation import check_positive_int, require_choice
+from rnnviz.training.optim import FusedAdam, fused_kernel_available
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop", "adamw")
 CLIP_MODES = ("none", "norm", "value")
@@ -53,11 +53,11 @@ class TrainConfig:
         if isinstance(self.tbptt, list):
             object.__setattr__(self, "tbptt", tuple(self.tbptt))
 
-    def replace(self, **changes: Any) -> "TrainConfig":
+    def replace(self, **changes: Any) -> TrainConfig:
         """A copy with some knobs changed."""
         return dataclasses.replace(self, **changes)
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Raise ValueError with a clear message for settings out of range."""
         check_positive_int(self.steps, "steps")
         check_positive_int(self.batch_size, "batch_size")
@@ -140,14 +140,14 @@ class Callback(Protocol):
     `on_train_begin` gets the optimizer, so a callback can schedule its learning rate.
     """
 
-    def on_step_end(self, info: StepInfo) -> None: ...  # noqa: D102
+    def on_step_end(self, info: StepInfo) -> None: ...
 
 
 # A loss function gets a batch and the truncated-BPTT setting; it returns the loss, or (loss, metrics).
 LossFunction = Callable[[Any, "tuple[int, int] | None"], "Tensor | tuple[Tensor, dict[str, float]]"]
 
 
-def make_optimizer(parameters: list[nn.Parameter], config: TrainConfig) -> "torch.optim.Optimizer | FusedAdam":
+def make_optimizer(parameters: list[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer | FusedAdam:
     """The optimizer named in `config`."""
     rate, decay = config.learning_rate, config.weight_decay
     if config.optimizer == "sgd":
@@ -260,7 +260,8 @@ def _loop(parameters, loss_fn, next_batch, config, optimizer, guard, history, ca
         optimizer.zero_grad(set_to_none=True)
         loss, metrics = _split_loss(loss_fn(next_batch(), config.tbptt))
         if not torch.isfinite(loss):
-            return "diverged", f"diverged at step {step}: the loss became {float(loss.detach())}; kept the weights of step {step - 1}"
+            return "diverged", (f"diverged at step {step}: the loss became {float(loss.detach())}; "
+                                f"kept the weights of step {step - 1}")
         loss.backward()
         before, after = clip_gradients(parameters, config.clip, config.clip_threshold)
         if not math.isfinite(after):

@@ -10,8 +10,8 @@ from torch import Tensor, nn
 
 from rnnviz.core.randomness import linear
 from rnnviz.core.recurrent import Recurrent, RecurrentOutput
-from rnnviz.data.tasks import Task, TaskBatch
 from rnnviz.core.validation import check_positive_int
+from rnnviz.data.tasks import Task, TaskBatch
 
 
 class SequenceModel(nn.Module):
@@ -35,13 +35,13 @@ class SequenceModel(nn.Module):
         return {**self.recurrent.config, "model": "sequence", "output_size": self.output_size}
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "SequenceModel":
+    def from_config(cls, config: dict[str, Any]) -> SequenceModel:
         """Rebuild from `config`."""
         return cls(config["kind"], config["input_size"], config["hidden_size"], config["output_size"],
                    config["num_layers"], config["bidirectional"], **config.get("cell_options", {}))
 
     @classmethod
-    def for_task(cls, task: Task, kind: str, hidden_size: int, **options: Any) -> "SequenceModel":
+    def for_task(cls, task: Task, kind: str, hidden_size: int, **options: Any) -> SequenceModel:
         """A model whose input and output sizes fit `task`."""
         return cls(kind, task.input_size, hidden_size, task.output_size, **options)
 

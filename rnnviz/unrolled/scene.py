@@ -85,7 +85,8 @@ def parse_numbers(typed: str) -> tuple[list[float], list[str]]:
         try:
             value = float(part)
         except ValueError:
-            raise ValueError(f"{part[:20]!r} (number {position + 1}) is not a number: type numbers like 0.5 or -2")
+            raise ValueError(f"{part[:20]!r} (number {position + 1}) is not a number: "
+                             "type numbers like 0.5 or -2") from None
         if not math.isfinite(value):
             raise ValueError(f"number {position + 1} is {part[:20]!r}: every x_t must be a finite number")
         if abs(value) > 1e6:

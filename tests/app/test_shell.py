@@ -15,8 +15,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import (
 )
 from streamlit.testing.v1 import AppTest
 
-from ui import catalog
-from ui import shell
+from ui import catalog, shell
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -167,7 +166,7 @@ def test_boundary_turns_an_exception_into_a_friendly_error(tmp_path: Path, caplo
     assert "Broken page" in message and "Try" in message
     assert "Traceback" not in page_text(at)
     assert "Before the failure" in page_text(at)  # what the page drew before failing stays
-    assert any("ValueError: hidden <b>detail</b>" == t.value for t in at.text)  # details box, as plain text
+    assert any(t.value == "ValueError: hidden <b>detail</b>" for t in at.text)  # details box, as plain text
 
 
 def test_boundary_logs_the_traceback(tmp_path: Path, caplog) -> None:
@@ -220,6 +219,5 @@ def test_streamlit_control_exceptions_are_not_exceptions() -> None:
 @pytest.mark.parametrize("exc", [StopException(), KeyboardInterrupt(), SystemExit(0)])
 def test_error_boundary_reraises_base_exceptions(exc: BaseException) -> None:
     """Outside any app run too: BaseExceptions pass through the context manager untouched."""
-    with pytest.raises(type(exc)):
-        with shell.error_boundary("test"):
-            raise exc
+    with pytest.raises(type(exc)), shell.error_boundary("test"):
+        raise exc

@@ -23,7 +23,6 @@ import pytest
 
 from tests.e2e import browser as br
 
-
 STARTUP_TIMEOUT = 90.0
 LOG_DIR = br.ROOT / "artifacts" / "logs"
 

@@ -43,7 +43,7 @@ def test_from_torch_matches_torch_cell_over_steps(ours, make_torch):
 
 
 def test_from_torch_rejects_other_modules():
-    with pytest.raises(ValueError, match="torch.nn.LSTMCell"):
+    with pytest.raises(ValueError, match=r"torch\.nn\.LSTMCell"):
         cells.LSTMCell.from_torch(torch.nn.GRUCell(3, 4))
 
 

@@ -9,15 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz.io import checkpoints
-from rnnviz.charlm.trace import explain_char
-from rnnviz.charlm.model import CharLM, bits_per_char, char_vocabulary, prepare_text, sample_text
-from rnnviz.charlm.trace import trace_text, value_range
 from rnnviz.charlm.cli import main as cli_main
-from rnnviz.charlm.train import (LMSettings, bracket_corpus, file_corpus, save_charlm, text_corpus,
-                                 train_charlm)
+from rnnviz.charlm.model import CharLM, bits_per_char, char_vocabulary, prepare_text, sample_text
+from rnnviz.charlm.trace import explain_char, trace_text, value_range
+from rnnviz.charlm.train import LMSettings, bracket_corpus, file_corpus, save_charlm, text_corpus, train_charlm
 from rnnviz.data.languages import BRACKET_ALPHABET
 from rnnviz.data.text import Vocabulary
+from rnnviz.io import checkpoints
 
 TEXT = 'f(a [b c] "say {x}") d\nlet (x y)\n'
 KINDS = ("rnn", "lstm", "gru", "sru")

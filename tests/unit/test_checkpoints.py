@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-
 import json
 import math
 import os
@@ -19,10 +18,14 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from rnnviz.io import checkpoints
-from rnnviz.io import registry
+from rnnviz.io import checkpoints, registry
 from rnnviz.io.checkpoints import (
-    FORMAT_VERSION, Checkpoint, CheckpointDirectoryError, CheckpointError, list_checkpoints, read_metadata,
+    FORMAT_VERSION,
+    Checkpoint,
+    CheckpointDirectoryError,
+    CheckpointError,
+    list_checkpoints,
+    read_metadata,
 )
 from tests.unit.checkpoint_models import NAME, TARGET, Tiny
 
@@ -425,7 +428,7 @@ def test_malicious_pickle_never_runs(tmp_path: Path) -> None:
     path = tmp_path / "evil.safetensors"
     torch.save({"weight": Payload()}, path)
     for reader in (load, read_metadata):
-        with pytest.raises(CheckpointError, match="evil.safetensors"):
+        with pytest.raises(CheckpointError, match=r"evil\.safetensors"):
             reader(path)
     assert not marker.exists()
 
@@ -481,7 +484,7 @@ def test_list_checkpoints_of_missing_directory_names_it_and_how_to_choose_anothe
 
 
 def test_list_checkpoints_refuses_a_file(good: Path) -> None:
-    with pytest.raises(CheckpointDirectoryError, match="good.safetensors.*not a folder"):
+    with pytest.raises(CheckpointDirectoryError, match=r"good\.safetensors.*not a folder"):
         list_checkpoints(good)
 
 

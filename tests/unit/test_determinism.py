@@ -29,7 +29,7 @@ CHARLM = LMSettings(kind="lstm", hidden_size=16, embedding_size=8, seq_length=30
 NOISE_SECONDS = 60  # the thread that draws from torch's global generator stops by then at the latest
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dates() -> PairData:
     """A small date task (character pairs), built once."""
     return date_data(400, seed=0, test=10, validation=16)
@@ -59,7 +59,7 @@ TRAINERS: dict[str, Callable[[], list[float]]] = {"gradlab": gradlab_losses, "ch
                                                   "seq2seq": seq2seq_losses}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference(name: str) -> tuple[float, ...]:
     """One run of a trainer alone, the curve the others must repeat."""
     return tuple(TRAINERS[name]())
@@ -73,7 +73,7 @@ def in_threads(functions: list[Callable[[], object]], timeout: float = 120) -> l
     def run(index: int, function: Callable[[], object]) -> None:
         try:
             results[index] = function()
-        except BaseException as error:  # noqa: BLE001 - re-raised below, in the test's thread
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(i, f), daemon=True) for i, f in enumerate(functions)]

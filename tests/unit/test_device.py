@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rnnviz.probes import gradients as probes
 from rnnviz.core.cells import KINDS
 from rnnviz.core.recurrent import Recurrent
+from rnnviz.probes import gradients as probes
 from rnnviz.training.loop import TrainConfig, fit
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -18,7 +19,7 @@ E2E = Path(br.__file__).parent
 class FakePage:
     """The part of a Playwright page that `save_screenshot` uses."""
 
-    viewport_size = {"width": 1280, "height": 800}
+    viewport_size: ClassVar[dict[str, int]] = {"width": 1280, "height": 800}
 
     def screenshot(self, path: str) -> None:
         """Write a stand-in picture."""

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from rnnviz import gradlab
+from rnnviz.core.recurrent import Recurrent
 from rnnviz.gradlab import GradientRecorder, RunSettings, build_model, profile_bound, train_run
 from rnnviz.probes.jacobians import mean_state_jacobian
-from rnnviz.core.recurrent import Recurrent
 from rnnviz.training.loop import TrainConfig, make_optimizer
 
 SMALL = RunSettings(task="adding", length=12, hidden_size=8, record_every=5).replace(batch_size=16, steps=20)
@@ -70,7 +70,7 @@ def test_settings_map_onto_the_training_config_and_a_readable_label():
 
 
 def test_build_model_applies_the_initialization_the_forget_bias_and_the_seed():
-    model, task = build_model(SMALL.replace(cell="rnn-relu", init="identity", init_scale=0.5))
+    model, _task = build_model(SMALL.replace(cell="rnn-relu", init="identity", init_scale=0.5))
     assert torch.equal(model.recurrent.cells[0].weight_hh, 0.5 * torch.eye(8))
     lstm, _ = build_model(SMALL.replace(cell="lstm", forget_bias=2.0))
     cell = lstm.recurrent.cells[0]

@@ -38,7 +38,7 @@ class StopWhenLearned:
     def __init__(self, baseline: float, stop: threading.Event) -> None:
         self.baseline, self.stop, self.losses = baseline, stop, []
 
-    def on_step_end(self, info) -> None:  # noqa: ANN001
+    def on_step_end(self, info) -> None:
         self.losses.append(info.loss)
         if len(self.losses) >= 20 and moving_average(np.array(self.losses[-20:]))[-1] < LEARNED * self.baseline:
             self.stop.set()

@@ -9,8 +9,20 @@ from pathlib import Path
 import pytest
 
 from rnnviz.data.pairs import (
-    ENG_PREFIXES, date_data, keep_tutorial_pair, may_start_with_prefix, languages_from_name, load_pairs, make_batch, normalize,
-    normalize_tutorial, normalize_tutorial_many, normalize_unicode, prepare_pairs, read_pairs, split_indices,
+    ENG_PREFIXES,
+    date_data,
+    keep_tutorial_pair,
+    languages_from_name,
+    load_pairs,
+    make_batch,
+    may_start_with_prefix,
+    normalize,
+    normalize_tutorial,
+    normalize_tutorial_many,
+    normalize_unicode,
+    prepare_pairs,
+    read_pairs,
+    split_indices,
 )
 
 DATA = Path(os.environ.get("RNNVIZ_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")) / "eng-fra.txt"
@@ -126,7 +138,7 @@ def test_unicode_preparation_keeps_accents_digits_and_splits_punctuation():
 def test_date_task_as_character_pairs():
     data = date_data(300, test=20, validation=10)
     assert data.tokens == "chars" and data.info["source_language"] == "date"
-    source, target = data.train[0]
+    _source, target = data.train[0]
     assert len(target) == 10 and target[4] == "-"
     batch = make_batch(data.train[:3], data.source_vocab, data.target_vocab, "chars")
     assert batch.target_out.shape == (3, 11)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from rnnviz.probes import gradients as probes
 from rnnviz.core.cells import KINDS
 from rnnviz.core.recurrent import Recurrent
+from rnnviz.probes import gradients as probes
 
 
 def identity_relu_rnn(scale: float, size: int = 6) -> Recurrent:

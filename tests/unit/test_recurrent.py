@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rnnviz.io import registry
 from rnnviz.core.cells import KINDS
 from rnnviz.core.recurrent import Recurrent
+from rnnviz.io import registry
 
 GRID = [(kind, layers, bidirectional) for kind in KINDS for layers in (1, 2) for bidirectional in (False, True)]
 
@@ -55,7 +55,7 @@ def test_from_torch_matches_torch_module(module_class, options, layers, bidirect
 def test_from_torch_rejects_projection_and_other_modules():
     with pytest.raises(ValueError, match="proj_size"):
         Recurrent.from_torch(torch.nn.LSTM(3, 4, proj_size=2))
-    with pytest.raises(ValueError, match="torch.nn.RNN, LSTM or GRU"):
+    with pytest.raises(ValueError, match=r"torch\.nn\.RNN, LSTM or GRU"):
         Recurrent.from_torch(torch.nn.Linear(3, 4))
 
 

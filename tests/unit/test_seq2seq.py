@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import torch
 
+from rnnviz.core.randomness import make_generator
+from rnnviz.data.pairs import EOS_ID, PAD_ID, encode_source, make_batch, pad
 from rnnviz.seq2seq.attention import ATTENTION_KINDS, ContentAttention, tutorial_slots
 from rnnviz.seq2seq.decoding import beam_search, explain, greedy, sample, sample_counts, score_pairs
-from rnnviz.data.pairs import EOS_ID, PAD_ID, encode_source, make_batch, pad
 from rnnviz.seq2seq.model import Seq2Seq, reverse_within
 from rnnviz.seq2seq.training import AttentionSnapshots, Seq2SeqConfig, evaluate, train_seq2seq
-from rnnviz.core.randomness import make_generator
 from tests.unit.seq2seq_helpers import number_data
 
 SOURCE_VOCAB, TARGET_VOCAB = 12, 11

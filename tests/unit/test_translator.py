@@ -9,11 +9,11 @@ import time
 import pytest
 import torch
 
+from rnnviz.core.randomness import make_generator
 from rnnviz.io.checkpoints import CheckpointError
+from rnnviz.seq2seq.cli import main
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.training import TRAINING, Seq2SeqConfig, train_seq2seq
-from rnnviz.core.randomness import make_generator
-from rnnviz.seq2seq.cli import main
 from rnnviz.seq2seq.translator import MAX_INPUT_CHARS, DirectionError, Translator
 from tests.unit.seq2seq_helpers import number_data, write_pairs_file
 
@@ -120,7 +120,7 @@ def test_checkpoint_round_trip_half_precision_and_direction_checks(translator, t
     with pytest.raises(DirectionError, match="translates French → English, not English → French"):
         Translator.load(path, source="eng", target="fra")
     (tmp_path / "broken.safetensors").write_bytes(b"not a checkpoint")
-    with pytest.raises(CheckpointError, match="broken.safetensors"):
+    with pytest.raises(CheckpointError, match=r"broken\.safetensors"):
         Translator.load(tmp_path / "broken.safetensors")
 
 

@@ -12,10 +12,23 @@ from rnnviz.charlm.model import CharLM, char_vocabulary
 from rnnviz.charlm.trace import trace_text
 from rnnviz.data.languages import BRACKET_ALPHABET, analyze_brackets, bracket_text
 from rnnviz.plots.cell_text import colored_text, compare_surprise, layout_text, predictions_figure
-from rnnviz.plots.gates import (display_char, saturation_scatter, selected_cell, selected_span, state_heatmap,
-                                units_over_text)
-from rnnviz.probes.units import (correlations, find_signal_units, matching_spans, rank_units, saturation, span_units,
-                          text_signals)
+from rnnviz.plots.gates import (
+    display_char,
+    saturation_scatter,
+    selected_cell,
+    selected_span,
+    state_heatmap,
+    units_over_text,
+)
+from rnnviz.probes.units import (
+    correlations,
+    find_signal_units,
+    matching_spans,
+    rank_units,
+    saturation,
+    span_units,
+    text_signals,
+)
 
 PLANTED = 5
 
@@ -201,8 +214,8 @@ def test_the_shipped_bracket_lstm_has_a_depth_unit_and_a_quote_unit() -> None:
     following quotes (|r| > 0.8), and follows both better than the committed vanilla RNN."""
     from pathlib import Path
 
-    from rnnviz.io import checkpoints
     from rnnviz.data.text import Vocabulary
+    from rnnviz.io import checkpoints
 
     folder = Path(__file__).resolve().parents[2] / "checkpoints"
     paths = {kind: folder / f"charlm-brackets-{kind}.safetensors" for kind in ("lstm", "rnn")}

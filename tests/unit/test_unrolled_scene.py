@@ -9,8 +9,14 @@ import torch
 from rnnviz.core.kinds import KINDS
 from rnnviz.data.tasks import IGNORE_INDEX
 from rnnviz.unrolled import build_graph, path_terms
-from rnnviz.unrolled.scene import (MAX_TEXT, SceneSettings, check_against_autograd, make_scene, node_equations,
-                                   parse_numbers)
+from rnnviz.unrolled.scene import (
+    MAX_TEXT,
+    SceneSettings,
+    check_against_autograd,
+    make_scene,
+    node_equations,
+    parse_numbers,
+)
 
 
 def test_numbers_are_parsed_and_bad_ones_named() -> None:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from rnnviz.gradlab.presets import Preset
 from rnnviz.gradlab.recorder import Recording, job_target
 from rnnviz.gradlab.settings import RunSettings
-from rnnviz.gradlab.presets import Preset
-from rnnviz.training.jobs import Job
 from rnnviz.plots.base import PALETTE
+from rnnviz.training.jobs import Job
 from ui.training import current_job, start_job
 
 JOB_KEY = "gradient-lab"

@@ -13,11 +13,11 @@ import streamlit as st
 
 from rnnviz import gradlab
 from rnnviz.core.cells import KINDS
-from rnnviz.gradlab import RunSettings
-from rnnviz.gradlab.settings import TRAINING
-from rnnviz.gradlab.presets import PRESETS, Preset
 from rnnviz.core.initialization import SCHEMES
 from rnnviz.data.tasks import TASK_NAMES
+from rnnviz.gradlab import RunSettings
+from rnnviz.gradlab.presets import PRESETS, Preset
+from rnnviz.gradlab.settings import TRAINING
 from rnnviz.training.loop import OPTIMIZERS, TRAIN_KNOBS
 from ui.gradlab.text import SETTINGS_HELP
 

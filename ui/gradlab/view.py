@@ -13,13 +13,13 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz import gradlab
-from rnnviz.gradlab.recorder import Recording
 from rnnviz.gradlab.presets import check, summarize
-from rnnviz.training.jobs import Job
+from rnnviz.gradlab.recorder import Recording
 from rnnviz.plots import gradients
 from rnnviz.plots.base import PALETTE
-from ui.gradlab import runs
+from rnnviz.training.jobs import Job
 from ui import shell
+from ui.gradlab import runs
 from ui.gradlab.text import EXPLANATIONS, SENTENCES
 
 TITLES = {"loss": "Loss and accuracy", "heatmap": "Gradient reaching each timestep, over training",

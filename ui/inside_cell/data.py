@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from rnnviz.core.kinds import MENU_ORDER, TABLE
-from rnnviz.io import checkpoints
 from rnnviz.charlm.model import CharLM, prepare_text
 from rnnviz.charlm.trace import TextTrace, trace_text
+from rnnviz.core.kinds import MENU_ORDER, TABLE
 from rnnviz.data.text import Vocabulary, cap_text
+from rnnviz.io import checkpoints
 from ui.markdown import escape
 
 CHECKPOINT_ENV = checkpoints.DIRECTORY_ENV  # another folder of checkpoints (tests use it)

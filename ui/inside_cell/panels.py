@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.io import checkpoints
-from rnnviz.charlm.trace import explain_char
 from rnnviz.charlm.model import CharLM
-from rnnviz.charlm.trace import STATE_NAMES, TextTrace, value_range
+from rnnviz.charlm.trace import STATE_NAMES, TextTrace, explain_char, value_range
+from rnnviz.data.text import Vocabulary
+from rnnviz.io import checkpoints
 from rnnviz.plots.cell_text import colored_text
 from rnnviz.plots.gates import selected_cell, selected_span, state_heatmap
-from rnnviz.data.text import Vocabulary
 from ui.inside_cell import data
 from ui.markdown import escape
 

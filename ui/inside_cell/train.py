@@ -7,16 +7,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from rnnviz.core.kinds import MENU_ORDER
 from rnnviz.charlm.train import TRAINING, LMSettings, TrainedLM, bracket_corpus, save_charlm, text_corpus, train_charlm
-from rnnviz.training.jobs import Job
+from rnnviz.core.kinds import MENU_ORDER
 from rnnviz.plots.base import loss_curve
+from rnnviz.training.jobs import Job
 from rnnviz.training.loop import TrainResult
+from ui import sidebar, training
 from ui.inside_cell import data
-from ui.markdown import escape
-from ui import sidebar
-from ui import training
 from ui.inside_cell.panels import CONFIG, PENDING_MODEL, PENDING_TEXT
+from ui.markdown import escape
 
 JOB_KEY = "inside-cell"
 MAX_UPLOAD_CHARS = 2_000_000
@@ -125,9 +124,9 @@ def train_panel() -> None:
         if corpus is not None:
             _start(corpus, chosen[2])
     job = training.live_training(JOB_KEY, _live)
-    if job is not None and not job.active:
-        if job.status in ("finished", "stopped") and job.extras.get("trained") is not None:
-            metrics = job.extras["trained"].metrics
-            st.caption(f"Validation: {metrics['validation_bpc']:.3f} bits per character.")
-            _download(job)
-            _register(job)
+    if (job is not None and not job.active and job.status in ("finished", "stopped")
+            and job.extras.get("trained") is not None):
+        metrics = job.extras["trained"].metrics
+        st.caption(f"Validation: {metrics['validation_bpc']:.3f} bits per character.")
+        _download(job)
+        _register(job)

@@ -13,8 +13,8 @@ from rnnviz.plots.cell_text import colored_text, compare_surprise, predictions_f
 from rnnviz.plots.gates import saturation_scatter, state_heatmap, units_over_text
 from rnnviz.probes.units import find_signal_units, matching_spans, saturation, span_units, text_signals
 from ui.inside_cell import data
-from ui.markdown import escape
 from ui.inside_cell.panels import CONFIG, SPAN_KEY, STATE_KEY, UNIT_KEY
+from ui.markdown import escape
 
 VIEWS = ("Find the unit", "Select a span", "Gate saturation", "Next-character guesses", "Compare models",
          "How this model was made")

@@ -11,16 +11,15 @@ import streamlit as st
 from rnnviz import plots
 from rnnviz.core import kinds
 from rnnviz.core.randomness import make_generator
-from rnnviz.seq2seq.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
-from rnnviz.io.checkpoints import CheckpointError, checkpoint_directory
 from rnnviz.data.pairs import date_data, load_pairs
+from rnnviz.io.checkpoints import CheckpointError, checkpoint_directory
 from rnnviz.plots.attention import attention_heatmap, snapshot_heatmap, top_words_rows
+from rnnviz.seq2seq.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.training import Seq2SeqConfig, live_run
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
-from ui import sidebar
+from ui import sidebar, training
 from ui.markdown import escape
-from ui import training
 
 DIRECTIONS = {"French → English": ("fra", "eng"), "English → French": ("eng", "fra"),
               "Human date → ISO date": ("date", "iso")}
