@@ -18,7 +18,7 @@ from rnnviz.plots.base import FONT_SIZE, PALETTE, as_array, style
 TEXT_COLOR = "#111111"
 INPUT_COLOR, HIDDEN_COLOR, OUTPUT_COLOR = "#555555", "#1f77b4", "#E69F00"
 RIGHT_COLOR, WRONG_COLOR = "#1B7F3B", "#C62828"
-MAX_DRAWN_STEPS = 24  # more columns than this are unreadable from the back row: the table has them all
+MAX_DRAWN_STEPS = 16  # more columns than this are unreadable from the back row: the table has them all
 BOX = 0.36  # half the width of a drawn node, in steps
 
 
@@ -39,18 +39,18 @@ def io_pattern(io_type: str) -> dict[str, object]:
 
 def _arrow(figure: go.Figure, start: tuple[float, float], end: tuple[float, float], color: str,
            dash: bool = False) -> None:
-    """An arrow from `start` to `end` in data coordinates (dashed: a fed-back output)."""
+    """An arrow from `start` to `end` in data coordinates (thinner: a fed-back output)."""
     figure.add_annotation(x=end[0], y=end[1], ax=start[0], ay=start[1], xref="x", yref="y", axref="x", ayref="y",
                           showarrow=True, arrowhead=3, arrowsize=1.2, arrowwidth=2.5 if not dash else 1.8,
                           arrowcolor=color, text="", standoff=22, startstandoff=22)
 
 
 def _node_trace(x: list[float], y: list[float], labels: list[str], color: str, name: str,
-                hover: list[str] | None = None, text_colors: list[str] | None = None) -> go.Scatter:
+                hover: list[str] | None = None, text_colors: list[str] | None = None, size: int = 46) -> go.Scatter:
     """Square nodes with a coloured rim and a dark label inside."""
     return go.Scatter(x=x, y=y, mode="markers+text", name=name, text=labels, textposition="middle center",
                       textfont={"size": FONT_SIZE, "color": text_colors or TEXT_COLOR},
-                      marker={"symbol": "square", "size": 46, "color": "white", "line": {"color": color, "width": 3}},
+                      marker={"symbol": "square", "size": size, "color": "white", "line": {"color": color, "width": 3}},
                       hovertext=hover or labels, hoverinfo="text")
 
 
@@ -61,7 +61,7 @@ def _bare_axes(figure: go.Figure, steps: int, x_title: str) -> go.Figure:
     figure.update_yaxes(range=[-0.6, 2.6], tickmode="array", tickvals=[0, 1, 2],
                         ticktext=["input x_t", "hidden h_t", "output ŷ_t"], showgrid=False, zeroline=False,
                         title_text="")
-    figure.update_layout(showlegend=False, font={"color": TEXT_COLOR})
+    figure.update_layout(showlegend=False, font={"color": TEXT_COLOR}, margin={"l": 120})
     return figure
 
 
@@ -130,26 +130,30 @@ def step_outputs_figure(inputs: Sequence[str], outputs: Sequence[str | None], tr
                          f"and {len(truth)}")
     if max_steps < 1:
         raise ValueError(f"max_steps must be at least 1, got {max_steps}")
-    steps = min(len(inputs), max_steps)
+    first = max(0, len(inputs) - max_steps)  # a long run shows its last steps: where the outputs are
+    inputs, outputs, truth = list(inputs)[first:], list(outputs)[first:], list(truth)[first:]
+    steps, size = len(inputs), min(46, int(760 / max(len(inputs), 1)))
     columns = list(range(1, steps + 1))
     figure = go.Figure()
-    figure.add_trace(_node_trace(columns, [0] * steps, [_shown(s) for s in inputs[:steps]], INPUT_COLOR, "input",
-                                 hover=[f"step {t}: input {inputs[t - 1]!r}" for t in columns]))
-    figure.add_trace(_node_trace(columns, [1] * steps, ["h"] * steps, HIDDEN_COLOR, "hidden state"))
+    figure.add_trace(_node_trace(columns, [0] * steps, [_shown(s) for s in inputs], INPUT_COLOR, "input",
+                                 hover=[f"step {first + t}: input {inputs[t - 1]!r}" for t in columns], size=size))
+    figure.add_trace(_node_trace(columns, [1] * steps, ["h"] * steps, HIDDEN_COLOR, "hidden state", size=size))
     written = [t for t in columns if outputs[t - 1] is not None]
     colors = [TEXT_COLOR if truth[t - 1] is None else RIGHT_COLOR if _matches(outputs[t - 1], truth[t - 1], tolerance)
               else WRONG_COLOR for t in written]
-    hover = [f"step {t}: output {outputs[t - 1]!r}" + ("" if truth[t - 1] is None else f", truth {truth[t - 1]!r}")
-             for t in written]
+    hover = [f"step {first + t}: output {outputs[t - 1]!r}"
+             + ("" if truth[t - 1] is None else f", truth {truth[t - 1]!r}") for t in written]
     figure.add_trace(_node_trace(written, [2] * len(written), [_shown(outputs[t - 1]) for t in written],
-                                 OUTPUT_COLOR, "output", hover=hover, text_colors=colors))
+                                 OUTPUT_COLOR, "output", hover=hover, text_colors=colors, size=size))
     for t in columns[:-1]:
         _arrow(figure, (t, 1), (t + 1, 1), HIDDEN_COLOR)
     for t in written:
         _arrow(figure, (t, 1), (t, 2), OUTPUT_COLOR)
-    cut = f" (first {steps} of {len(inputs):,} steps; the table has them all)" if steps < len(inputs) else ""
-    style(figure, title=(title or "") + cut or None, height=340, template=None)
-    return _bare_axes(figure, steps, "step t")
+    cut = f"last {steps} of {first + steps:,} steps (the table has them all)" if first else ""
+    style(figure, title=" — ".join(part for part in (title, cut) if part) or None, height=340, template=None)
+    _bare_axes(figure, steps, "step t")
+    figure.update_xaxes(ticktext=[str(first + t) for t in columns])
+    return figure
 
 
 def _check_curve(ratio: float, losses: object) -> np.ndarray:

@@ -111,7 +111,7 @@ def test_train_finishes_and_the_run_box_shows_the_outputs_per_step():
     assert len(table) == len(box.value) and list(table.columns[:4]) == ["step", "input", "output", "truth"]
     assert "**Answer:**" in shown
     run = figure(at, "run_figure")
-    assert len(next(t for t in run["data"] if t["name"] == "input")["x"]) == 22  # one column per character
+    assert len(next(t for t in run["data"] if t["name"] == "input")["x"]) == 16  # the last 16 characters
     box.input("(())").run()
     assert len(at.dataframe[0].value) == 4  # a new input, new steps
 

@@ -85,8 +85,8 @@ def test_a_run_without_outputs_on_some_steps_draws_only_those_that_write():
 def test_a_long_run_draws_the_first_steps_and_says_so():
     steps = [str(index % 10) for index in range(100)]
     figure = step_outputs_figure(steps, steps, steps, max_steps=24)
-    assert len(trace(figure, "input").x) == 24
-    assert "first 24 of 100 steps" in figure.layout.title.text
+    assert len(trace(figure, "input").x) == 24 and list(figure.layout.xaxis.ticktext)[-1] == "100"
+    assert "last 24 of 100 steps" in figure.layout.title.text
     long = step_outputs_figure(["extraordinarily"], ["positive"], [None])
     assert trace(long, "input").text[0] == "extraor…"
 

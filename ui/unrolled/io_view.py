@@ -99,9 +99,9 @@ def describe(task: IOTask) -> None:
     st.markdown(f"**Where it is used.** {escape(task.application)}")
     st.markdown(f"**This small task: {escape(task.name)}.** {escape(task.description)}")
     st.markdown("The picture shows which unrolled steps read an input (grey, x) and which write an output "
-                "(orange, y); blue boxes are the hidden state, the same cell at every step. Dashed arrows: an "
-                "output written is read by the next step.")
-    st.plotly_chart(io_shape_figure(**io_pattern(task.io_type)), config=CONFIG, width="stretch",
+                "(orange, y); blue boxes are the hidden state, the same cell at every step. A thin orange arrow from "
+                "an output to the next step: the output written is read as the next step's input.")
+    st.plotly_chart(io_shape_figure(**io_pattern(task.io_type)), config=CONFIG, width="stretch", theme=None,
                     key=KEY + "shape:" + task.io_type)
     st.caption(f"Shapes: {escape(task.shapes)}. Scored by: {escape(task.metric)} (target {task.target:g}).")
 
@@ -150,7 +150,7 @@ def _live_chart(task: IOTask):
         history = list(job.history)
         if history:
             st.plotly_chart(loss_curve([info.step for info in history], [info.loss for info in history],
-                                       y_title=_loss_title(task)), config=CONFIG, width="stretch")
+                                       y_title=_loss_title(task)), config=CONFIG, width="stretch", theme=None)
     return render
 
 
@@ -207,7 +207,7 @@ def _show_run(task: IOTask, steps: StepOutputs) -> None:
                 "black: no known truth to compare with.")
     tolerance = getattr(getattr(task, "task", None), "tolerance", None)
     st.plotly_chart(step_outputs_figure(steps.inputs, steps.outputs, steps.truth, tolerance=tolerance),
-                    config=CONFIG, width="stretch", key=KEY + "run_figure")
+                    config=CONFIG, width="stretch", theme=None, key=KEY + "run_figure")
     st.dataframe(_step_rows(steps), hide_index=True, width="stretch", height=min(400, 38 + 35 * steps.num_steps))
 
 

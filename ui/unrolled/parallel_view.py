@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 from torch import nn
 
@@ -66,7 +68,7 @@ def _show_timing(timing: ParallelTiming) -> None:
                 "red bars feed back each output, one call per step. Shorter is faster.")
     st.plotly_chart(decoding_times_figure((timing.teacher_forced_forward, timing.teacher_forced_training),
                                           (timing.free_running_forward, timing.free_running_training),
-                                          batch_size=timing.batch_size), config=CONFIG, width="stretch",
+                                          batch_size=timing.batch_size), config=CONFIG, width="stretch", theme=None,
                     key=KEY + "timing_figure")
     st.markdown(f"Free running took **{timing.forward_ratio:.1f}×** as long to decode and "
                 f"**{timing.training_ratio:.1f}×** as long to train on. The gain is modest "
@@ -89,8 +91,8 @@ def _target(ratios: list[float], steps: int, per: str, seed: int):
             curves.append(ForcingCurve(ratio, per, trained.losses, [], trained.metric, result.seconds, result.status,
                                        result.message))
             if result.status != "finished":
-                break
-        return result
+                return result
+        return replace(result, message=f"finished {len(ratios)} runs of {steps} steps each")
     return target
 
 
@@ -113,7 +115,7 @@ def _curves_chart(job: Job, ratios: list[float]) -> None:
     st.markdown("Training loss per step for each teacher-forcing ratio (same seed: same first weights, same "
                 "batches). The loss is measured with the inputs that ratio feeds, so a low curve at 1.0 means "
                 "it learnt to continue from true characters — check the held-out score below.")
-    st.plotly_chart(forcing_curves_figure(losses), config=CONFIG, width="stretch")
+    st.plotly_chart(forcing_curves_figure(losses), config=CONFIG, width="stretch", theme=None)
 
 
 def forcing_section(seed: int) -> None:
