@@ -106,7 +106,8 @@ def _shown(symbol: str | None) -> str:
     if symbol is None:
         return ""
     text = "␣" if symbol == " " else symbol
-    return text if len(text) <= 8 else text[:7] + "…"
+    text = text if len(text) <= 8 else text[:7] + "…"
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # Plotly reads tags in text
 
 
 def _matches(output: str | None, truth: str, tolerance: float | None) -> bool:
@@ -179,7 +180,9 @@ def forcing_curves_figure(losses: Mapping[float, Sequence[float]], *,
                                     line={"color": PALETTE[index % len(PALETTE)], "width": 3}))
     style(figure, title=title, x_title="training step", y_title=y_title, height=420)
     figure.update_layout(showlegend=True, font={"color": TEXT_COLOR},
-                         legend={"font": {"size": FONT_SIZE}, "title": {"text": "share of true previous outputs fed"}})
+                         legend={"font": {"size": FONT_SIZE}, "orientation": "h", "y": -0.25,
+                                 "title": {"text": "share of true previous outputs fed:"}})
+    figure.update_layout(height=480, margin={"b": 110})
     return figure
 
 
