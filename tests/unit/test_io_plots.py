@@ -90,7 +90,7 @@ def test_a_long_run_draws_the_first_steps_and_says_so():
     long = step_outputs_figure(["extraordinarily"], ["positive"], [None])
     assert trace(long, "input").text[0] == "extraor…"
     tags = step_outputs_figure(["<script>"], ["</s>"], [None])
-    assert trace(tags, "input").text[0] == "&lt;script…" and trace(tags, "output").text[0] == "&lt;/s&gt;"
+    assert trace(tags, "input").text[0] == "&lt;script&gt;" and trace(tags, "output").text[0] == "&lt;/s&gt;"
 
 
 def test_run_figures_refuse_mismatched_or_empty_steps():
