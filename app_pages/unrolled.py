@@ -1,4 +1,4 @@
-"""Unrolled graph: the RNN unrolled from a real model, BPTT with its own numbers, truncated BPTT."""
+"""Unrolled graph: the RNN unrolled from a real model, BPTT with its own numbers, truncated BPTT, the I/O types."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from ui import sidebar
 from ui.unrolled.bptt_view import bptt_tab, truncation_tab
 from ui.unrolled.controls import scene_controls
 from ui.unrolled.graph_view import graph_tab
+from ui.unrolled.io_view import io_types_tab
+from ui.unrolled.parallel_view import parallel_tab
 
 st.title("Unrolled graph")
 st.markdown("A recurrent network is one cell applied at every step of a sequence. Unrolled in time it becomes "
@@ -15,11 +17,16 @@ st.markdown("A recurrent network is one cell applied at every step of a sequence
             "time (BPTT) is ordinary backpropagation on that graph. Pick a cell and an input: everything below "
             "is computed from that model, live.")
 scene = scene_controls(seed=sidebar.seed())
+graph, bptt, truncated, io_types, parallel = st.tabs(["The graph", "BPTT in numbers", "Truncated BPTT",
+                                                      "Five I/O types", "Is it parallelizable?"])
 if scene is not None:
-    graph, bptt, truncated = st.tabs(["The graph", "BPTT in numbers", "Truncated BPTT"])
     with graph:
         graph_tab(scene)
     with bptt:
         bptt_tab(scene)
     with truncated:
         truncation_tab(scene)
+with io_types:
+    io_types_tab(sidebar.seed())
+with parallel:
+    parallel_tab(sidebar.seed())
