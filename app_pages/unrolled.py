@@ -14,8 +14,8 @@ from ui.unrolled.parallel_view import parallel_tab
 st.title("Unrolled graph")
 st.markdown("A recurrent network is one cell applied at every step of a sequence. Unrolled in time it becomes "
             "a deep feed-forward graph whose layers all share the same weights, and backpropagation through "
-            "time (BPTT) is ordinary backpropagation on that graph. Pick a cell and an input: everything below "
-            "is computed from that model, live.")
+            "time (BPTT) is ordinary backpropagation on that graph. Pick a cell and an input: the first three "
+            "tabs are computed from that model, live; the last two train small models of their own.")
 scene = scene_controls(seed=sidebar.seed())
 graph, bptt, truncated, io_types, parallel = st.tabs(["The graph", "BPTT in numbers", "Truncated BPTT",
                                                       "Five I/O types", "Is it parallelizable?"])
