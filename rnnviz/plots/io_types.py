@@ -200,8 +200,9 @@ def decoding_times_figure(teacher_forced: Sequence[float], free_running: Sequenc
         figure.add_trace(go.Bar(x=["forward only (decoding)", "forward + backward (training)"], y=milliseconds,
                                 name=name, marker_color=PALETTE[index], text=[f"{v:.1f} ms" for v in milliseconds],
                                 textposition="outside", textfont={"size": FONT_SIZE, "color": TEXT_COLOR}))
-    style(figure, title=title, x_title="what is timed", y_title=f"milliseconds per batch of {batch_size}", height=400)
+    style(figure, title=title, x_title=f"what is timed (one batch of {batch_size})", y_title="time (ms)", height=440)
     figure.update_layout(barmode="group", showlegend=True, font={"color": TEXT_COLOR},
-                         legend={"font": {"size": FONT_SIZE}})
+                         legend={"font": {"size": FONT_SIZE}, "orientation": "h", "y": 1.12, "x": 0})
+    figure.update_xaxes(tickangle=0)
     figure.update_yaxes(rangemode="tozero")
     return figure

@@ -64,3 +64,20 @@ def test_bptt_tab_states_the_check_and_draws_the_terms(goto) -> None:
     assert page.get_by_text("add up to autograd").count() == 1
     assert page.locator(".js-plotly-plot").count() >= 3
     br.save_screenshot(page, "unrolled-bptt", full_page=True)
+
+
+def test_train_an_io_task_and_run_it_on_an_input(goto) -> None:
+    """Five I/O types: Train the default (one-to-one) task live, then its answer appears for the example input."""
+    page = goto("unrolled", timeout=120)
+    page.get_by_role("tab", name="Five I/O types").click()
+    br.wait_until_idle(page)
+    page.get_by_role("button", name="Train", exact=True).click()
+    answer = page.get_by_text("Answer:")
+    for _ in range(120):  # the run trains in the background; the live panel reruns the page
+        if answer.count():
+            break
+        page.wait_for_timeout(500)
+    br.wait_until_idle(page)
+    br.assert_no_exception(page)
+    assert answer.count() == 1 and page.get_by_text("Held-out").count() >= 1
+    br.save_screenshot(page, "unrolled-io", full_page=True)

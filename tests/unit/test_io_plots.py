@@ -122,7 +122,8 @@ def test_decoding_times_are_grouped_bars_in_milliseconds():
     figure = decoding_times_figure((0.0015, 0.006), (0.0033, 0.011), batch_size=64)
     assert [item.type for item in figure.data] == ["bar", "bar"]
     assert list(figure.data[0].y) == pytest.approx([1.5, 6.0]) and figure.data[1].text[0] == "3.3 ms"
-    assert figure.layout.yaxis.title.text == "milliseconds per batch of 64" and figure.layout.barmode == "group"
+    assert figure.layout.yaxis.title.text == "time (ms)" and figure.layout.barmode == "group"
+    assert "one batch of 64" in figure.layout.xaxis.title.text
     assert_projector_legible(figure)
 
 
