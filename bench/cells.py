@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 
 import torch
-from timing import interleaved_medians  # bench/timing.py
+from timing import interleaved_medians, print_targets  # bench/timing.py
 
 from rnnviz.core.recurrent import Recurrent
 
@@ -66,12 +66,7 @@ def main() -> None:
     seconds = measure(args.steps, args.hidden, args.batch, args.repeats)
     for name, value in seconds.items():
         print(f"  {name:28s} {value * 1000:8.2f} ms")
-    failed = 0
-    for name, ratio, target in report(seconds):
-        ok = ratio <= target
-        failed += not ok
-        print(f"  {name:34s} {ratio:6.2f}  (target <= {target:.2f}) {'ok' if ok else 'MISSED'}")
-    print("all targets met" if not failed else f"{failed} target(s) missed")
+    print_targets([(name, ratio, target, "") for name, ratio, target in report(seconds)], width=34)
 
 
 if __name__ == "__main__":

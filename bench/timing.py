@@ -25,3 +25,14 @@ def interleaved_medians(functions: dict[str, Callable[[], object]], repeats: int
 def median_seconds(function: Callable[[], object], repeats: int, warmups: int = 2) -> float:
     """Median seconds of one function."""
     return interleaved_medians({"f": function}, repeats, warmups)["f"]
+
+
+def print_targets(rows: list[tuple[str, float, float, str]], width: int = 44) -> int:
+    """One line per (name, ratio, target, detail): ok or MISSED against `ratio <= target`; return how many missed."""
+    failed = 0
+    for name, ratio, target, detail in rows:
+        ok = ratio <= target
+        failed += not ok
+        print(f"  {name:{width}s} {ratio:6.2f}  (target <= {target:.2f}) {'ok' if ok else 'MISSED'}  {detail}".rstrip())
+    print("all targets met" if not failed else f"{failed} target(s) missed")
+    return failed

@@ -22,7 +22,7 @@ from torch.nn import functional
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from timing import interleaved_medians  # noqa: E402  (bench/timing.py)
+from timing import interleaved_medians, print_targets  # noqa: E402  (bench/timing.py)
 
 from rnnviz.core.kinds import KINDS  # noqa: E402
 from rnnviz.plots.unrolled import graph_figure  # noqa: E402
@@ -106,13 +106,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     print(cpu_line())
     print(f"T={STEPS} H={HIDDEN}; graph: 2 layers, bidirectional; terms: 1 layer; median of {args.repeats}")
-    failed = 0
-    rows = [row(kind, args.repeats) for kind in KINDS for row in (graph_row, terms_row)]
-    for name, ratio, target, detail in rows:
-        ok = ratio <= target
-        failed += not ok
-        print(f"  {name:44s} {ratio:5.2f}  (target <= {target:.2f}) {'ok' if ok else 'MISSED'}  {detail}")
-    print("all targets met" if not failed else f"{failed} target(s) missed")
+    print_targets([row(kind, args.repeats) for kind in KINDS for row in (graph_row, terms_row)])
 
 
 if __name__ == "__main__":
