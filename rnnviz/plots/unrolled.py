@@ -386,3 +386,27 @@ def decay_figure(distance: object, relative: object, bound: object, *, low: obje
         figure.update_yaxes(type="log")
     figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return figure
+
+
+def node_strip(node: object, *, title: str | None = None) -> go.Figure:
+    """One node's vector (and, for gated cells, its gates) as a strip of coloured cells: unit by unit, numbers in."""
+    value = getattr(node, "value", None)
+    if value is None:
+        raise ValueError("this node has no value to draw (pick a node of the unrolled graph)")
+    rows = {getattr(node, "label", "value"): as_array(value, "value", 1)}
+    rows.update({name: as_array(gate, name, 1) for name, gate in (getattr(node, "gates", None) or {}).items()})
+    width = max(len(values) for values in rows.values())
+    grid = np.full((len(rows), width), np.nan)
+    for index, values in enumerate(rows.values()):
+        grid[index, : len(values)] = values
+    limit = float(np.nanmax(np.abs(grid))) or 1.0
+    figure = go.Figure(go.Heatmap(
+        z=grid, x=list(range(width)), y=list(rows), colorscale="RdBu_r", zmid=0, zmin=-limit, zmax=limit,
+        showscale=width > 16,  # the numbers are written in the cells when they fit
+        text=np.vectorize(lambda v: "" if np.isnan(v) else f"{v:.2f}")(grid) if width <= 16 else None,
+        texttemplate="%{text}" if width <= 16 else None, textfont={"size": FONT_SIZE - 2},
+        hovertemplate="%{y}, unit %{x}: %{z:.4f}<extra></extra>", colorbar={"title": {"text": "value"}}))
+    style(figure, title=title, x_title="unit", height=120 + 46 * len(rows), template=None)
+    figure.update_yaxes(autorange="reversed", tickfont={"size": FONT_SIZE, "color": TEXT_COLOR})
+    figure.update_xaxes(dtick=1 if width <= 16 else None, tickfont={"size": FONT_SIZE, "color": TEXT_COLOR})
+    return figure

@@ -174,3 +174,18 @@ def test_weight_labels_are_clickable_and_name_their_weight():
     (labels,) = [trace for trace in figure.data if trace.name == "weight labels"]
     assert list(labels.customdata) == [f"weight:{symbol}" for symbol in labels.text]
     assert {"U", "W", "V"} <= set(labels.text)
+
+
+def test_node_strip_draws_the_value_and_the_gates_unit_by_unit():
+    """A clicked LSTM node: one row for h and one per gate, every unit's number written in, centred colours."""
+    from rnnviz.plots.unrolled import node_strip
+
+    graph = graph_of("lstm")
+    node = graph.nodes["h[0,forward][2]"]
+    figure = node_strip(node)
+    (heat,) = figure.data
+    assert list(heat.y) == [node.label, *node.gates] and heat.zmid == 0 and heat.colorscale[-1][1] == "rgb(103,0,31)"
+    np.testing.assert_allclose(heat.z[0][: len(node.value)], node.value)
+    assert heat.text[0][0] == f"{node.value[0]:.2f}"
+    with pytest.raises(ValueError, match="no value"):
+        node_strip(type("Empty", (), {"value": None})())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.plots.unrolled import graph_figure, rolled_figure
+from rnnviz.plots.unrolled import graph_figure, node_strip, rolled_figure
 from rnnviz.unrolled import UnrolledGraph, build_graph, rolled_graph
 from rnnviz.unrolled.scene import Scene, node_equations
 from ui.markdown import escape
@@ -117,6 +117,10 @@ def _equations(scene: Scene, graph: UnrolledGraph) -> None:
         st.session_state.pop(NODE_KEY, None)
         st.caption("That node is not in this graph any more: click an h node again.")
         return
+    if node in graph.nodes:
+        st.markdown(f"**{escape(described[:1].upper() + described[1:])}**, unit by unit (red above 0, blue below)"
+                    + (", with the gates at this step:" if graph.nodes[node].gates else ":"))
+        st.plotly_chart(node_strip(graph.nodes[node]), key=KEY + "strip", theme=None)
     st.markdown(f"**{escape(described[:1].upper() + described[1:])}, unit {int(unit)}**: each pre-activation "
                 "split into what comes from the input, from the past and from the bias.")
     for equation in equations:
