@@ -32,7 +32,7 @@ def power_label(exponent: int) -> str:
     return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
 
 
-def _log_ticks(low: float, high: float, most: int = 8) -> tuple[list[float], list[str]]:
+def log_ticks(low: float, high: float, most: int = 8) -> tuple[list[float], list[str]]:
     """Tick positions (log10) and labels between low and high: whole decades, or 1-2-5 steps in a narrow range."""
     first, last = int(np.floor(low)), int(np.ceil(high))
     if high - low < 2:
@@ -46,7 +46,18 @@ def _log_ticks(low: float, high: float, most: int = 8) -> tuple[list[float], lis
     return values, [power_label(v) for v in values]
 
 
-def _legend_square(name: str, color: str) -> go.Scatter:
+def log_grid(grid: np.ndarray) -> tuple[np.ndarray, tuple[float, float] | None]:
+    """log10 of the positive finite entries (NaN elsewhere) and their colour range, at least one decade wide."""
+    positive = np.isfinite(grid) & (grid > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = np.where(positive, np.log10(np.where(positive, grid, 1.0)), np.nan)
+    if not positive.any():
+        return logs, None
+    low, high = float(np.nanmin(logs)), float(np.nanmax(logs))
+    return logs, ((low - 0.5, high + 0.5) if high - low < 1 else (low, high))
+
+
+def legend_square(name: str, color: str) -> go.Scatter:
     """A legend-only entry (a coloured square) for colours drawn outside the colour scale."""
     return go.Scatter(x=[None], y=[None], mode="markers", name=name, showlegend=True,
                       marker={"symbol": "square", "size": 14, "color": color})
@@ -62,16 +73,11 @@ def gradient_heatmap(steps: Sequence[int], profiles: object, *, title: str | Non
     if len(rows) != grid.shape[0]:
         raise ValueError(f"one training step per profile: got {len(rows)} steps and {grid.shape[0]} profiles")
     finite = np.isfinite(grid)
-    positive = finite & (grid > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.where(positive, np.log10(np.where(positive, grid, 1.0)), np.nan)
+    logs, span = log_grid(grid)
     figure = go.Figure()
     timesteps = np.arange(grid.shape[1])
-    if positive.any():
-        low, high = float(np.nanmin(logs)), float(np.nanmax(logs))
-        if high - low < 1:
-            low, high = low - 0.5, high + 0.5
-        ticks, labels = _log_ticks(low, high)
+    if span is not None:
+        (low, high), (ticks, labels) = span, log_ticks(*span)
         figure.add_trace(go.Heatmap(
             z=logs, x=timesteps, y=rows, customdata=grid, colorscale=GRADIENT_SCALE, zmin=low, zmax=high,
             colorbar={"title": {"text": "‖∂L/∂h_t‖<br>(log scale)", "side": "top"},
@@ -84,7 +90,7 @@ def gradient_heatmap(steps: Sequence[int], profiles: object, *, title: str | Non
             figure.add_trace(go.Heatmap(
                 z=np.where(mask, 1.0, np.nan), x=timesteps, y=rows, colorscale=[[0, color], [1, color]],
                 showscale=False, hovertemplate=f"training step %{{y}}<br>t = %{{x}}<br>{name}<extra></extra>"))
-            figure.add_trace(_legend_square(name, color))
+            figure.add_trace(legend_square(name, color))
     style(figure, title=title, x_title="timestep t (position in the sequence)", y_title="training step",
           height=height)
     figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"})
@@ -114,7 +120,7 @@ def _log_axis(figure: go.Figure, values: object, *, axis: str = "yaxis", span: t
     if span is None and data.size:
         span = (float(np.log10(data.min())), float(np.log10(data.max())))
     if span is not None:
-        ticks, labels = _log_ticks(span[0] - 0.05, span[1] + 0.05)
+        ticks, labels = log_ticks(span[0] - 0.05, span[1] + 0.05)
         extra = {**extra, "tickmode": "array", "tickvals": [10.0 ** v for v in ticks], "ticktext": labels}
     figure.layout[axis].update(type="log", **extra)
 

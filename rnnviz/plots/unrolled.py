@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 from rnnviz.core.kinds import TABLE
 from rnnviz.plots.base import FONT_SIZE, as_array, style
-from rnnviz.plots.gradients import GRADIENT_SCALE, ZERO_COLOR, power_label
+from rnnviz.plots.gradients import GRADIENT_SCALE, ZERO_COLOR, legend_square, log_grid, log_ticks
 
 NODE_COLORS = {"x": "#555555", "y": "#E69F00", "E": "#B22222"}  # h and c take the kind's colour
 NODE_NAMES = {"x": "input x_t", "c": "cell state c_t", "h": "hidden state h_t", "y": "output ŷ_t", "E": "loss E_t"}
@@ -286,20 +286,6 @@ def rolled_figure(graph: object, highlight: str | None = "W", *, title: str | No
     return graph_figure(graph, highlight, title=title)
 
 
-def _decade_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
-    """Ticks (log10 values) between low and high labelled 10⁻³: whole decades, or 1-2-5 steps in a narrow range."""
-    first, last = int(np.floor(low)), int(np.ceil(high))
-    if high - low < 2.5:
-        ticks = [(e + np.log10(m), m, e) for e in range(first, last + 1) for m in (1, 2, 5)]
-        chosen = [(v, m, e) for v, m, e in ticks if low <= v <= high]
-        if len(chosen) >= 2:
-            return [v for v, _, _ in chosen], [power_label(e) if m == 1 else f"{m}·{power_label(e)}"
-                                               for _, m, e in chosen]
-    stride = max(1, int(np.ceil((last - first + 1) / 8)))
-    values = [v for v in range(first, last + 1, stride) if low - 1e-9 <= v <= high + 1e-9] or [first]
-    return [float(v) for v in values], [power_label(v) for v in values]
-
-
 def term_heatmap(norms: object, loss_steps: Sequence[int], *, weight: str = "W", title: str | None = None,
                  height: int = 460) -> go.Figure:
     """‖term (t, k)‖ of ∂E_t/∂W: loss steps t (rows) by the step k where the gradient enters (columns), log colour.
@@ -312,15 +298,11 @@ def term_heatmap(norms: object, loss_steps: Sequence[int], *, weight: str = "W",
         raise ValueError("norms is empty: compute the terms first (rnnviz.unrolled.path_terms)")
     if len(rows) != grid.shape[0]:
         raise ValueError(f"one loss step per row of norms: got {len(rows)} steps and {grid.shape[0]} rows")
-    positive = np.isfinite(grid) & (grid > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.where(positive, np.log10(np.where(positive, grid, 1.0)), np.nan)
+    logs, span = log_grid(grid)
     steps, labels = np.arange(grid.shape[1]), [str(int(t)) for t in rows]
     figure = go.Figure()
-    if positive.any():
-        low, high = float(np.nanmin(logs)), float(np.nanmax(logs))
-        low, high = (low - 0.5, high + 0.5) if high - low < 1 else (low, high)
-        ticks, text = _decade_ticks(low, high)
+    if span is not None:
+        (low, high), (ticks, text) = span, log_ticks(*span)
         figure.add_trace(go.Heatmap(
             z=logs, x=steps, y=labels, customdata=grid, colorscale=GRADIENT_SCALE, zmin=low, zmax=high,
             name=f"‖∂E_t/∂{weight}_k‖", colorbar={"title": {"text": f"‖∂E_t/∂{weight}_k‖<br>(norm, log scale)",
@@ -332,8 +314,7 @@ def term_heatmap(norms: object, loss_steps: Sequence[int], *, weight: str = "W",
         figure.add_trace(go.Heatmap(z=np.where(zeros, 1.0, np.nan), x=steps, y=labels, showscale=False,
                                     colorscale=[[0, ZERO_COLOR], [1, ZERO_COLOR]], name="exactly 0",
                                     hovertemplate="loss step t = %{y}<br>step k = %{x}<br>exactly 0<extra></extra>"))
-        figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="exactly 0 (k after t, or truncated)",
-                                    marker={"symbol": "square", "size": 14, "color": ZERO_COLOR}))
+        figure.add_trace(legend_square("exactly 0 (k after t, or truncated)", ZERO_COLOR))
     style(figure, title=title, x_title="step k (where the gradient enters)", y_title="loss step t", height=height)
     figure.update_yaxes(type="category", autorange="reversed")
     figure.update_xaxes(dtick=1 if grid.shape[1] <= 24 else None)
@@ -380,7 +361,7 @@ def decay_figure(distance: object, relative: object, bound: object, *, low: obje
     shown = shown[np.isfinite(shown)]
     if shown.size:
         low, high = float(np.log10(shown.min())), float(np.log10(shown.max()))
-        ticks, text = _decade_ticks(low - 0.1, high + 0.1)
+        ticks, text = log_ticks(low - 0.1, high + 0.1)
         figure.update_yaxes(type="log", tickmode="array", tickvals=[10.0 ** v for v in ticks], ticktext=text)
     else:
         figure.update_yaxes(type="log")
