@@ -17,7 +17,7 @@ from rnnviz.charlm.model import CharLM, encode
 from rnnviz.core.kinds import TABLE, kind_info
 from rnnviz.core.validation import check_positive_int, require_int
 from rnnviz.data.text import Vocabulary
-from rnnviz.probes.equations import Equation, explain_step
+from rnnviz.probes.equations import Equation, explain_traced
 
 MAX_TRACE_CHARS = 20_000  # a trace keeps every gate of every step: cap what one call may ask for
 
@@ -131,9 +131,4 @@ def explain_char(model: CharLM, trace: TextTrace, layer: int, t: int, unit: int)
     if cell.kind != trace.kind:
         raise ValueError(f"the trace comes from a {trace.kind} model, this model is {cell.kind}")
     states = trace.layers[layer].states
-    x = trace.layers[layer].inputs[t].astype(np.float64)  # (I,)
-    h_prev = states["hidden"][t - 1].astype(np.float64) if t else np.zeros(cell.hidden_size)  # (H,)
-    c_prev = None
-    if "cell" in states:
-        c_prev = states["cell"][t - 1].astype(np.float64) if t else np.zeros(cell.hidden_size)  # (H,)
-    return explain_step(cell, x, h_prev, c_prev, unit)
+    return explain_traced(cell, trace.layers[layer].inputs, states["hidden"], states.get("cell"), t, unit)

@@ -93,6 +93,22 @@ def explain_step(cell: Cell, x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarr
     return explain(cell, weights, x, h_prev, c_prev, unit)
 
 
+def explain_traced(cell: Cell, inputs: np.ndarray, hidden: np.ndarray, cells: np.ndarray | None, t: int, unit: int,
+                   *, reverse: bool = False) -> list[Equation]:
+    """`explain_step` at step t of a traced sequence: inputs (T, I), hidden (T, H), cell states (T, H) or None.
+
+    The previous state is that of step t - 1 (t + 1 when the direction reads backwards); zeros at the start.
+    """
+    previous = t + 1 if reverse else t - 1
+    first = not 0 <= previous < len(hidden)
+
+    def before(values: np.ndarray) -> np.ndarray:
+        return np.zeros(cell.hidden_size) if first else np.asarray(values[previous], dtype=np.float64)  # (H,)
+
+    memory = before(cells) if kind_info(cell.kind).has_cell_state and cells is not None else None
+    return explain_step(cell, np.asarray(inputs[t], dtype=np.float64), before(hidden), memory, unit)
+
+
 def _vector(name: str, value: np.ndarray, size: int) -> np.ndarray:
     """A finite float64 vector of `size` entries, or a ValueError saying what was expected."""
     array = np.asarray(value, dtype=np.float64)

@@ -15,14 +15,13 @@ import math
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 
 from rnnviz.core.kinds import kind_info
 from rnnviz.core.randomness import make_generator
 from rnnviz.core.validation import require_choice, require_int
 from rnnviz.data.tasks import IGNORE_INDEX
-from rnnviz.probes.equations import Equation, explain_step
+from rnnviz.probes.equations import Equation, explain_traced
 from rnnviz.training.tasks import SequenceModel
 from rnnviz.unrolled.graph import MAX_STEPS
 
@@ -146,16 +145,6 @@ def make_scene(settings: SceneSettings) -> Scene:
     return Scene(settings, model, x, targets, labels, classes, notes)
 
 
-def _layer_inputs(scene: Scene, layer: int) -> torch.Tensor:
-    """What layer `layer` reads at every step, (T, I_layer): x, or the layer below's outputs."""
-    with torch.no_grad():
-        result = scene.model.recurrent(scene.x, trace=True)
-    if layer == 0:
-        return scene.x[0].double()
-    below = result.trace[layer - 1]
-    return torch.cat([below[direction].hidden[0] for direction in scene.model.recurrent.directions], dim=-1).double()
-
-
 def node_equations(scene: Scene, node_id: str, unit: int) -> list[Equation]:
     """The equations of one unit of a hidden-state node (h or c) at its step, with the numbers in."""
     match = re.fullmatch(r"[hc]\[(\d+),(forward|backward)\]\[(\d+)\]", node_id)
@@ -163,17 +152,14 @@ def node_equations(scene: Scene, node_id: str, unit: int) -> list[Equation]:
         raise ValueError("pick a hidden state node (h or c) of the unrolled graph to see its equations")
     layer, direction, t = int(match[1]), match[2], int(match[3])
     recurrent = scene.model.recurrent
-    cell = recurrent.cell(layer, direction)
-    inputs = _layer_inputs(scene, layer)  # (T, I)
     with torch.no_grad():
-        trace = recurrent(scene.x, trace=True).trace[layer][direction]
-    previous = t - 1 if direction == "forward" else t + 1
-    first = previous < 0 or previous >= scene.x.shape[1]
-    hidden = np.zeros(cell.hidden_size) if first else trace.hidden[0, previous].double().numpy()
-    memory = None
-    if kind_info(cell.kind).has_cell_state:
-        memory = np.zeros(cell.hidden_size) if first else trace.gates["cell"][0, previous].double().numpy()
-    return explain_step(cell, inputs[t].numpy(), hidden, memory, unit)
+        trace = recurrent(scene.x, trace=True).trace  # one explicit unroll gives every layer's inputs and states
+    inputs = scene.x[0] if layer == 0 else torch.cat(
+        [trace[layer - 1][side].hidden[0] for side in recurrent.directions], dim=-1)  # (T, I_layer)
+    chain = trace[layer][direction]
+    cells = chain.gates["cell"][0].double().numpy() if "cell" in chain.gates else None  # (T, H)
+    return explain_traced(recurrent.cell(layer, direction), inputs.double().numpy(),
+                          chain.hidden[0].double().numpy(), cells, t, unit, reverse=direction == "backward")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnviz.plots.unrolled import decay_figure, graph_figure, term_heatmap
-from rnnviz.unrolled import BPTTTerms, Truncation, path_terms, readout_gradient, term_decay, truncated_bptt
+from rnnviz.unrolled import BPTTTerms, ReadoutGradient, Truncation, path_terms, readout_gradient, term_decay, truncated_bptt
 from rnnviz.unrolled.scene import AutogradCheck, Scene, check_against_autograd
 from ui.markdown import escape
 from ui.unrolled.controls import KEY
@@ -15,10 +15,12 @@ MAX_BPTT_STEPS = 200  # the per-path terms keep a (T, T) table of gradients
 
 
 @st.cache_resource(max_entries=32, show_spinner="Splitting the gradient into one term per step…")
-def cached_terms(_scene: Scene, settings_key: object, layer: int, direction: str) -> tuple[BPTTTerms, AutogradCheck]:
-    """The per-path terms of one layer and direction, and their check against autograd."""
+def cached_terms(_scene: Scene, settings_key: object, layer: int,
+                 direction: str) -> tuple[ReadoutGradient, BPTTTerms, AutogradCheck]:
+    """∂E_t/∂V both ways, the per-path terms of one layer and direction, and their check against autograd."""
     terms = path_terms(_scene.model, _scene.x, _scene.targets, layer=layer, direction=direction)
-    return terms, check_against_autograd(_scene, terms)
+    readout = readout_gradient(_scene.model, _scene.x, _scene.targets)
+    return readout, terms, check_against_autograd(_scene, terms)
 
 
 @st.cache_resource(max_entries=32, show_spinner="Truncating…")
@@ -46,11 +48,10 @@ def bptt_tab(scene: Scene) -> None:
     layer = left.selectbox("Layer", range(recurrent.num_layers), format_func=lambda n: f"layer {n + 1}",
                            key=KEY + "bptt-layer")
     direction = right.selectbox("Direction", recurrent.directions, key=KEY + "bptt-direction")
-    readout = readout_gradient(scene.model, scene.x, scene.targets)
+    readout, terms, check = cached_terms(scene, scene.settings, int(layer), direction)
     st.markdown(r"**The output weights V.** The slide: $\partial E_t/\partial V = (\hat y_t - y_t) \otimes s_t$ "
                 "depends on step t alone. Computed from that formula and by autograd, for every step with a loss: "
                 f"the largest difference is **{readout.max_difference:.1e}** (float64).")
-    terms, check = cached_terms(scene, scene.settings, int(layer), direction)
     st.markdown(r"**The recurrent weights W.** $\partial E_t/\partial W = \sum_k \frac{\partial E_t}{\partial \hat y_t}"
                 r"\frac{\partial \hat y_t}{\partial s_t}\frac{\partial s_t}{\partial s_k}\frac{\partial s_k}"
                 r"{\partial W}$: one term per step k. Each cell of the map is the size of the term for the loss at "
