@@ -22,7 +22,8 @@ from rnnviz.charlm.train import TRAINING, Corpus, LMSettings, bracket_corpus, fi
 from rnnviz.core.cells import KINDS
 from rnnviz.data.text import Vocabulary
 from rnnviz.io import checkpoints
-from rnnviz.training.loop import StepInfo, add_train_arguments, train_config_from
+from rnnviz.training.flags import add_train_arguments, train_config_from
+from rnnviz.training.loop import StepInfo
 
 TRAIN_HELP = {"steps": "at most this many steps", "seconds": "stop after this many seconds",
               "learning_rate": "Adam learning rate", "batch_size": "windows per batch",

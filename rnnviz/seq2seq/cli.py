@@ -185,7 +185,7 @@ def _train_config(args: argparse.Namespace, recipe: Recipe):
     --seconds is not its `seconds`: it bounds the whole command and reaches train_seq2seq as a deadline.
     """
     from rnnviz.seq2seq.training import TRAINING
-    from rnnviz.training.loop import train_config_from
+    from rnnviz.training.flags import train_config_from
 
     given = train_config_from(args, TRAINING, ("steps", "batch_size", "clip_threshold", "seed"))
     return given.replace(learning_rate=recipe.learning_rate)

@@ -11,7 +11,8 @@ import torch
 
 from rnnviz.core.randomness import linear, make_generator
 from rnnviz.core.recurrent import Recurrent
-from rnnviz.training.loop import TrainConfig, add_train_arguments, clip_gradients, fit, train_config_from
+from rnnviz.training.flags import add_train_arguments, train_config_from
+from rnnviz.training.loop import TrainConfig, clip_gradients, fit
 
 
 def regression_setup(seed: int = 0):
