@@ -119,7 +119,7 @@ def save(
         "metrics": {} if metrics is None else metrics,
         "step": step,
         "extra": {} if extra is None else extra,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "torch_version": torch.__version__,
         "weights_sha256": weights_digest(tensors),
     }
