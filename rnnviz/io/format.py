@@ -19,7 +19,8 @@ import torch
 FORMAT_VERSION = 1
 METADATA_KEY = "rnnviz"
 REQUIRED_KEYS = ("format_version", "config", "step", "weights_sha256")
-_PICKLE_MAGIC = (b"PK\x03\x04", b"\x80")  # torch.save zip archive, raw pickle (protocol >= 2)
+_ZIP_MAGIC = b"PK\x03\x04"  # torch.save's zip archive
+_PICKLE_PROTOCOLS = range(2, 6)  # a raw pickle starts with 0x80 and its protocol number
 RESAVE = "re-save the checkpoint"
 
 
@@ -143,25 +144,60 @@ def check_is_file(path: Path) -> None:
         raise CheckpointError(path, "is empty (0 bytes)", "it was cut off while saving; save it again")
 
 
-def unreadable_error(path: Path, exc: Exception) -> CheckpointError:
-    """The error for a file that safetensors cannot open, with a hint if it is a pickle."""
+def _file_start(path: Path) -> tuple[bytes, int]:
+    """The first 9 bytes of a file and its size (empty and 0 if it cannot be read)."""
     try:
         with path.open("rb") as handle:
-            start = handle.read(4)
+            return handle.read(9), path.stat().st_size
     except OSError:
-        start = b""
-    if start.startswith(_PICKLE_MAGIC):
+        return b"", 0
+
+
+def _declared_header_length(start: bytes) -> int | None:
+    """The safetensors header length the first 8 bytes declare, if a JSON object follows them."""
+    if len(start) < 9 or start[8:9] != b"{":
+        return None
+    return int.from_bytes(start[:8], "little")
+
+
+def looks_like_pickle(start: bytes) -> bool:
+    """Whether bytes open a torch.save zip or a raw pickle rather than a safetensors header."""
+    if start.startswith(_ZIP_MAGIC):
+        return True
+    pickled = len(start) >= 2 and start[0] == 0x80 and start[1] in _PICKLE_PROTOCOLS
+    return pickled and _declared_header_length(start) is None
+
+
+def truncation(start: bytes, size: int, exc: Exception) -> str | None:
+    """Why a safetensors file looks cut off, or None if it does not."""
+    declared = _declared_header_length(start)
+    if 0 < size <= 8:
+        return f"is cut off after {size} of its bytes, before its header"
+    if declared is not None and 8 + declared > size:
+        return f"is cut off: its header says {declared:,} bytes but the file has {size - 8:,} after the length"
+    if declared is not None and "incomplete" in str(exc).lower() + type(exc).__name__.lower():
+        return f"is cut off: its weights end before the header says ({size:,} bytes in all)"
+    return None
+
+
+def unreadable_error(path: Path, exc: Exception) -> CheckpointError:
+    """The error for a file that safetensors cannot open: a pickle, a cut-off file, or not a checkpoint."""
+    start, size = _file_start(path)
+    if looks_like_pickle(start):
         return CheckpointError(
             path,
             "looks like a torch.save/pickle file; rnnviz never opens those, as unpickling can run code",
             "if you trust it, convert it once: torch.load(..., weights_only=True), then checkpoints.save",
         )
-    if isinstance(exc, OSError):
+    if isinstance(exc, OSError) and not start:
         return CheckpointError(path, f"cannot be read ({exc})", "check that it exists and is readable")
+    cut = truncation(start, size, exc)
+    if cut:
+        return CheckpointError(path, f"is not a valid safetensors file: it {cut}", "copy or download the whole file again")
     return CheckpointError(
         path,
         f"is not a valid safetensors file ({exc})",
-        "it may be truncated, still being written, or not a checkpoint; copy or save it again",
+        "it may be still being written, or not a checkpoint; copy or save it again",
     )
 
 

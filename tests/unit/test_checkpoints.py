@@ -176,17 +176,17 @@ BAD_FILES: dict[str, tuple[Callable[[Path, Path], Path], bool, str]] = {
     "missing": (lambda good, dst: dst, False, "no such file"),
     "directory": (lambda good, dst: (dst.mkdir(), dst)[1], False, "directory"),
     "empty": (write_bytes(b""), False, "empty"),
-    "cut-1-byte": (lambda g, d: truncate(g, d, lambda p: 1), False, "not a valid safetensors"),
-    "cut-in-length-prefix": (lambda g, d: truncate(g, d, lambda p: 5), False, "not a valid safetensors"),
-    "cut-after-length-prefix": (lambda g, d: truncate(g, d, lambda p: 8), False, "not a valid safetensors"),
-    "cut-in-header": (lambda g, d: truncate(g, d, lambda p: data_start(p) // 2), False, "not a valid safetensors"),
+    "cut-1-byte": (lambda g, d: truncate(g, d, lambda p: 1), False, "cut off"),
+    "cut-in-length-prefix": (lambda g, d: truncate(g, d, lambda p: 5), False, "cut off"),
+    "cut-after-length-prefix": (lambda g, d: truncate(g, d, lambda p: 8), False, "cut off"),
+    "cut-in-header": (lambda g, d: truncate(g, d, lambda p: data_start(p) // 2), False, "cut off"),
     "cut-at-header-end": (lambda g, d: truncate(g, d, data_start), False, "not a valid safetensors"),
     "cut-in-data": (
         lambda g, d: truncate(g, d, lambda p: (data_start(p) + p.stat().st_size) // 2),
         False,
-        "not a valid safetensors",
+        "cut off",
     ),
-    "cut-last-byte": (lambda g, d: truncate(g, d, lambda p: p.stat().st_size - 1), False, "not a valid safetensors"),
+    "cut-last-byte": (lambda g, d: truncate(g, d, lambda p: p.stat().st_size - 1), False, "cut off"),
     "random-bytes": (write_bytes(random.Random(0).randbytes(4096)), False, "not a valid safetensors"),
     "random-after-small-length": (
         write_bytes((64).to_bytes(8, "little") + random.Random(1).randbytes(200)),
@@ -523,3 +523,28 @@ def test_the_registry_is_fixed_and_own_models_are_passed_explicitly(good: Path) 
     with pytest.raises(CheckpointError, match="does not build a model"):
         checkpoints.load(good)  # no builders: the file's model name is unknown
     assert isinstance(checkpoints.load(good, builders=BUILDERS).model, Tiny)
+
+
+@pytest.mark.parametrize("second_byte", [0x64, 0x02, 0x05])
+def test_safetensors_header_starting_with_0x80_is_not_called_a_pickle(tmp_path: Path, second_byte: int) -> None:
+    """A header length whose first byte is 0x80 (as a shipped translator's is) is a cut-off file, not a pickle."""
+    from rnnviz.io.format import looks_like_pickle, unreadable_error
+
+    header = b'{"__metadata__":{}}' + b" " * (0x80 + 256 * second_byte - 19)
+    whole = len(header).to_bytes(8, "little") + header
+    assert whole[0] == 0x80 and whole[1] == second_byte
+    cut = tmp_path / "cut.safetensors"
+    cut.write_bytes(whole[: len(whole) // 2])
+    assert not looks_like_pickle(cut.read_bytes()[:9])
+    message = str(unreadable_error(cut, ValueError("invalid header length")))
+    assert "pickle" not in message and "cut off" in message and "cut.safetensors" in message
+
+
+def test_real_pickles_are_still_recognised() -> None:
+    """Every pickle protocol from 2 to 5 and torch.save's zip archive are named as pickles."""
+    from rnnviz.io.format import looks_like_pickle
+
+    for protocol in range(2, 6):
+        assert looks_like_pickle(pickle.dumps({"weights": [1.0, 2.0]}, protocol=protocol)[:9])
+    assert looks_like_pickle(b"PK\x03\x04" + b"\x00" * 5)
+    assert not looks_like_pickle(b"step,loss\n")
