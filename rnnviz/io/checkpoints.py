@@ -29,6 +29,7 @@ from rnnviz.io.format import (
     CheckpointError,
     check_digest,
     check_expected_model,
+    check_fits,
     check_is_file,
     check_json_able,
     check_metadata_types,
@@ -189,6 +190,9 @@ def load(
     except Exception as exc:  # SafetensorError, OSError: anything the file can provoke
         raise unreadable_error(path, exc) from exc
     check_digest(path, tensors, meta["weights_sha256"])
+    with torch.device("meta"):  # sizes and shapes checked before a single weight is allocated
+        shapes = {name: value.shape for name, value in _build(path, meta["config"], builders).state_dict().items()}
+    check_fits(path, shapes, tensors)
     model = _build(path, meta["config"], builders).to(map_location)
     load_weights(path, model, tensors)
     model.eval()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -255,15 +256,17 @@ def _check_field_types(path: Path, meta: Mapping[str, Any]) -> None:
         raise CheckpointError(path, "its config does not name a model", RESAVE)
 
 
-def load_weights(path: Path, model: torch.nn.Module, tensors: Mapping[str, torch.Tensor]) -> None:
-    """Load `tensors` into `model` strictly (every key, right shapes); tied weights get both copies."""
-    wanted = model.state_dict()
+MAX_NUMBERS = 200_000_000  # the most weights a checkpoint's config may ask for (800 MB in float32)
+
+
+def check_fits(path: Path, wanted: Mapping[str, torch.Size], tensors: Mapping[str, torch.Tensor]) -> None:
+    """Refuse weights whose names or shapes differ from the model's, or a model over MAX_NUMBERS weights."""
     missing = sorted(set(wanted) - set(tensors))
     unexpected = sorted(set(tensors) - set(wanted))
     wrong = sorted(
-        f"{name} is {tuple(tensors[name].shape)} in the file, {tuple(wanted[name].shape)} in the model"
+        f"{name} is {tuple(tensors[name].shape)} in the file, {tuple(wanted[name])} in the model"
         for name in set(wanted) & set(tensors)
-        if tensors[name].shape != wanted[name].shape
+        if tuple(tensors[name].shape) != tuple(wanted[name])
     )
     problems = [
         f"{label}: {', '.join(items[:8])}{' ...' if len(items) > 8 else ''}"
@@ -272,9 +275,20 @@ def load_weights(path: Path, model: torch.nn.Module, tensors: Mapping[str, torch
     ]
     if problems:
         raise CheckpointError(
-            path, f"its weights do not fit the model built from its config ({'; '.join(problems)})",
+            path,
+            f"its weights do not fit the model built from its config ({'; '.join(problems)})",
             "the config and weights disagree; re-save the checkpoint",
         )
+    numbers = sum(math.prod(shape) for shape in wanted.values())
+    if numbers > MAX_NUMBERS:
+        raise CheckpointError(
+            path, f"its config asks for {numbers:,} weights, over the limit of {MAX_NUMBERS:,}", "use a smaller model"
+        )
+
+
+def load_weights(path: Path, model: torch.nn.Module, tensors: Mapping[str, torch.Tensor]) -> None:
+    """Load `tensors` into `model` strictly (every key, right shapes); tied weights get both copies."""
+    check_fits(path, {name: value.shape for name, value in model.state_dict().items()}, tensors)
     try:
         model.load_state_dict(dict(tensors), strict=True)
     except (RuntimeError, ValueError, TypeError) as exc:

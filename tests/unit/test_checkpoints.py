@@ -548,3 +548,39 @@ def test_real_pickles_are_still_recognised() -> None:
         assert looks_like_pickle(pickle.dumps({"weights": [1.0, 2.0]}, protocol=protocol)[:9])
     assert looks_like_pickle(b"PK\x03\x04" + b"\x00" * 5)
     assert not looks_like_pickle(b"step,loss\n")
+
+
+CRAFTED_LOAD = """
+import resource, sys
+from rnnviz.io import checkpoints
+from rnnviz.io.format import CheckpointError
+try:
+    checkpoints.load(sys.argv[1])
+except CheckpointError as exc:
+    print("REFUSED", exc)
+print("PEAK_MB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_crafted_translator_config_is_refused_before_the_model_is_built(tmp_path: Path) -> None:
+    """A shipped translator whose config claims hidden_size=8192 is refused by shape, without gigabytes of memory."""
+    import subprocess
+    import sys
+
+    shipped = Path(__file__).resolve().parents[2] / "checkpoints" / "translate-fra-eng-dot-small.safetensors"
+    crafted = edit_metadata(shipped, tmp_path / "crafted.safetensors", config_edit(hidden_size=8192, encoder_hidden_size=4096))
+    result = subprocess.run([sys.executable, "-c", CRAFTED_LOAD, str(crafted)], capture_output=True, text=True, timeout=300)
+    assert "REFUSED" in result.stdout and "wrong shape" in result.stdout and "crafted.safetensors" in result.stdout, result
+    peak = int(result.stdout.split("PEAK_MB")[1])
+    assert peak < 1200, f"loading a crafted checkpoint peaked at {peak} MB"  # torch itself is ~400 MB; the model was 2.3 GB
+
+
+def test_a_model_over_the_size_cap_is_refused_by_its_shapes_alone(tmp_path: Path) -> None:
+    """check_fits refuses a config asking for more than MAX_NUMBERS weights even when names and shapes agree."""
+    from rnnviz.io.format import MAX_NUMBERS, CheckpointError, check_fits
+
+    side = int(MAX_NUMBERS**0.5) + 1
+    huge = {"weight": torch.empty(side, side, device="meta")}
+    with pytest.raises(CheckpointError, match="over the limit"):
+        check_fits(tmp_path / "huge.safetensors", {"weight": huge["weight"].shape}, huge)
+    check_fits(tmp_path / "small.safetensors", {"weight": torch.Size([2, 3])}, {"weight": torch.zeros(2, 3)})
