@@ -124,7 +124,8 @@ def test_training_a_few_steps_on_dates_then_using_the_model() -> None:
     assert any("trained on this page" in str(option) for option in at.selectbox(key="translate:model:date").options)
 
 
-def test_corpus_training_without_a_file_says_what_to_do(page: AppTest) -> None:
+def test_corpus_training_without_a_file_says_what_to_do(page: AppTest, monkeypatch) -> None:
+    monkeypatch.delenv("RNNVIZ_DATA", raising=False)
     page.radio(key="train:data").set_value("corpus").run()
     page.button(key="train:start").click().run()
     assert_clean(page)
