@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 from streamlit.logger import get_logger
 
-from rnnviz.io import checkpoints
+from rnnviz.io import checkpoints, data_directory
 from ui import catalog
 from ui.markdown import escape
 
@@ -36,6 +36,9 @@ def option_parser() -> argparse.ArgumentParser:
     parser.add_argument("--checkpoints", metavar="DIR",
                         help=f"folder of the checkpoints the pages open (default: ${checkpoints.DIRECTORY_ENV}, "
                              "else the repository's checkpoints/)")
+    parser.add_argument("--data", metavar="DIR",
+                        help=f"the one folder whose files a page may read by typed name (default: ${data_directory.DATA_ENV}; "
+                             "unset: off, users upload files instead)")
     return parser
 
 
@@ -48,6 +51,8 @@ def apply_options(argv: Sequence[str]) -> None:
         return
     if options.checkpoints:
         checkpoints.set_checkpoint_directory(options.checkpoints)
+    if options.data:
+        data_directory.set_data_directory(options.data)
 
 
 def configure_page() -> None:

@@ -124,12 +124,25 @@ def test_training_a_few_steps_on_dates_then_using_the_model() -> None:
     assert any("trained on this page" in str(option) for option in at.selectbox(key="translate:model:date").options)
 
 
-def test_corpus_training_without_a_file_says_what_to_do(page: AppTest) -> None:
+def test_corpus_training_without_a_file_says_what_to_do(page: AppTest, monkeypatch) -> None:
+    monkeypatch.delenv("RNNVIZ_DATA", raising=False)
     page.radio(key="train:data").set_value("corpus").run()
     page.button(key="train:start").click().run()
     assert_clean(page)
-    assert "Give a path on the server or upload a pairs file first" in page_text(page)
-    page.text_input(key="train:path").input("/no/such/file.txt").run()
+    assert "Upload a pairs file" in page_text(page)
+    assert page.text_input(key="train:path").disabled  # no RNNVIZ_DATA: typed server paths are off
+
+
+def test_a_typed_server_path_outside_the_data_folder_is_refused(page: AppTest, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("RNNVIZ_DATA", str(tmp_path))
+    page.radio(key="train:data").set_value("corpus").run()
+    for typed in ("/etc/passwd", "../../etc/passwd"):
+        page.text_input(key="train:path").input(typed).run()
+        page.button(key="train:start").click().run()
+        assert_clean(page)
+        assert "Only files inside the server" in page_text(page)
+        assert "lines without a tab" not in page_text(page)
+    page.text_input(key="train:path").input("no-such-file.txt").run()
     page.button(key="train:start").click().run()
     assert_clean(page)
     assert "no pairs file" in page_text(page)

@@ -85,6 +85,20 @@ def test_many_to_one_falls_back_to_the_adding_problem_without_a_reviews_file(mon
     assert "No reviews file here" in shown and "downloads nothing" in shown and "adding problem" in shown
 
 
+def test_a_typed_reviews_path_is_off_without_a_data_folder_and_confined_with_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNVIZ_REVIEWS", str(ROOT / "no-such-reviews.csv"))
+    monkeypatch.delenv("RNNVIZ_DATA", raising=False)
+    at = open_page("many-to-one")
+    assert at.text_input(key=f"{KEY}reviews_path").disabled  # typed server paths are off by default
+    monkeypatch.setenv("RNNVIZ_DATA", str(tmp_path))
+    at.run()
+    for typed in ("/etc/passwd", "../../../etc/hostname"):
+        at.text_input(key=f"{KEY}reviews_path").input(typed).run()
+        assert_clean(at)
+        shown = text_of(at)
+        assert "Only files inside the server" in shown and "could not be read" not in shown
+
+
 def test_many_to_one_reads_real_reviews_when_the_file_is_there(tmp_path, monkeypatch):
     rows = ["text,label"] + [f'"{"a great film i loved it" if i % 2 else "an awful film i hated it"} {i}",'
                              f'{"Positive" if i % 2 else "Negative"}' for i in range(60)]

@@ -13,6 +13,7 @@ from rnnviz.core import kinds
 from rnnviz.core.randomness import make_generator
 from rnnviz.data.pairs import date_data, load_pairs
 from rnnviz.io.checkpoints import CheckpointError, checkpoint_directory
+from rnnviz.io.data_directory import data_directory, resolve_data_path
 from rnnviz.plots.attention import attention_heatmap, snapshot_heatmap, top_words_rows
 from rnnviz.seq2seq.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
 from rnnviz.seq2seq.model import Seq2Seq
@@ -230,7 +231,7 @@ def _start_training(source_kind: str, settings: dict, upload, path_text: str) ->
         sentence = EXAMPLES["date"]
     else:
         source, target = DIRECTIONS[settings["direction"]]
-        data = load_pairs(upload if upload is not None else Path(path_text.strip()), source_language=source,
+        data = load_pairs(upload if upload is not None else resolve_data_path(path_text), source_language=source,
                           target_language=target, tutorial_filter=settings["tutorial_filter"],
                           test=1000, validation=300, seed=seed)
         sentence = EXAMPLES[source]
@@ -287,15 +288,19 @@ def train_tab() -> None:
         st.caption("Tatoeba/Anki pairs, one 'English<TAB>other language' line each (e.g. eng-fra.txt from "
                    "manythings.org/anki; Tatoeba, CC BY 2.0 FR).")
         left, right = st.columns(2)
-        path_text = left.text_input("Path on the server", value="", key="train:path",
-                                    placeholder="/path/to/eng-fra.txt")
+        root = data_directory()
+        path_text = left.text_input(
+            "File in the server's data folder", value="", key="train:path", disabled=root is None,
+            placeholder="eng-fra.txt" if root else "off: upload instead",
+            help=(f"A file inside {root.name}/ on the server." if root else
+                  "Off: the server's owner can allow one folder with RNNVIZ_DATA=/that/folder."))
         upload = right.file_uploader("…or upload a file", type=["txt", "tsv"], key="train:upload")
         settings["direction"] = left.selectbox("Direction", list(DIRECTIONS)[:2], key="train:direction")
         settings["tutorial_filter"] = right.checkbox("The tutorial's filter (< 10 words, 'i am / he is …')",
                                                      value=True, key="train:filter")
     if st.button("Train", type="primary", icon=":material/play_arrow:", key="train:start"):
         if source_kind == "corpus" and upload is None and not path_text.strip():
-            st.error("Give a path on the server or upload a pairs file first.")
+            st.error("Upload a pairs file (or name one in the server's data folder) first.")
         else:
             try:
                 _start_training(source_kind, settings, upload, path_text)

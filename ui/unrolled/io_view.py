@@ -10,6 +10,7 @@ import streamlit as st
 from torch import nn
 
 from rnnviz.core.kinds import MENU_ORDER, label
+from rnnviz.io.data_directory import DATA_ENV, data_directory, resolve_data_path
 from rnnviz.plots.base import loss_curve
 from rnnviz.plots.io_types import io_pattern, io_shape_figure, step_outputs_figure
 from rnnviz.training.jobs import Job
@@ -62,11 +63,28 @@ def session_model(task_key: str) -> SessionModel | None:
     return st.session_state.get(MODELS, {}).get(task_key)
 
 
+def _reviews_path() -> str:
+    """The server's reviews file, or one the user names inside the server's data folder (ValueError outside)."""
+    default = default_reviews_path()
+    root = data_directory()
+    typed = st.text_input(
+        "Another reviews file in the server's data folder (CSV with text and label columns)", "",
+        key=KEY + "reviews_path", disabled=root is None,
+        placeholder=f"e.g. {Path(default).name}" if root and default else "off" if root is None else "reviews.csv",
+        help=(f"Default: {REVIEWS_ENV} or ../shared/data/imdb_small.csv when it exists. "
+              + ("Typed names are read inside the data folder only." if root else
+                 f"Typed server paths are off; the server's owner can allow one folder with {DATA_ENV}=/that/folder.")
+              + " Nothing is ever downloaded."))
+    return str(resolve_data_path(typed)) if typed.strip() else default
+
+
 def _reviews_task() -> IOTask | None:
     """The sentiment task on real reviews, or None with a sentence saying why the adding problem is used."""
-    path = st.text_input("Reviews file (CSV with text and label columns)", default_reviews_path(),
-                         key=KEY + "reviews_path", help=f"Default: {SIBLING_REVIEWS} when it exists, or the "
-                         f"{REVIEWS_ENV} environment variable. Nothing is ever downloaded.")
+    try:
+        path = _reviews_path()
+    except ValueError as error:
+        st.warning(f"{escape(str(error))} The page uses the adding problem meanwhile.", icon=":material/block:")
+        return None
     if not path.strip() or not Path(path.strip()).is_file():
         st.info("No reviews file here, so the page uses the adding problem instead: the app runs offline and "
                 "downloads nothing. Put a CSV of reviews at this path to train on real ones.",
