@@ -233,7 +233,7 @@ def test_a_huge_run_is_announced_before_it_starts():
     at.number_input(key="gradlab:num_layers").set_value(4)
     at.number_input(key="gradlab:steps").set_value(5000).run()
     assert_clean(at)
-    assert any("would take roughly" in w.value for w in at.warning)
+    assert any("would take about" in w.value and " h" in w.value for w in at.warning)  # hours, in hours
     assert JOB not in at.session_state  # nothing started by itself
 
 

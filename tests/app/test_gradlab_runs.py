@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.gradlab import RunSettings
+from rnnviz.training.jobs import Job, JobSlots
 from rnnviz.training.loop import TrainResult
 from tests.app.test_gradient_lab import JOB, assert_clean, finish, open_lab, text_of, tiny_presets  # noqa: F401
+from ui.gradlab import estimate
+from ui.gradlab import settings as gradlab_settings
 from ui.gradlab.runs import run_label
 from ui.gradlab.view import MAX_OVERLAY_DECADES, comparable_overlays
+from ui.training import _progress_text, duration_text
 
 SMALL = {"gradlab:steps": 2, "gradlab:hidden_size": 4, "gradlab:length": 5}
 EXPLODES_AT_ONCE = {"gradlab:cell": "rnn-relu", "gradlab:init": "identity", "gradlab:init_scale": 3.0,
@@ -151,3 +156,36 @@ def test_the_contrast_note_shows_while_the_contrast_trains_and_goes_when_it_ends
     assert_clean(at)
     assert "now training its contrast" not in text_of(at)
 
+
+
+def long_run_warnings(at: AppTest) -> list[str]:
+    """The page's warnings about a long run."""
+    return [w.value for w in at.warning if "would take about" in w.value]
+
+
+def test_the_long_run_warning_comes_from_timed_steps_and_appears_for_a_long_lstm():
+    at = open_lab()
+    assert not long_run_warnings(at)  # the default run takes seconds
+    at.selectbox(key="gradlab:cell").set_value("lstm").run()
+    at.number_input(key="gradlab:length").set_value(500)
+    at.number_input(key="gradlab:num_layers").set_value(4).run()  # the issue's run: about 18 minutes there
+    assert_clean(at)
+    [warning] = long_run_warnings(at)
+    assert "min" in warning and "timed from real training steps" in warning
+    shown = gradlab_settings.DEFAULT.replace(cell="lstm", length=500, num_layers=4)
+    costs = estimate.known_costs(shown)  # timed while the page drew, and kept for the next rerun
+    assert costs is not None and len(costs.timed_at) >= 2
+    assert f"about {duration_text(estimate.run_seconds(shown, costs))} on this server" in warning
+    assert JOB not in at.session_state  # nothing trained: the warning came before any run
+
+
+def test_durations_read_in_seconds_minutes_and_hours():
+    assert [duration_text(seconds) for seconds in (0.4, 42, 89, 90, 1080, 5330, 5400, 7260)] == \
+        ["0 s", "42 s", "89 s", "2 min", "18 min", "89 min", "1 h 30 min", "2 h 1 min"]
+
+
+def test_the_live_eta_is_in_minutes_for_a_long_run():
+    job = Job(lambda job: None, JobSlots(1), steps=1000)
+    job.status, job.started_at = "running", time.perf_counter() - 60  # one minute for the first 100 steps
+    job.history.extend([None] * 100)
+    assert _progress_text(job) == "Step 100 of 1000 · about 9 min left"

@@ -7,6 +7,7 @@ message on the page. Widget values live under "gradlab:*" keys and survive page 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import streamlit as st
@@ -19,7 +20,9 @@ from rnnviz.gradlab import RunSettings
 from rnnviz.gradlab.presets import PRESETS, Preset
 from rnnviz.gradlab.settings import TRAINING
 from rnnviz.training.loop import OPTIMIZERS, TRAIN_KNOBS
+from ui.gradlab import estimate
 from ui.gradlab.text import SETTINGS_HELP
+from ui.training import duration_text
 
 PREFIX = "gradlab:"
 DEFAULT = PRESETS[0].settings
@@ -29,6 +32,7 @@ INIT_LABELS = {"default": "Default (uniform ±1/√H)", "normal": "Normal × sca
                "orthogonal": "Orthogonal × scale", "identity": "Identity × scale (IRNN)", "xavier": "Xavier (Glorot)"}
 OPTIMIZER_LABELS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adamw": "AdamW"}
 LONG_RUN_SECONDS = 180
+LOGGER = logging.getLogger(__name__)
 CLIP_LABELS = {"none": "none", "norm": "by norm", "value": "by value"}
 
 
@@ -159,12 +163,26 @@ def settings_panel(seed: int) -> RunSettings | None:
     except ValueError as error:
         st.error(f"These settings cannot run: {error}", icon=":material/error:")
         return None
-    seconds = gradlab.estimated_seconds(settings)
-    if seconds > LONG_RUN_SECONDS:
-        st.warning(f"This run would take roughly {seconds / 60:,.0f} minutes on a laptop CPU. For a live demo, "
-                   "lower the steps, T, hidden size, layers or batch size (Stop ends a run at any time).",
-                   icon=":material/hourglass_top:")
+    long_run_warning(settings)
     return settings
+
+
+def long_run_warning(settings: RunSettings) -> float | None:
+    """Warn before a run longer than LONG_RUN_SECONDS, timed from real steps of its settings; its seconds."""
+    try:
+        costs = estimate.known_costs(settings)
+        if costs is None:
+            with st.spinner("Timing a training step of these settings on this server…"):
+                costs = estimate.cached_costs(settings)
+        seconds = estimate.run_seconds(settings, costs)
+    except Exception:  # the estimate is a courtesy: never a traceback for it
+        LOGGER.exception("timing the gradient-lab settings failed")
+        return None
+    if seconds > LONG_RUN_SECONDS:
+        st.warning(f"This run would take about {duration_text(seconds)} on this server (timed from real training "
+                   "steps of these settings). For a live demo, lower the steps, T, hidden size, layers or batch "
+                   "size (Stop ends a run at any time).", icon=":material/hourglass_top:")
+    return seconds
 
 
 def preset_buttons(on_click: Callable[[Preset], None]) -> None:
