@@ -1,16 +1,30 @@
-"""The shared sidebar: a seed for reproducible training and the CPU threads torch may use."""
+"""The shared sidebar: a seed for reproducible training, and the CPU threads the server trains with.
+
+The thread count is the server owner's choice (environment variable RNNVIZ_TORCH_THREADS, default 1),
+not a widget: `torch.set_num_threads` changes the whole process, so a slider would let any user slow
+down every other user's run (two threads made preset 5 take 65 s instead of 12.5 s on a 2-core machine).
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 
 import streamlit as st
 import torch
 
 SEED_KEY = "seed"
-THREADS_KEY = "cpu_threads"
+THREADS_VARIABLE = "RNNVIZ_TORCH_THREADS"
 DEFAULT_THREADS = 1
 MAX_SEED = 2**31 - 1
+LOGGER = logging.getLogger(__name__)
+THREADS_HELP = (
+    "How many CPU threads PyTorch trains with. Whoever runs the server sets it "
+    f"(environment variable {THREADS_VARIABLE}, default {DEFAULT_THREADS}); it is the same for every user, "
+    "so a seed gives the same curves for everyone. More threads are often slower here: these models are "
+    "small, and each tiny parallel step waits for a second core that the browser or another run keeps busy "
+    "(measured: 5 times slower with 2 threads on a 2-core laptop)."
+)
 
 
 def seed() -> int:
@@ -19,13 +33,21 @@ def seed() -> int:
 
 
 def max_threads() -> int:
-    """How many CPU threads the slider offers: the machine's logical CPUs."""
+    """The most threads that make sense: the machine's logical CPUs."""
     return max(1, os.cpu_count() or 1)
 
 
-def _apply_threads() -> None:
-    """Apply the slider's value to torch (process-wide, so only when someone moves it)."""
-    torch.set_num_threads(int(st.session_state[THREADS_KEY]))
+def configured_threads(environment: dict[str, str] | None = None) -> int:
+    """The server's training threads: RNNVIZ_TORCH_THREADS as a whole number in [1, CPUs], else 1."""
+    text = (os.environ if environment is None else environment).get(THREADS_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_THREADS
+    try:
+        value = int(text)
+    except ValueError:
+        LOGGER.warning("%s=%r is not a whole number; using %d thread", THREADS_VARIABLE, text, DEFAULT_THREADS)
+        return DEFAULT_THREADS
+    return min(max(1, value), max_threads())
 
 
 def seed_input() -> int:
@@ -42,37 +64,25 @@ def seed_input() -> int:
 
 
 @st.cache_resource
-def start_with_one_thread() -> int:
-    """Once per server: one intra-op thread, the fastest setting for this app's small models.
+def apply_server_threads() -> int:
+    """Once per server: the owner's thread count (1 by default, the fastest for this app's small models).
 
     Measured on a 2-core machine shared with other work: training a 32-unit RNN for 60 steps
     took 1.3-2.6 s with one thread and 32-104 s with two at load 8-12, and 0.8-2.2 s against
     3-242 s at load 3-4, because every tiny parallel region waits for a second core that is
-    busy (a browser on the lecture laptop is enough). The slider below can still raise it.
+    busy (a browser on the lecture laptop is enough). Every training job sets it again in its
+    own thread (`ui.training.start_job`).
     """
-    torch.set_num_threads(DEFAULT_THREADS)
-    return DEFAULT_THREADS
+    threads = configured_threads()
+    torch.set_num_threads(threads)
+    return threads
 
 
-def threads_slider() -> int:
-    """Slider for torch's CPU threads; shows a plain line when there is only one CPU."""
-    top = max_threads()
-    current = min(max(1, torch.get_num_threads()), top)
-    if top == 1:
-        st.caption("CPU threads: 1 (this machine has one CPU)")
-        return 1
-    return st.slider(
-        "CPU threads",
-        min_value=1,
-        max_value=top,
-        value=current,
-        key=THREADS_KEY,
-        on_change=_apply_threads,
-        help=(
-            "How many CPU threads PyTorch uses. This applies to the whole server: "
-            "every open tab and every user of this app, not just this page."
-        ),
-    )
+def threads_note() -> int:
+    """One caption with the server's thread count and why users cannot change it."""
+    threads = apply_server_threads()
+    st.caption(f"CPU threads for training: {threads} (set by the server)", help=THREADS_HELP)
+    return threads
 
 
 def render() -> None:
@@ -80,5 +90,4 @@ def render() -> None:
     with st.sidebar:
         st.subheader("Settings", divider="gray")
         seed_input()
-        start_with_one_thread()
-        threads_slider()
+        threads_note()

@@ -15,6 +15,7 @@ import streamlit as st
 
 from rnnviz.training.jobs import Job, JobSlots, JobTarget
 from ui.shell import error_boundary
+from ui.sidebar import apply_server_threads
 
 REFRESH_SECONDS = 0.5
 
@@ -54,17 +55,28 @@ def start_job(key: str, target: JobTarget, steps: int, label: str = "") -> Job:
     previous = current_job(key)
     if previous is not None and previous.active:
         previous.stop()
-    job = Job(target, training_slots(), steps, label).start()
+    job = Job(target, training_slots(), steps, label, threads=apply_server_threads()).start()
     st.session_state[_session_key(key)] = job
     return job
 
 
+def duration_text(seconds: float) -> str:
+    """A duration as a person says it: '40 s', '3 min', '1 h 20 min'."""
+    if seconds < 90:
+        return f"{max(0, round(seconds))} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
 def _progress_text(job: Job) -> str:
-    """'Step 40 of 200 · about 3 s left', or the queue position."""
+    """'Step 40 of 200 · about 3 min left', or the queue position."""
     if job.status == "queued":
         return job.message()
     _fraction, seconds_left = job.progress()
-    eta = f" · about {seconds_left:.0f} s left" if seconds_left is not None else ""
+    eta = f" · about {duration_text(seconds_left)} left" if seconds_left is not None else ""
     return f"Step {len(job.history)} of {job.steps}{eta}"
 
 

@@ -3,6 +3,11 @@
 A page starts a `Job` that runs a training function in a thread, reads its progress while
 it runs (from any thread), and can stop it. `JobSlots` lets at most `capacity` jobs train
 at once; the others wait in order and can report their position. No Streamlit here.
+
+A job may set torch's intra-op threads in its own thread (`threads=`). That setting is not private to
+the thread: `torch.set_num_threads` also writes a process-wide value that every later thread starts
+from and that decides whether any thread parallelizes at all, so a server passes every job the same
+count (its owner's setting), never a per-user one.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+import torch
 
 from rnnviz.training.loop import StepInfo, TrainResult
 
@@ -72,10 +79,14 @@ class Job:
 
     _tickets = itertools.count(1)
 
-    def __init__(self, target: JobTarget, slots: JobSlots, steps: int, label: str = "") -> None:
+    def __init__(self, target: JobTarget, slots: JobSlots, steps: int, label: str = "",
+                 threads: int | None = None) -> None:
+        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
+            raise ValueError(f"threads must be a whole number >= 1 or None, got {threads!r}")
         self.ticket = next(self._tickets)
         self.label = label
         self.steps = steps
+        self.threads = threads  # torch intra-op threads this job trains with (None: whatever is set)
         self.stop_event = threading.Event()
         self.history: list[StepInfo] = []
         self.extras: dict[str, Any] = {}  # what page-specific callbacks record (profiles, attention, ...)
@@ -139,6 +150,8 @@ class Job:
             self.status = "stopped"
             return
         try:
+            if self.threads is not None:
+                torch.set_num_threads(self.threads)  # this thread's OpenMP pool (and the process default)
             self.status, self.started_at = "running", time.perf_counter()
             self.result = self._target(self)
             self.status = self.result.status

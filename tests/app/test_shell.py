@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import textwrap
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import (
 )
 from streamlit.testing.v1 import AppTest
 
-from ui import catalog, shell
+from ui import catalog, shell, sidebar
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -90,39 +89,21 @@ def test_seed_is_in_session_state_and_survives_page_changes(app: AppTest) -> Non
     assert app.sidebar.number_input(key="seed").value == 42
 
 
-def test_threads_slider_says_it_is_server_wide(app: AppTest) -> None:
-    """The CPU threads control tells the user it changes the whole server."""
-    sliders = [s for s in app.sidebar.slider if s.label == "CPU threads"]
-    if not sliders:  # one-CPU machines get a caption instead
-        assert any("CPU threads" in c.value for c in app.sidebar.caption)
-        return
-    assert "whole server" in sliders[0].help
+def test_no_user_can_change_the_servers_threads(app: AppTest) -> None:
+    """No threads slider: a caption names the server's count and says more threads can be slower."""
+    assert not [s for s in app.sidebar.slider if "thread" in s.label.lower()]
+    notes = [c for c in app.sidebar.caption if "CPU threads" in c.value]
+    assert notes and f"{sidebar.configured_threads()}" in notes[0].value
+    assert "slower" in notes[0].proto.help and sidebar.THREADS_VARIABLE in notes[0].proto.help
 
 
-def threads_in_a_new_thread() -> int:
-    """torch's thread count as a new thread sees it (Streamlit runs every rerun in a new thread)."""
-    import torch
-
-    seen: list[int] = []
-    worker = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
-    worker.start()
-    worker.join()
-    return seen[0]
-
-
-def test_threads_slider_sets_torch_threads(app: AppTest) -> None:
-    """Moving the slider calls torch.set_num_threads, and later script threads inherit it."""
-    import torch
-
-    sliders = [s for s in app.sidebar.slider if s.label == "CPU threads"]
-    if not sliders:
-        pytest.skip("this machine has one CPU")
-    before = threads_in_a_new_thread()
-    try:
-        sliders[0].set_value(1).run()
-        assert threads_in_a_new_thread() == 1
-    finally:
-        torch.set_num_threads(before)
+@pytest.mark.parametrize(("text", "threads"), [("", 1), ("1", 1), ("2", 2), (" 2 ", 2), ("0", 1), ("-3", 1),
+                                               ("lots", 1), ("2.5", 1), ("100000", None)])
+def test_the_owner_sets_the_threads_with_an_environment_variable(text: str, threads: int | None) -> None:
+    """RNNVIZ_TORCH_THREADS: a whole number, clamped to [1, CPUs]; anything else means one thread."""
+    expected = sidebar.max_threads() if threads is None else min(threads, sidebar.max_threads())
+    assert sidebar.configured_threads({sidebar.THREADS_VARIABLE: text}) == expected
+    assert sidebar.configured_threads({}) == sidebar.DEFAULT_THREADS == 1
 
 
 def test_a_turned_on_page_without_its_file_is_left_out(monkeypatch, tmp_path: Path) -> None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import torch
 
+from rnnviz.gradlab import RunSettings, job_target
 from rnnviz.training.jobs import Job, JobSlots
 from rnnviz.training.loop import TrainConfig, TrainResult, fit
+
+SEEDED = RunSettings(task="adding", length=12, hidden_size=8, record_every=5).replace(batch_size=16, steps=15, seed=3)
 
 
 def training_target(steps: int, gate: threading.Event | None = None):
@@ -72,3 +76,50 @@ def test_a_failing_target_reports_instead_of_crashing():
     assert job.wait(timeout=10)
     assert job.status == "failed" and "hidden_size" in job.message()
     assert slots.running_count() == 0  # the slot was given back
+
+
+def threads_seen_by_a_job(threads: int | None, process_threads: int) -> int:
+    """torch's thread count inside a job's target while the process was set to `process_threads`."""
+    seen: list[int] = []
+
+    def target(job: Job) -> TrainResult:
+        seen.append(torch.get_num_threads())
+        return TrainResult("finished", 0, [], "done", 0.0)
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(process_threads)
+        assert Job(target, JobSlots(1), steps=1, threads=threads).start().wait(10)
+    finally:
+        torch.set_num_threads(before)
+    return seen[0]
+
+
+def test_a_job_trains_with_its_own_thread_count_whatever_the_process_was_set_to():
+    assert threads_seen_by_a_job(threads=1, process_threads=2) == 1
+    assert threads_seen_by_a_job(threads=2, process_threads=1) == 2
+
+
+def seeded_run_at(process_threads: int) -> tuple[list[float], list[list[float]]]:
+    """Loss history and every gradient profile of SEEDED, trained as the app trains (threads=1)."""
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(process_threads)  # what a stray set_num_threads elsewhere in the server did
+        job = Job(job_target(SEEDED), JobSlots(1), SEEDED.train.steps, threads=1).start()
+        assert job.wait(60) and job.status == "finished"
+    finally:
+        torch.set_num_threads(before)
+    recording = job.extras["recording"]
+    return [info.loss for info in job.history], [snapshot.profile.tolist() for snapshot in recording.snapshots]
+
+
+def test_a_seeded_run_repeats_bit_for_bit_whatever_the_process_threads_were():
+    losses, profiles = seeded_run_at(process_threads=2)
+    assert (losses, profiles) == seeded_run_at(process_threads=1)
+    assert len(losses) == SEEDED.train.steps and len(profiles) == 4  # steps 0, 5, 10, 15
+
+
+@pytest.mark.parametrize("threads", [0, -1, 1.5, True, "2"])
+def test_a_job_refuses_a_thread_count_that_is_not_a_whole_number_above_zero(threads):
+    with pytest.raises(ValueError, match="threads"):
+        Job(training_target(1), JobSlots(1), steps=1, threads=threads)

@@ -6,6 +6,7 @@ when it ends, its `rnnviz.gradlab.recorder.Recording` joins the session's kept r
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import streamlit as st
@@ -23,7 +24,19 @@ SELECTED_KEY = "gradlab:selected"
 PRESET_KEY = "gradlab:preset"
 NOTICE_KEY = "gradlab:notice"
 COLLECTED_KEY = "gradlab:collected"
+BLANK_KEY = "gradlab:blank"  # the latest run left nothing to chart: show no run's charts until one is picked
 MAX_RUNS = 4
+# Knobs a label names only when the runs beside it differ in them (cell, init, T, clipping, k and seed always).
+DISTINGUISHING_KNOBS: dict[str, Callable[[RunSettings], str]] = {
+    "task": lambda settings: settings.task,
+    "hidden_size": lambda settings: f"H={settings.hidden_size}",
+    "num_layers": lambda settings: f"{settings.num_layers} layer{'s' if settings.num_layers > 1 else ''}",
+    "optimizer": lambda settings: settings.train.optimizer,
+    "learning_rate": lambda settings: f"lr {settings.train.learning_rate:g}",
+    "momentum": lambda settings: f"momentum {settings.train.momentum:g}",
+    "batch_size": lambda settings: f"batch {settings.train.batch_size}",
+    "steps": lambda settings: f"{settings.train.steps} steps",
+}
 
 
 @dataclass
@@ -38,8 +51,18 @@ class Run:
 
     @property
     def label(self) -> str:
-        """Legend name: run number and settings."""
-        return f"#{self.ticket} {self.recording.settings.label()}"
+        """Legend name among the other kept runs: number, cell, init, T, seed and what else differs."""
+        return run_label(self.ticket, self.recording.settings, [run.recording.settings for run in kept_runs()])
+
+
+def run_label(ticket: int, settings: RunSettings, others: Iterable[RunSettings]) -> str:
+    """'#3 · tanh RNN · default init · T=50 · seed 0', plus each knob in which `others` differ from it."""
+    parts = [f"#{ticket}", settings.label(), f"seed {settings.train.seed}"]
+    others = list(others)
+    for describe in DISTINGUISHING_KNOBS.values():
+        if any(describe(other) != describe(settings) for other in others):
+            parts.append(describe(settings))
+    return " · ".join(parts)
 
 
 def kept_runs() -> list[Run]:
@@ -90,8 +113,11 @@ def collect_finished() -> None:
         return
     collected.add(job.ticket)  # once only, even after the run is removed
     recording = live_recording(job)
-    if recording is None or not recording.history or recording.result is None:
-        return  # stopped in the queue, or failed (the outcome line says why): nothing to keep
+    if recording is None or not recording.snapshots or recording.result is None:
+        st.session_state[BLANK_KEY] = True  # stopped in the queue or failed: no earlier run's charts under it
+        st.session_state[SELECTED_KEY] = None
+        return
+    st.session_state[BLANK_KEY] = False  # kept, even when it diverged at step 1: its step-0 measurement shows
     if len(runs) >= MAX_RUNS:
         dropped = runs.pop(0)
         st.session_state[NOTICE_KEY] = f"Up to {MAX_RUNS} runs are kept: run #{dropped.ticket} made room."
@@ -110,10 +136,15 @@ def clear_runs() -> None:
     st.session_state[RUNS_KEY] = []
 
 
+def nothing_selected() -> bool:
+    """True after a run that left nothing to keep, until the user picks a kept run."""
+    return bool(st.session_state.get(BLANK_KEY)) and st.session_state.get(SELECTED_KEY) is None
+
+
 def selected_run() -> Run | None:
-    """The kept run the detailed charts show (the latest by default)."""
+    """The kept run the detailed charts show (the latest by default; none after a run that kept nothing)."""
     runs = kept_runs()
-    if not runs:
+    if not runs or nothing_selected():
         return None
     ticket = st.session_state.get(SELECTED_KEY)
     return next((run for run in runs if run.ticket == ticket), runs[-1])

@@ -18,14 +18,16 @@ from rnnviz.gradlab.recorder import Recording
 from rnnviz.plots import gradients
 from rnnviz.plots.base import PALETTE
 from rnnviz.training.jobs import Job
-from ui import shell
+from ui import markdown, shell
 from ui.gradlab import runs
 from ui.gradlab.text import EXPLANATIONS, SENTENCES
+from ui.training import current_job
 
 TITLES = {"loss": "Loss and accuracy", "heatmap": "Gradient reaching each timestep, over training",
           "profile": "Gradient profile against the bound", "norm": "Gradient norm and clipping",
           "sigma": "Singular values over training"}
 MAX_HEATMAP_ROWS = 150
+MAX_OVERLAY_DECADES = 12  # an overlay that stretches the profile's log axis beyond this is left out
 MARKDOWN_COLORS = dict(zip(PALETTE, ("blue", "red", "green", "violet", "orange")))  # the legend colours in text
 PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
@@ -111,7 +113,7 @@ def _profile_step(recording: Recording, key: str | None) -> int:
     return steps.index(chosen)
 
 
-def _loss_runs(current: Recording | None, current_color: str) -> tuple[dict, list[str], float]:
+def _loss_runs(current: Recording | None, current_color: str, current_label: str) -> tuple[dict, list[str], float]:
     """Loss/accuracy series of every kept run (and the live one), their colours, the baseline."""
     series, colors, baseline = {}, [], None
     for run in runs.kept_runs():
@@ -121,13 +123,13 @@ def _loss_runs(current: Recording | None, current_color: str) -> tuple[dict, lis
         baseline = run.recording.baseline_loss
     if current is not None:
         arrays = gradlab.history_arrays(current)
-        series["now training: " + current.settings.label()] = (arrays["loss"], arrays["accuracy"])
+        series[current_label] = (arrays["loss"], arrays["accuracy"])
         colors.append(current_color)
         baseline = current.baseline_loss
     return series, colors, baseline
 
 
-def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool) -> None:
+def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool, label: str) -> None:
     """All five charts for one recording, the heatmap first (plus the other kept runs in the overlays)."""
     steps, grid = gradlab.heatmap_data(recording)
     if not steps:
@@ -135,14 +137,16 @@ def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool) ->
         return
     steps, grid = _thin(steps, grid, MAX_HEATMAP_ROWS)
     chart_block("heatmap", gradients.gradient_heatmap(steps, grid), f"{prefix}:heatmap")
-    _draw_profile(recording, color, prefix, live)
-    series, colors, baseline = _loss_runs(recording if live else None, color)
-    if series and any(len(loss) for loss, _ in series.values()):
+    _draw_profile(recording, color, prefix, live, label)
+    arrays = gradlab.history_arrays(recording)
+    if not len(arrays["step"]):  # diverged (or stopped) before its first step: no loss, no norm of its own
+        st.info("No training step of this run finished, so it has no loss or gradient-norm curve: "
+                "the charts above show its initial weights (step 0).", icon=":material/info:")
+    else:
+        series, colors, baseline = _loss_runs(recording if live else None, color, label)
         chart_block("loss", gradients.loss_accuracy_chart(series, baseline=baseline, colors=colors),
                     f"{prefix}:loss")
-    arrays = gradlab.history_arrays(recording)
-    settings = recording.settings
-    if len(arrays["step"]):
+        settings = recording.settings
         threshold = settings.train.clip_threshold if settings.train.clip == "norm" else None
         figure = gradients.grad_norm_chart(arrays["step"], arrays["grad_norm"], arrays["clipped_grad_norm"],
                                            threshold=threshold)
@@ -151,25 +155,55 @@ def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool) ->
     chart_block("sigma", gradients.singular_value_chart(sigma_steps, sigmas), f"{prefix}:sigma")
 
 
-def _draw_profile(recording: Recording, color: str, prefix: str, live: bool) -> None:
-    """The profile chart with its slider (after training) and the other runs' last profiles."""
+def _decades(*profiles: np.ndarray) -> float | None:
+    """How many powers of ten the finite positive values of `profiles` span (None if there are none)."""
+    values = np.concatenate([p[np.isfinite(p) & (p > 0)] for p in profiles])
+    return float(np.log10(values.max() / values.min())) if values.size else None
+
+
+def comparable_overlays(profile: np.ndarray, candidates: dict[str, np.ndarray]) -> tuple[list[str], list[str]]:
+    """Which named profiles can share the chart with `profile` (names), and why each other one cannot.
+
+    Comparable: the same number of timesteps, and together no more than MAX_OVERLAY_DECADES powers
+    of ten (or no more than `profile` spans alone), so the selected run's curve keeps the chart.
+    """
+    shown, left_out = [], []
+    own = _decades(profile) or 0.0
+    for name, other in candidates.items():
+        together = _decades(profile, other)
+        if len(other) != len(profile):
+            left_out.append(f"{name} ({len(other)} timesteps, not {len(profile)})")
+        elif together is not None and together > max(own, MAX_OVERLAY_DECADES):
+            left_out.append(f"{name} (another scale: together {together:.0f} powers of ten)")
+        else:
+            shown.append(name)
+    return shown, left_out
+
+
+def _draw_profile(recording: Recording, color: str, prefix: str, live: bool, label: str) -> None:
+    """The profile chart with its slider (after training) and the comparable kept runs' last profiles."""
     st.markdown(f"#### {TITLES['profile']}")
     st.markdown(SENTENCES["profile"])
     chart, text = st.columns([2, 1], gap="medium")
     with chart:
         index = _profile_step(recording, None if live else f"{prefix}:scrub")
         snapshot = recording.snapshots[index]
-        others = {run.label: run.recording.snapshots[-1].profile for run in runs.kept_runs()
-                  if run.recording is not recording and run.recording.snapshots}
-        colors = [color] + [run.color for run in runs.kept_runs() if run.recording is not recording]
+        others = [run for run in runs.kept_runs() if run.recording is not recording and run.recording.snapshots]
+        names, left_out = comparable_overlays(snapshot.profile,
+                                              {run.label: run.recording.snapshots[-1].profile for run in others})
+        shown = [run for run in others if run.label in names]
         if not (np.isfinite(snapshot.profile) & (snapshot.profile > 0)).any():
             st.warning(f"At step {snapshot.step} every ‖∂L/∂h_t‖ is exactly 0 or overflowed: "
                        "pick an earlier step.",
                        icon=":material/info:")
         figure = gradients.profile_chart(snapshot.profile, step=snapshot.step, bound=gradlab.profile_bound(snapshot),
-                                         truncated_k=recording.settings.tbptt_k, overlays=others,
-                                         colors=colors + list(PALETTE), label="selected run")
+                                         truncated_k=recording.settings.tbptt_k,
+                                         overlays={run.label: run.recording.snapshots[-1].profile for run in shown},
+                                         colors=[color] + [run.color for run in shown] + list(PALETTE),
+                                         label=label)
         st.plotly_chart(figure, key=f"{prefix}:profile", config=PLOT_CONFIG, theme=None)
+        if left_out:
+            st.caption("Not overlaid, so that this run's curve keeps the chart: " + markdown.escape("; ".join(left_out)))
     with text.container(border=True):
         st.markdown(EXPLANATIONS["profile"])
 
@@ -183,20 +217,23 @@ def render_live(job: Job) -> None:
             return
         summary_metrics(recording)
         color = runs.next_color()
-        draw_charts(recording, color, "live", live=True)
+        label = runs.run_label(job.ticket, recording.settings, [run.recording.settings for run in runs.kept_runs()])
+        draw_charts(recording, color, "live", live=True, label=f"now training: {label}")
 
 
 def run_picker() -> runs.Run | None:
-    """Which kept run the charts show (a choice only when there are several)."""
+    """Which kept run the charts show (a choice when there are several, or when the latest kept nothing)."""
     kept = runs.kept_runs()
     if not kept:
         return None
     tickets = [run.ticket for run in kept]
-    if st.session_state.get(runs.SELECTED_KEY) not in tickets:
+    blank = runs.nothing_selected()
+    if not blank and st.session_state.get(runs.SELECTED_KEY) not in tickets:
         st.session_state[runs.SELECTED_KEY] = tickets[-1]
-    if len(kept) > 1:
-        labels = {run.ticket: f"{run.label}" for run in kept}
-        st.radio("The charts below show", tickets, format_func=labels.get, key=runs.SELECTED_KEY, horizontal=True)
+    if len(kept) > 1 or blank:
+        labels = {run.ticket: run.label for run in kept}
+        st.radio("The charts below show", tickets, format_func=labels.get, key=runs.SELECTED_KEY, horizontal=True,
+                 index=None)
     return runs.selected_run()
 
 
@@ -224,12 +261,17 @@ def results() -> None:
     if notice:
         st.info(notice, icon=":material/info:")
     run = run_picker()
+    if run is None and runs.kept_runs():
+        st.info("The last run left nothing to chart (its outcome is above). Pick one of the kept runs to see "
+                "its charts.", icon=":material/info:")
+        kept_runs_panel()
+        return
     if run is None:
         st.info("No run yet: click a preset above, or set the knobs and press **Train**.", icon=":material/info:")
         return
     summary_metrics(run.recording)
     claim_checks(run)
-    draw_charts(run.recording, run.color, f"run{run.ticket}", live=False)
+    draw_charts(run.recording, run.color, f"run{run.ticket}", live=False, label=run.label)
     kept_runs_panel()
 
 
@@ -239,8 +281,10 @@ def preset_panel(on_contrast) -> None:
     if active is None:
         return
     preset, role = active
+    job = current_job(runs.JOB_KEY)
+    training_contrast = role == "contrast" and job is not None and job.active
     with st.container(border=True):
-        now = "" if role == "preset" else f" — now training its contrast: {preset.contrast_label.lower()}"
+        now = f" — now training its contrast: {preset.contrast_label.lower()}" if training_contrast else ""
         st.markdown(f"**Preset {preset.number}: {preset.title}**{now}")
         st.markdown(f"*Lecture:* {preset.claim}")
         st.markdown(f":material/visibility: **What to look for:** {preset.look_for}")
