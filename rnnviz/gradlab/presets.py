@@ -73,7 +73,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset(1, "Vanishing: tanh RNN, T = 50",
            "Backpropagating through many tanh steps multiplies many factors below 1: the gradient vanishes.",
            "Every row of the heatmap darkens toward t = 0: for the whole run the gradient reaching the first "
-           "step is 10⁻¹⁶ to 10⁻⁵ of the one at t = T (green: each step back keeps 0.5–0.8 of it), so the "
+           "step is 10⁻¹⁶ to 10⁻⁵ of the one at t = T (orange line: each step back keeps about 0.5–0.8 of it), so the "
            "loss stays near the baseline.",
            _TANH_50, VANISHES,
            contrast=_LSTM_50, contrast_label="Same task with an LSTM (learning rate 0.02)",

@@ -20,7 +20,7 @@ ZERO_COLOR = "#bdbdbd"
 OVERFLOW_COLOR = "#00bcd4"
 BEFORE_COLOR = "#d62728"
 AFTER_COLOR = "#1f77b4"
-MEASURED_COLOR = "#2ca02c"  # the factor per step the measured profile shows
+MEASURED_COLOR = "#ff7f0e"  # orange: the factor per step the measured profile shows (no block uses it)
 CLIP_PERCENTILES = (1.0, 99.0)  # the heatmap's colour range: one spike must not darken the rest
 CLIP_SLACK = 0.25  # decades a tail may reach past its percentile before it is clipped
 CLIPPED_NOTE = "<br>colours clipped to<br>the 1st–99th<br>percentile"
@@ -104,10 +104,10 @@ def gradient_heatmap(steps: Sequence[int], profiles: object, *, title: str | Non
     if scale is not None:
         (low, high), clipped = scale
         ticks, labels = log_ticks(low, high)
-        title = "‖∂L/∂h_t‖<br>(log scale)" + (CLIPPED_NOTE if clipped else "")
+        bar_title = "‖∂L/∂h_t‖<br>(log scale)" + (CLIPPED_NOTE if clipped else "")
         figure.add_trace(go.Heatmap(
             z=logs, x=timesteps, y=rows, customdata=grid, colorscale=GRADIENT_SCALE, zmin=low, zmax=high,
-            colorbar={"title": {"text": title, "side": "top"}, "tickvals": ticks, "ticktext": labels, "len": 0.9},
+            colorbar={"title": {"text": bar_title, "side": "top"}, "tickvals": ticks, "ticktext": labels, "len": 0.9},
             hovertemplate="training step %{y}<br>t = %{x}<br>‖∂L/∂h_t‖ = %{customdata:.3g}<extra></extra>",
             name="‖∂L/∂h_t‖", showlegend=False))
     for mask, color, name in ((finite & (grid == 0), ZERO_COLOR, ZERO_NAME),

@@ -115,9 +115,11 @@ def test_one_spike_does_not_set_the_heatmap_colour_scale_and_the_colour_bar_says
     rng = np.random.default_rng(0)
     profiles = 10.0 ** rng.uniform(-2.0, -1.0, size=(100, 50))  # the bulk: 10^-2 .. 10^-1
     profiles[40] = 1e3  # one spike row
-    main = heatmap_traces(gradients.gradient_heatmap(list(range(100)), profiles))[0]
+    figure = gradients.gradient_heatmap(list(range(100)), profiles)
+    main = heatmap_traces(figure)[0]
     assert main.zmax < -0.9 and main.zmin > -2.1  # the scale spans the bulk, not the spike
     assert "clipped" in main.colorbar.title.text and "percentile" in main.colorbar.title.text
+    assert not figure.layout.title.text  # the note is on the colour bar, not the chart's title
     np.testing.assert_allclose(np.array(main.customdata, dtype=float)[40], 1e3)  # hover keeps the true value
 
 
@@ -133,4 +135,6 @@ def test_the_measured_factor_per_step_gets_its_own_thick_line():
                                                      "measured: gradient kept per step back": [0.6, 0.7]})
     jacobian, measured = figure.data
     assert measured.line.color == gradients.MEASURED_COLOR and measured.line.width > jacobian.line.width
+    blocks = gradients.singular_value_chart([0], {f"σ{i}(W_hh)": [1.0] for i in range(4)})
+    assert gradients.MEASURED_COLOR not in {trace.line.color for trace in blocks.data}  # never a block's colour
     assert "factor per step" in figure.layout.yaxis.title.text

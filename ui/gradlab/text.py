@@ -21,7 +21,7 @@ SENTENCES = {
     "profile": "The gradient reaching each timestep at one training step (move the slider), against the bound "
                "the current weights allow, with the other kept runs for comparison.",
     "norm": "The size of the whole gradient at each training step, before and after clipping.",
-    "sigma": "The largest singular values of the recurrent weights and of the one-step Jacobian, and (green) "
+    "sigma": "The largest singular values of the recurrent weights and of the one-step Jacobian, and (orange) "
              "what one step back really multiplied the gradient by: σ_max below 1 forces it to shrink, above 1 "
              "only allows it to grow.",
 }
@@ -72,7 +72,7 @@ by value: each entry clamped to $[-\theta, \theta]$.
 **Plotted:** largest singular values of the top layer's recurrent blocks and (black) of the mean
 one-step Jacobian $\partial s_t/\partial s_{t-1}$ ($s = h$; LSTM $(h, c)$; SRU $c$).
 
-Green: the factor per step back that the measured profile shows,
+Orange: the factor per step back that the measured profile shows,
 $\left(\lVert \partial L/\partial h_0 \rVert / \lVert \partial L/\partial h_T \rVert\right)^{1/(T-1)}$.
 
 **Formula:** $\sigma_{\max}(W_{hh}) < 1/\gamma$ makes gradients vanish; $\sigma_{\max} > 1$ is needed
@@ -81,7 +81,7 @@ for them to explode (Pascanu et al. 2013).
 **Read it:** $\sigma_{\max}$ is the most one step can stretch. Below 1 the gradient must shrink at every
 step back; above 1 it still may, and usually does: it stretches only along one direction, each step's
 Jacobian is a different matrix (the black line is their mean) and $\tanh'$ falls as units saturate.
-The green line is what actually happened: below 1, the gradient vanished.
+The orange line is what actually happened: below 1, the gradient vanished.
 """,
 }
 
