@@ -210,8 +210,9 @@ def split_indices(count: int, test: int, validation: int, seed: int = 0) -> tupl
 
 def prepare_pairs(raw: list[tuple[str, str]], *, source: str, target: str, columns: tuple[str, str],
                   tutorial_filter: bool = False, preparation: str | None = None, test: int = 1000,
-                  validation: int = 500, seed: int = 0, min_count: int = 1) -> PairData:
-    """Normalise, filter, orient (source, target), split and build the vocabularies."""
+                  validation: int = 500, seed: int = 0, min_count: int = 1,
+                  max_vocabulary: int | None = None) -> PairData:
+    """Normalise, filter, orient (source, target), split and build the vocabularies (each side capped)."""
     if source == target or {source, target} != set(columns):
         raise ValueError(f"this file's columns are {columns[0]!r} and {columns[1]!r}: choose one as "
                          f"source and the other as target (got {source!r} -> {target!r})")
@@ -234,19 +235,19 @@ def prepare_pairs(raw: list[tuple[str, str]], *, source: str, target: str, colum
     if source != columns[0]:
         prepared = [(b, a) for a, b in prepared]
     return split_and_count(prepared, test=test, validation=validation, seed=seed, min_count=min_count,
-                           info={"source_language": source, "target_language": target,
+                           max_vocabulary=max_vocabulary, info={"source_language": source, "target_language": target,
                                  "preparation": preparation, "tutorial_filter": bool(tutorial_filter),
                                  "tokens": "words"})
 
 
 def split_and_count(pairs: list[tuple[str, str]], *, test: int, validation: int, seed: int, min_count: int = 1,
-                    info: dict[str, Any]) -> PairData:
-    """Split prepared pairs and build vocabularies from the training part."""
+                    info: dict[str, Any], max_vocabulary: int | None = None) -> PairData:
+    """Split prepared pairs and build vocabularies (at most `max_vocabulary` tokens a side) from the training part."""
     train_ids, validation_ids, test_ids = split_indices(len(pairs), test, validation, seed)
     kind = info.get("tokens", "words")
     train = [pairs[i] for i in train_ids]
-    source_vocab = Vocabulary.build((tokenize(s, kind) for s, _ in train), min_count=min_count)
-    target_vocab = Vocabulary.build((tokenize(t, kind) for _, t in train), min_count=min_count)
+    source_vocab = Vocabulary.build((tokenize(s, kind) for s, _ in train), min_count=min_count, max_size=max_vocabulary)
+    target_vocab = Vocabulary.build((tokenize(t, kind) for _, t in train), min_count=min_count, max_size=max_vocabulary)
     info = {**info, "pairs": len(pairs), "seed": seed,
             "split": {"train": len(train_ids), "validation": len(validation_ids), "test": len(test_ids)}}
     return PairData(train, [pairs[i] for i in validation_ids], [pairs[i] for i in test_ids],

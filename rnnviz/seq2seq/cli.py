@@ -35,6 +35,10 @@ def _train_options(train: argparse.ArgumentParser) -> None:
     train.add_argument("--out", required=True, help="checkpoint to write (.safetensors)")
     train.add_argument("--tutorial-filter", action="store_true",
                        help="the tutorial's preparation: ASCII, < 10 words, 'i am / he is / ...' English prefixes")
+    train.add_argument("--min-count", type=int, default=1,
+                       help="keep words seen at least this often in the training pairs (others read as <unk>)")
+    train.add_argument("--vocabulary-size", type=int, default=None,
+                       help="at most this many words a side, most frequent first (default: all that --min-count keeps)")
     train.add_argument("--cell", default="gru", choices=KINDS)
     train.add_argument("--attention", default="additive", choices=("none", "additive", "dot", "general", "tutorial"))
     train.add_argument("--hidden", type=int, default=None,
@@ -146,7 +150,7 @@ def _load_data(args: argparse.Namespace):
         return pairs.date_data(20_000, seed=args.seed, test=args.test, validation=args.validation)
     return pairs.load_pairs(args.data, source_language=args.source, target_language=args.target,
                             tutorial_filter=args.tutorial_filter, test=args.test, validation=args.validation,
-                            seed=args.seed)
+                            seed=args.seed, min_count=args.min_count, max_vocabulary=args.vocabulary_size)
 
 
 def _build_model(args: argparse.Namespace, recipe: Recipe, data, max_source: int):

@@ -297,6 +297,14 @@ class CheckpointInfo:
     info: dict[str, Any]
 
 
+def _trained_on(info: dict[str, Any]) -> str:
+    """", whole corpus (135,842 pairs)" for a model of a whole unfiltered file; "" for the tutorial and date models."""
+    pairs = info.get("pairs")
+    if info.get("tutorial_filter") or info.get("preparation") == "dates" or not isinstance(pairs, int):
+        return ""
+    return f", whole corpus ({pairs:,} pairs)"
+
+
 def list_translators(directory: str | os.PathLike[str] | None = None) -> tuple[list[CheckpointInfo], list[str]]:
     """Translation checkpoints in `directory` (default: the checkpoint folder), a message per problem found."""
     from rnnviz.seq2seq.attention import ATTENTION_LABELS
@@ -312,7 +320,7 @@ def list_translators(directory: str | os.PathLike[str] | None = None) -> tuple[l
         bleu = metrics.get("test_bleu")
         size = f"{config.get('hidden_size', '?')} units"
         label = (f"{config.get('cell', '?').upper()} + {ATTENTION_LABELS.get(config.get('attention'), '?')}, {size}"
-                 + (f", held-out BLEU {bleu:.1f}" if isinstance(bleu, (int, float)) else ""))
+                 + _trained_on(extra) + (f", held-out BLEU {bleu:.1f}" if isinstance(bleu, (int, float)) else ""))
         found.append(CheckpointInfo(path, extra.get("source_language", "?"), extra.get("target_language", "?"),
                                     config.get("attention", "?"), label, bleu, metrics, extra))
     return found, [message for _, message in listing.broken]

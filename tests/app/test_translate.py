@@ -124,7 +124,8 @@ def test_training_a_few_steps_on_dates_then_using_the_model() -> None:
     assert any("trained on this page" in str(option) for option in at.selectbox(key="translate:model:date").options)
 
 
-def test_corpus_training_without_a_file_says_what_to_do(page: AppTest) -> None:
+def test_corpus_training_without_a_file_says_what_to_do(page: AppTest, monkeypatch) -> None:
+    monkeypatch.delenv("RNNVIZ_DATA", raising=False)
     page.radio(key="train:data").set_value("corpus").run()
     page.button(key="train:start").click().run()
     assert_clean(page)
@@ -154,16 +155,39 @@ def test_phrase_scoring_page_scores_a_pair_and_lists_phrases_and_samples() -> No
     at.switch_page("app_pages/phrase_scoring.py").run()
     assert_clean(at)
     assert "log p(target | source)" in page_text(at)
-    at.text_input(key="score:target").input("").run()
+    at.text_input(key="score:target:eng-fra").input("").run()
     assert_clean(at)
     assert "at least one word" in page_text(at)
-    at.text_input(key="score:target").input("je suis tres fatigue .").run()
+    at.text_input(key="score:target:eng-fra").input("je suis tres fatigue .").run()
     at.slider(key="score:temperature").set_value(1.5).run()
     assert_clean(at)
     assert len(at.dataframe) >= 3
-    at.text_input(key="score:source").input("i am xylophonic .").run()  # a word the model never saw
+    at.text_input(key="score:source:eng-fra").input("i am xylophonic .").run()  # a word the model never saw
     assert_clean(at)
     assert "xylophonic" in " ".join(str(info.value) for info in at.info)
+
+
+@needs_models
+def test_phrase_scoring_shows_the_papers_phrases_beside_the_models_and_switches_direction() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("app_pages/phrase_scoring.py").run()
+    assert_clean(at)
+    assert "Tables 2–3" in page_text(at)
+    paper = [frame.value for frame in at.dataframe if "paper: top phrases" in frame.value.columns]
+    assert len(paper) == 2 and len(paper[0]) == len(paper[1]) == 5
+    assert "for the first time" in list(paper[0]["source"]) and all(paper[0]["ours: top phrases"].str.len() > 0)
+    labels = at.selectbox(key="score:model").options
+    french_first = next(label for label in labels if label not in models_of("eng", "fra"))
+    at.selectbox(key="score:model").set_value(french_first).run()
+    assert_clean(at)
+    assert at.text_input(key="score:source:fra-eng").value.startswith("je suis")  # not the English box's text
+    assert "English → French model above" in page_text(at)
+
+
+def models_of(source: str, target: str) -> set[str]:
+    """The labels of the checkpoints of one direction."""
+    return {item.label for item in list_translators()[0] if (item.source, item.target) == (source, target)}
 
 
 def test_a_model_that_reads_the_end_marker_gets_a_note_and_one_that_aligns_does_not():

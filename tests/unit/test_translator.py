@@ -159,6 +159,22 @@ def test_command_line_train_translate_evaluate(tmp_path, monkeypatch, capsys):
     assert "columns" in capsys.readouterr().err
 
 
+def test_the_vocabulary_options_cap_each_side_and_drop_rare_words(tmp_path):
+    """--vocabulary-size keeps the most frequent words a side; --min-count drops rarer ones (they read <unk>)."""
+    from rnnviz.seq2seq import cli
+
+    data_file = tmp_path / "eng-fra.txt"
+    data_file.write_text("".join(f"w{i % 7} common x{i}\tm{i % 5} commun y{i}\n" for i in range(80)), encoding="utf-8")
+    arguments = ["train", "--data", str(data_file), "--source", "eng", "--target", "fra", "--out", "x",
+                 "--test", "10", "--validation", "5"]
+    full = cli._load_data(cli._parser().parse_args(arguments))
+    capped = cli._load_data(cli._parser().parse_args([*arguments, "--vocabulary-size", "9"]))
+    frequent = cli._load_data(cli._parser().parse_args([*arguments, "--min-count", "2"]))
+    assert len(full.source_vocab) > 60 and len(capped.source_vocab) == len(capped.target_vocab) == 9
+    assert "common" in capped.source_vocab and "commun" in capped.target_vocab
+    assert "x3" in full.source_vocab and "x3" not in frequent.source_vocab and "w3" in frequent.source_vocab
+
+
 def test_the_time_budget_starts_when_main_starts_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
     """`--seconds` counts from the call of main (no clock started when the module is imported)."""
     from rnnviz.seq2seq import cli

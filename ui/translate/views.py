@@ -21,6 +21,7 @@ from rnnviz.seq2seq.training import Seq2SeqConfig, live_run
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
 from ui import sidebar, training
 from ui.markdown import escape
+from ui.translate.paper import paper_tables
 
 DIRECTIONS = {"French → English": ("fra", "eng"), "English → French": ("eng", "fra"),
               "Human date → ISO date": ("date", "iso")}
@@ -59,7 +60,7 @@ def models_for(source: str, target: str) -> dict[str, object]:
     trained = st.session_state.get(TRAINED_KEY)
     if isinstance(trained, Translator) and (trained.source_language, trained.target_language) == (source, target):
         choices[f"trained on this page: {trained.model.attention_kind} attention"] = trained
-    ordered = sorted(found, key=lambda c: ("small" in c.path.name, c.path.name))
+    ordered = sorted(found, key=lambda c: ("small" in c.path.name, "corpus" in c.path.name, c.path.name))
     for item in ordered:
         if (item.source, item.target) == (source, target):
             choices[item.label] = item
@@ -338,23 +339,33 @@ def _finished_run(job) -> None:
 
 def scoring_tab() -> None:
     """Cho et al. (2014): the model as a phrase scorer, its top phrases and its samples (Tables 2-3)."""
-    found, _ = checkpoint_list()
-    main = [item for item in found if (item.source, item.target) == ("eng", "fra") and "small" not in item.path.name]
-    main = main or [item for item in found if item.source in ("eng", "fra")]
-    if not main:
+    choices = {**models_for("eng", "fra"), **models_for("fra", "eng")}
+    if not choices:
         st.warning(f"No translation checkpoint found in {escape(str(checkpoint_directory()))}.")
         return
-    item = main[0]
-    translator = translator_from(item)
+    labels = list(choices)
+    corpus = [i for i, name in enumerate(labels) if "corpus" in getattr(getattr(choices[name], "path", None), "name", "")]
+    label = st.selectbox("Model", labels, index=corpus[0] if corpus else 0, key="score:model",
+                         help="The model trained on the whole eng-fra corpus knows the paper's phrases; the "
+                              "tutorial models know only 'i am / he is …' sentences.")
+    translator = translator_from(choices[label])
     st.markdown(f"Cho et al. (2014) used their RNN encoder–decoder to **score phrase pairs** for a phrase-based "
                 f"system: log p(target | source). Here with the {escape(translator.direction)} model.")
+    direction = f"{translator.source_language}-{translator.target_language}"  # each direction keeps its own text
+    english, french = "i am very tired .", ("je suis tres fatigue ." if translator.info.get("preparation") == "tutorial"
+                                            else "je suis très fatigué .")
     left, right = st.columns(2)
-    source_text = left.text_input(f"{language_name(translator.source_language)} phrase", key="score:source",
-                                  value="i am very tired ." if translator.source_language == "eng"
-                                  else "je suis tres fatigue .")
-    target_text = right.text_input(f"{language_name(translator.target_language)} phrase", key="score:target",
-                                   value="je suis tres fatigue ." if translator.target_language == "fra"
-                                   else "i am very tired .")
+    source_text = left.text_input(f"{language_name(translator.source_language)} phrase", key=f"score:source:{direction}",
+                                  value=english if translator.source_language == "eng" else french)
+    target_text = right.text_input(f"{language_name(translator.target_language)} phrase",
+                                   key=f"score:target:{direction}",
+                                   value=french if translator.target_language == "fra" else english)
+    _score_and_phrases(translator, source_text, target_text)
+    paper_tables(translator, sidebar.seed())
+
+
+def _score_and_phrases(translator: Translator, source_text: str, target_text: str) -> None:
+    """The typed pair's score word by word, the source's top phrases and its samples (Tables 2-3 of one phrase)."""
     try:
         total, words, prepared = translator.score(source_text, target_text)
     except ValueError as error:
