@@ -16,6 +16,7 @@ readout reads (its gradient comes from the loss and from later steps only).
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from rnnviz.training.loop import StepInfo, TrainResult, fit
 from rnnviz.training.tasks import SequenceModel, task_loss, task_sampler
 
 PROBE_STREAM = 7919  # added to the run's seed for the probe batch
+MEASURED_FACTOR = "measured: gradient kept per step back"  # the sigma chart draws it in its own style
 
 
 @dataclass(frozen=True)
@@ -172,11 +174,29 @@ def heatmap_data(recording: Recording) -> tuple[list[int], np.ndarray]:
     return [s.step for s in snapshots], np.stack([s.profile for s in snapshots])
 
 
+def factor_per_step(profile: np.ndarray) -> float:
+    """(||dL/dh_0|| / ||dL/dh_T||)^(1/(T-1)): what one step back multiplied the gradient by, on average.
+
+    NaN where it cannot be read off a log axis (exactly 0, overflow, a one-step sequence).
+    """
+    first, last = float(profile[0]), float(profile[-1])
+    if len(profile) < 2 or not (math.isfinite(first) and math.isfinite(last)) or first <= 0 or last <= 0:
+        return math.nan
+    return math.exp((math.log(first) - math.log(last)) / (len(profile) - 1))
+
+
 def sigma_series(recording: Recording) -> tuple[list[int], dict[str, list[float]]]:
-    """(recorded training steps, name -> singular value per step) for `singular_value_chart`."""
+    """(recorded training steps, name -> value per step) for `singular_value_chart`.
+
+    The singular values of every snapshot, then MEASURED_FACTOR: the factor per step back that the
+    measured profile shows, which a singular value above 1 only allows, never promises.
+    """
     snapshots = list(recording.snapshots)
     names = list(snapshots[0].sigmas) if snapshots else []
-    return [s.step for s in snapshots], {name: [s.sigmas.get(name, np.nan) for s in snapshots] for name in names}
+    series = {name: [s.sigmas.get(name, np.nan) for s in snapshots] for name in names}
+    if snapshots:
+        series[MEASURED_FACTOR] = [factor_per_step(s.profile) for s in snapshots]
+    return [s.step for s in snapshots], series
 
 
 def history_arrays(recording: Recording) -> dict[str, np.ndarray]:

@@ -20,6 +20,11 @@ ZERO_COLOR = "#bdbdbd"
 OVERFLOW_COLOR = "#00bcd4"
 BEFORE_COLOR = "#d62728"
 AFTER_COLOR = "#1f77b4"
+MEASURED_COLOR = "#ff7f0e"  # orange: the factor per step the measured profile shows (no block uses it)
+CLIP_PERCENTILES = (1.0, 99.0)  # the heatmap's colour range: one spike must not darken the rest
+CLIP_SLACK = 0.25  # decades a tail may reach past its percentile before it is clipped
+CLIPPED_NOTE = "<br>colours clipped to<br>the 1st–99th<br>percentile"
+ZERO_NAME = "exactly 0: no path (truncated or saturated), not small"
 # Inferno (dark = small) as rgb() strings: Streamlit's front end misreads the "#000004" of Plotly's
 # named scale and paints the smallest values violet, exactly where vanishing should look black.
 GRADIENT_SCALE = [[i / 9, "rgb({}, {}, {})".format(*plotly.colors.hex_to_rgb(color))]
@@ -57,6 +62,25 @@ def log_grid(grid: np.ndarray) -> tuple[np.ndarray, tuple[float, float] | None]:
     return logs, ((low - 0.5, high + 0.5) if high - low < 1 else (low, high))
 
 
+def clipped_span(logs: np.ndarray, percentiles: tuple[float, float] = CLIP_PERCENTILES
+                 ) -> tuple[tuple[float, float], bool] | None:
+    """The colour range of log10 values and whether it clips any: the percentiles where the tails run on.
+
+    A tail is cut at its percentile only when it reaches more than CLIP_SLACK decades beyond it, so
+    a few outliers cannot stretch the scale and a plain range keeps its true ends; at least one decade.
+    """
+    values = logs[np.isfinite(logs)]
+    if not values.size:
+        return None
+    smallest, largest = float(values.min()), float(values.max())
+    low, high = (float(v) for v in np.percentile(values, percentiles))
+    low = smallest if smallest >= low - CLIP_SLACK else low
+    high = largest if largest <= high + CLIP_SLACK else high
+    if high - low < 1:
+        low, high = low - 0.5, high + 0.5
+    return (low, high), bool(low > smallest or high < largest)
+
+
 def legend_square(name: str, color: str) -> go.Scatter:
     """A legend-only entry (a coloured square) for colours drawn outside the colour scale."""
     return go.Scatter(x=[None], y=[None], mode="markers", name=name, showlegend=True,
@@ -73,18 +97,20 @@ def gradient_heatmap(steps: Sequence[int], profiles: object, *, title: str | Non
     if len(rows) != grid.shape[0]:
         raise ValueError(f"one training step per profile: got {len(rows)} steps and {grid.shape[0]} profiles")
     finite = np.isfinite(grid)
-    logs, span = log_grid(grid)
+    logs, _ = log_grid(grid)
+    scale = clipped_span(logs)
     figure = go.Figure()
     timesteps = np.arange(grid.shape[1])
-    if span is not None:
-        (low, high), (ticks, labels) = span, log_ticks(*span)
+    if scale is not None:
+        (low, high), clipped = scale
+        ticks, labels = log_ticks(low, high)
+        bar_title = "‖∂L/∂h_t‖<br>(log scale)" + (CLIPPED_NOTE if clipped else "")
         figure.add_trace(go.Heatmap(
             z=logs, x=timesteps, y=rows, customdata=grid, colorscale=GRADIENT_SCALE, zmin=low, zmax=high,
-            colorbar={"title": {"text": "‖∂L/∂h_t‖<br>(log scale)", "side": "top"},
-                      "tickvals": ticks, "ticktext": labels, "len": 0.9},
+            colorbar={"title": {"text": bar_title, "side": "top"}, "tickvals": ticks, "ticktext": labels, "len": 0.9},
             hovertemplate="training step %{y}<br>t = %{x}<br>‖∂L/∂h_t‖ = %{customdata:.3g}<extra></extra>",
             name="‖∂L/∂h_t‖", showlegend=False))
-    for mask, color, name in ((finite & (grid == 0), ZERO_COLOR, "exactly 0 (cut off or saturated)"),
+    for mask, color, name in ((finite & (grid == 0), ZERO_COLOR, ZERO_NAME),
                               (~finite, OVERFLOW_COLOR, "overflow (inf/NaN)")):
         if mask.any():
             figure.add_trace(go.Heatmap(
@@ -215,6 +241,15 @@ def grad_norm_chart(steps: Sequence[int], before: Sequence[float], after: Sequen
     return figure
 
 
+def _sigma_line(name: str, index: int) -> dict:
+    """Black for the mean Jacobian, thick green for the measured factor, dotted palette colours for the rest."""
+    if name.startswith("measured"):
+        return {"color": MEASURED_COLOR, "width": 5, "dash": "solid"}
+    if "Jacobian" in name:
+        return {"color": "#000000", "width": 4, "dash": "solid"}
+    return {"color": PALETTE[index % len(PALETTE)], "width": 2, "dash": "dot"}
+
+
 def singular_value_chart(steps: Sequence[int], series: Mapping[str, Sequence[float]], *,
                          title: str | None = None, height: int = 400) -> go.Figure:
     """Named singular values over training; a line at 1, the edge between shrinking and growing."""
@@ -226,12 +261,11 @@ def singular_value_chart(steps: Sequence[int], series: Mapping[str, Sequence[flo
         values = as_array(values, f"series[{name!r}]", 1)
         if len(values) != len(x):
             raise ValueError(f"series[{name!r}] has {len(values)} values for {len(x)} steps")
-        jacobian = "Jacobian" in name
         figure.add_trace(go.Scatter(x=x, y=_positive_or_none(values), mode="lines+markers", name=name,
-                                    line={"color": "#000000" if jacobian else PALETTE[index % len(PALETTE)],
-                                          "width": 4 if jacobian else 2, "dash": "solid" if jacobian else "dot"}))
+                                    line=_sigma_line(name, index)))
     _hline(figure, 1.0, "1: a step neither shrinks nor stretches", left=False, below=True)
-    style(figure, title=title, x_title="training step", y_title="singular value (log scale)", height=height)
+    style(figure, title=title, x_title="training step", y_title="singular value or factor per step (log)",
+          height=height)
     _log_axis(figure, np.concatenate([np.asarray(v, dtype=np.float64) for v in series.values()] + [[1.0]]))
     figure.update_layout(legend={"orientation": "h", "y": -0.25, "x": 0})
     return figure

@@ -27,12 +27,12 @@ def test_exact_zeros_and_overflow_get_their_own_colours_and_legend_entries():
     profiles = np.array([[0.0, 0.0, 0.5, 1.0], [np.inf, np.nan, 0.5, 1.0]])
     figure = gradients.gradient_heatmap([0, 1], profiles)
     names = {trace.name for trace in figure.data if trace.type == "scatter"}
-    assert names == {"exactly 0 (cut off or saturated)", "overflow (inf/NaN)"}
+    assert names == {gradients.ZERO_NAME, "overflow (inf/NaN)"} and "not small" in gradients.ZERO_NAME
     zero_layer = heatmap_traces(figure)[1]
     assert np.isnan(np.array(zero_layer.z, dtype=float)[1]).all()
     assert not np.isnan(np.array(zero_layer.z, dtype=float)[0, :2]).any()
     only_zeros = gradients.gradient_heatmap([0], np.zeros((1, 3)))  # nothing positive: still a figure
-    assert [trace.name for trace in only_zeros.data if trace.type == "scatter"] == ["exactly 0 (cut off or saturated)"]
+    assert [trace.name for trace in only_zeros.data if trace.type == "scatter"] == [gradients.ZERO_NAME]
 
 
 def test_heatmap_rejects_mismatched_or_empty_input():
@@ -108,3 +108,33 @@ def test_loss_chart_keeps_the_accuracy_axis_linear():
     assert figure.layout.yaxis.type == "log" and figure.layout.yaxis.title.text == "loss (log)"
     assert figure.layout.yaxis2.type != "log" and figure.layout.yaxis2.title.text == "accuracy"
     assert figure.layout.annotations[0].y == pytest.approx(np.log10(1 / 6))  # the baseline label sits on its line
+
+
+def test_one_spike_does_not_set_the_heatmap_colour_scale_and_the_colour_bar_says_it_is_clipped():
+    """Issue 17 item 6: a single loss spike (one row 10^4 above the rest) made every other row dark."""
+    rng = np.random.default_rng(0)
+    profiles = 10.0 ** rng.uniform(-2.0, -1.0, size=(100, 50))  # the bulk: 10^-2 .. 10^-1
+    profiles[40] = 1e3  # one spike row
+    figure = gradients.gradient_heatmap(list(range(100)), profiles)
+    main = heatmap_traces(figure)[0]
+    assert main.zmax < -0.9 and main.zmin > -2.1  # the scale spans the bulk, not the spike
+    assert "clipped" in main.colorbar.title.text and "percentile" in main.colorbar.title.text
+    assert not figure.layout.title.text  # the note is on the colour bar, not the chart's title
+    np.testing.assert_allclose(np.array(main.customdata, dtype=float)[40], 1e3)  # hover keeps the true value
+
+
+def test_a_plain_range_keeps_its_true_ends_and_says_nothing_about_clipping():
+    profiles = np.array([[1e-6, 1e-3, 1.0], [1e-2, 1e-1, 1.0]])
+    main = heatmap_traces(gradients.gradient_heatmap([0, 10], profiles))[0]
+    assert (main.zmin, main.zmax) == pytest.approx((-6.0, 0.0))
+    assert "clipped" not in main.colorbar.title.text
+
+
+def test_the_measured_factor_per_step_gets_its_own_thick_line():
+    figure = gradients.singular_value_chart([0, 5], {"σ_max(mean Jacobian)": [1.3, 1.4],
+                                                     "measured: gradient kept per step back": [0.6, 0.7]})
+    jacobian, measured = figure.data
+    assert measured.line.color == gradients.MEASURED_COLOR and measured.line.width > jacobian.line.width
+    blocks = gradients.singular_value_chart([0], {f"σ{i}(W_hh)": [1.0] for i in range(4)})
+    assert gradients.MEASURED_COLOR not in {trace.line.color for trace in blocks.data}  # never a block's colour
+    assert "factor per step" in figure.layout.yaxis.title.text

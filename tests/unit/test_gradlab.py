@@ -187,9 +187,18 @@ def test_recording_series_line_up_with_the_snapshots():
     assert steps == [0, 5, 10, 15, 20] and grid.shape == (5, 12)
     sigma_steps, series = gradlab.sigma_series(recording)
     assert sigma_steps == steps and set(series) == {"σ_max(input)", "σ_max(forget)", "σ_max(candidate)",
-                                                   "σ_max(output)", "σ_max(mean Jacobian)"}
+                                                   "σ_max(output)", "σ_max(mean Jacobian)", gradlab.MEASURED_FACTOR}
+    snapshot = recording.snapshots[-1]  # the measured factor: what one step back multiplied the gradient by
+    expected = (snapshot.profile[0] / snapshot.profile[-1]) ** (1 / 11)
+    assert series[gradlab.MEASURED_FACTOR][-1] == pytest.approx(expected, rel=1e-9)
     arrays = gradlab.history_arrays(recording)
     assert list(arrays["step"]) == list(range(1, 21)) and np.isfinite(arrays["accuracy"]).all()
+
+
+def test_the_measured_factor_is_a_gap_where_the_profile_cannot_give_one():
+    assert gradlab.factor_per_step(np.array([1e-8, 1.0, 1.0])) == pytest.approx(1e-4)
+    assert np.isnan(gradlab.factor_per_step(np.array([0.0, 1.0])))  # exactly 0: truncated or saturated
+    assert np.isnan(gradlab.factor_per_step(np.array([np.inf, 1.0])))
 
 
 def test_job_target_runs_in_a_background_job_and_fills_its_extras():

@@ -16,12 +16,14 @@ SENTENCES = {
     "loss": "Loss and accuracy of every kept run while it trains: below the dashed line, the run has "
             "learned something from the input.",
     "heatmap": "How much gradient reaches each timestep (columns) at each measurement during training (rows). "
-               "Dark on the left: vanishing. Bright on the left: exploding.",
+               "Compare the left of a row with its right: darker on the left is vanishing, brighter is exploding "
+               "(a whole row darkens when the loss gets small). Grey is exactly 0, which is not the same as small.",
     "profile": "The gradient reaching each timestep at one training step (move the slider), against the bound "
                "the current weights allow, with the other kept runs for comparison.",
     "norm": "The size of the whole gradient at each training step, before and after clipping.",
-    "sigma": "The largest singular values of the recurrent weights and of the one-step Jacobian: "
-             "above 1 a step can stretch the gradient, below 1 it shrinks it.",
+    "sigma": "The largest singular values of the recurrent weights and of the one-step Jacobian, and (orange) "
+             "what one step back really multiplied the gradient by: σ_max below 1 forces it to shrink, above 1 "
+             "only allows it to grow.",
 }
 
 EXPLANATIONS = {
@@ -41,8 +43,12 @@ measured on the explicit unroll with autograd, not taken from the training step.
 \frac{\partial L}{\partial h_T}\prod_{s=t+1}^{T}\frac{\partial h_s}{\partial h_{s-1}}$,
 a product of $T-t$ Jacobians.
 
-**Read it:** dark left = vanishing, bright left = exploding;
-grey = exactly 0; cyan = overflow.
+**Read it:** within a row, dark left = vanishing, bright left = exploding.
+The colours span the 1st to 99th percentile of the values (the colour bar says when some are clipped),
+so one spike cannot darken the rest; hover for the exact value.
+**Grey = exactly 0**, not small: no path carries any gradient there, either because truncated BPTT
+cut it or because every unit on the way is saturated ($\tanh' = 1 - h^2$ rounds to 0 in float32
+once $|h|$ rounds to 1). Cyan = overflow.
 """,
     "profile": r"""
 **Plotted:** one row of the heatmap as a curve, and the last profile of each other kept run.
@@ -66,10 +72,16 @@ by value: each entry clamped to $[-\theta, \theta]$.
 **Plotted:** largest singular values of the top layer's recurrent blocks and (black) of the mean
 one-step Jacobian $\partial s_t/\partial s_{t-1}$ ($s = h$; LSTM $(h, c)$; SRU $c$).
 
+Orange: the factor per step back that the measured profile shows,
+$\left(\lVert \partial L/\partial h_0 \rVert / \lVert \partial L/\partial h_T \rVert\right)^{1/(T-1)}$.
+
 **Formula:** $\sigma_{\max}(W_{hh}) < 1/\gamma$ makes gradients vanish; $\sigma_{\max} > 1$ is needed
 for them to explode (Pascanu et al. 2013).
 
-**Read it:** a Jacobian below 1 shrinks the gradient at every step back in time.
+**Read it:** $\sigma_{\max}$ is the most one step can stretch. Below 1 the gradient must shrink at every
+step back; above 1 it still may, and usually does: it stretches only along one direction, each step's
+Jacobian is a different matrix (the black line is their mean) and $\tanh'$ falls as units saturate.
+The orange line is what actually happened: below 1, the gradient vanished.
 """,
 }
 

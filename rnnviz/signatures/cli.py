@@ -1,0 +1,88 @@
+"""Command line for signature verification on SVC2004 Task 2: `python -m rnnviz.signatures evaluate ...`.
+
+    python -m rnnviz.signatures evaluate --out scores.csv [--data DIR | --zip FILE] [--folds 5] [--seed 0]
+        [--without-pressure] [--users 1-10] [--parallel]
+
+writes every DTW score with its trial's claimed user, references, probe user and sample, and label (genuine,
+skilled, random), so anyone can recompute an EER, and prints the EERs as the paper's Table 4 lays them out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import TextIO
+
+from rnnviz.signatures import features
+from rnnviz.signatures.data import Dataset, load_svc2004, read_zip
+from rnnviz.signatures.evaluation import PAPER_DTW, eer_table, evaluate_dtw
+
+
+def parse_users(text: str | None) -> list[int] | None:
+    """"1-10,15" -> [1, ..., 10, 15]; None for all users."""
+    if not text:
+        return None
+    users: list[int] = []
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        try:
+            users += list(range(int(first), int(last or first) + 1))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"--users takes numbers and ranges like 1-10,15, got {text!r}") from None
+    return users
+
+
+def parser() -> argparse.ArgumentParser:
+    """The `evaluate` command and its options."""
+    top = argparse.ArgumentParser(prog="python -m rnnviz.signatures", description=__doc__.splitlines()[0])
+    commands = top.add_subparsers(dest="command", required=True)
+    evaluate = commands.add_parser("evaluate", help="score every trial of the protocol with DTW, write a CSV")
+    evaluate.add_argument("--out", required=True, help="CSV file for every score")
+    source = evaluate.add_mutually_exclusive_group()
+    source.add_argument("--data", help="SVC2004 Task 2 folder (default: $RNNVIZ_SIGNATURES or ../shared/...)")
+    source.add_argument("--zip", help="a zip of U*S*.TXT files in the SVC2004 format")
+    evaluate.add_argument("--folds", type=int, default=5, help="user folds (each user is tested once)")
+    evaluate.add_argument("--seed", type=int, default=0, help="seed of the user shuffle into folds")
+    evaluate.add_argument("--without-pressure", action="store_true", help="21 time functions: no z, no ż")
+    evaluate.add_argument("--users", type=parse_users, default=None, help="only these users, e.g. 1-10,15")
+    evaluate.add_argument("--parallel", action="store_true", help="DTW on every core (OpenMP)")
+    return top
+
+
+def load(arguments: argparse.Namespace) -> Dataset:
+    """The data set the options name."""
+    if arguments.zip:
+        with open(arguments.zip, "rb") as handle:
+            return read_zip(handle.read(), arguments.zip)
+    return load_svc2004(arguments.data)
+
+
+def print_table(table, stream: TextIO | None = None) -> None:
+    """EER per system and mode beside the paper's DTW on BiosecurID (standard output by default)."""
+    stream = stream or sys.stdout
+    print(f"{'system':24s} {'mode':5s} {'skilled EER':>12s} {'random EER':>11s}   paper (BiosecurID)", file=stream)
+    for row in table.itertuples(index=False):
+        paper = f"{PAPER_DTW[(row.mode, 'skilled')]:5.2f} % {PAPER_DTW[(row.mode, 'random')]:5.2f} %"
+        print(f"{row.system:24s} {row.mode:5s} {row.skilled:10.2f} % {row.random:9.2f} %   {paper}", file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; 2 with a message for bad input, never a traceback."""
+    arguments = parser().parse_args(argv)
+    try:
+        dataset = load(arguments)
+        columns = features.WITHOUT_PRESSURE if arguments.without_pressure else features.ALL
+        started = time.perf_counter()
+        result = evaluate_dtw(dataset, columns, arguments.folds, arguments.seed, arguments.users,
+                              progress=lambda done, total: print(f"fold {done}/{total} scored", file=sys.stderr),
+                              parallel=arguments.parallel)
+    except (OSError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for problem in [*dataset.problems, *result.problems]:
+        print(f"skipped: {problem}", file=sys.stderr)
+    result.scores.to_csv(arguments.out, index=False)
+    print(f"{len(result.scores):,} scores in {time.perf_counter() - started:.1f} s written to {arguments.out}")
+    print_table(eer_table(result.scores))
+    return 0

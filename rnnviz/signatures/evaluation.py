@@ -1,0 +1,101 @@
+"""Score every trial of the protocol with DTW, and read EERs off the scores as the paper's Table 4 lays them out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from rnnviz.signatures import protocol
+from rnnviz.signatures.data import Dataset
+from rnnviz.signatures.dtw import dtw_scores, reference_spread
+from rnnviz.signatures.features import ALL, dataset_time_functions
+from rnnviz.signatures.metrics import equal_error_rate
+
+SCORE_COLUMNS = ("system", "mode", "fold", "claimed_user", "references", "probe_user", "probe_sample", "label",
+                 "score")
+DTW, DTW_NORMALISED = "DTW", "DTW, user-normalised"
+# Tolosana et al. (2018), Table 4: DTW on BiosecurID (400 users), EER in %.
+PAPER_DTW = {("1vs1", "skilled"): 10.17, ("4vs1", "skilled"): 7.75, ("1vs1", "random"): 0.94, ("4vs1", "random"): 0.50}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every trial's score (one row each, SCORE_COLUMNS) and the problems met on the way."""
+
+    scores: pd.DataFrame
+    problems: tuple[str, ...] = ()
+
+
+def dtw_fold_scores(functions: dict[tuple[int, int], np.ndarray], dataset: Dataset, fold: protocol.Fold,
+                    parallel: bool = False) -> pd.DataFrame:
+    """1vs1 and 4vs1 DTW scores of one fold's test users, raw and user-normalised (4vs1 = mean of four 1vs1)."""
+    by_mode = {mode: protocol.trials(dataset, fold.test, mode) for mode in protocol.MODES}
+    rows = []
+    for claimed in fold.test:
+        one_to_one = [t for t in by_mode["1vs1"] if t.claimed_user == claimed]
+        references = sorted({t.references[0] for t in one_to_one})
+        probes = sorted({(t.probe_user, t.probe_sample) for t in one_to_one})
+        table = dtw_scores([functions[(claimed, r)] for r in references], [functions[p] for p in probes],
+                           parallel)  # (R, P)
+        spread = reference_spread([functions[(claimed, r)] for r in references[:protocol.ENROLMENT]])
+        row_of = {reference: index for index, reference in enumerate(references)}
+        column_of = {probe: index for index, probe in enumerate(probes)}
+        for mode, trial_list in by_mode.items():
+            for trial in trial_list:
+                if trial.claimed_user == claimed:
+                    column = column_of[(trial.probe_user, trial.probe_sample)]
+                    score = np.mean([table[row_of[r], column] for r in trial.references])
+                    rows.append(_row(DTW, mode, fold.index, trial, score))
+                    rows.append(_row(DTW_NORMALISED, mode, fold.index, trial, score / spread))
+    return pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
+
+
+def _row(system: str, mode: str, fold: int, trial: protocol.Trial, score: float) -> tuple:
+    """One score row in SCORE_COLUMNS order."""
+    return (system, mode, fold, trial.claimed_user, " ".join(map(str, trial.references)), trial.probe_user,
+            trial.probe_sample, trial.label, float(score))
+
+
+def evaluate_dtw(dataset: Dataset, columns: tuple[int, ...] = ALL, folds: int = 5, seed: int = 0,
+                 users: Sequence[int] | None = None,
+                 progress: Callable[[int, int], None] | None = None, parallel: bool = False) -> Evaluation:
+    """DTW scores of every test user of every fold: the whole protocol, for the CLI and the bench."""
+    kept, problems = protocol.usable_users(dataset, users)
+    if len(kept) < 3:
+        raise ValueError(f"{len(kept)} usable user(s); the protocol needs at least 3 (train, validation, test)")
+    fold_list = protocol.make_folds(kept, folds=min(folds, len(kept)), seed=seed)
+    functions = dataset_time_functions({k: s for k, s in dataset.signatures.items() if k[0] in kept}, columns)
+    frames = []
+    for number, fold in enumerate(fold_list):
+        frames.append(dtw_fold_scores(functions, dataset, fold, parallel))
+        if progress:
+            progress(number + 1, len(fold_list))
+    return Evaluation(pd.concat(frames, ignore_index=True), tuple(problems))
+
+
+def eer_table(scores: pd.DataFrame) -> pd.DataFrame:
+    """EER in % per system and mode, skilled and random forgeries (genuine trials against each)."""
+    missing = set(SCORE_COLUMNS) - set(scores.columns)
+    if missing:
+        raise ValueError(f"scores lack the column(s) {', '.join(sorted(missing))}")
+    rows = []
+    for (system, mode), group in scores.groupby(["system", "mode"], sort=False):
+        genuine = group.loc[group["label"] == "genuine", "score"].to_numpy()
+        row = {"system": system, "mode": mode}
+        for kind in ("skilled", "random"):
+            impostor = group.loc[group["label"] == kind, "score"].to_numpy()
+            row[kind] = 100 * equal_error_rate(genuine, impostor).rate if len(genuine) and len(impostor) else np.nan
+            row[f"{kind} trials"] = len(impostor)
+        row["genuine trials"] = len(genuine)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def score_sets(scores: pd.DataFrame, system: str, mode: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """Genuine and `kind` ("skilled" or "random") impostor scores of one system and mode."""
+    group = scores[(scores["system"] == system) & (scores["mode"] == mode)]
+    return (group.loc[group["label"] == "genuine", "score"].to_numpy(),
+            group.loc[group["label"] == kind, "score"].to_numpy())
