@@ -7,9 +7,13 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.plots.base import as_array, style
+from rnnviz.plots.base import TEXT_COLOR, TICK_SIZE, as_array, style
 
 UNKNOWN_MARK = " ⚠"
+EXPECTED_WIDTH = 700  # px: about the width Streamlit gives a chart in the centred layout
+ANNOTATION_FONT = 14  # px at most; smaller in narrow cells, none below MIN_ANNOTATION_FONT
+MIN_ANNOTATION_FONT = 11
+CHARACTER_WIDTH = 0.6  # a digit is about 0.6 of the font size wide
 SPACE_MARK = "␣"
 
 
@@ -24,14 +28,39 @@ def _label(token: str, unknown: bool = False) -> str:
     return plain(shown + (UNKNOWN_MARK if unknown else ""))
 
 
+def annotation_format(cell_width: float) -> tuple[int, int] | None:
+    """(decimals, font size in px) that fit a weight inside a cell `cell_width` px wide; None: write nothing."""
+    for decimals in (2, 1):
+        characters = 2 + decimals  # "0.11", "0.1"
+        size = min(ANNOTATION_FONT, int(0.85 * cell_width / (CHARACTER_WIDTH * characters)))
+        if size >= MIN_ANNOTATION_FONT:
+            return decimals, size
+    return None
+
+
+def _annotate(figure: go.Figure, array: np.ndarray, cell_width: float) -> None:
+    """Write each weight of at least 0.1 in its cell, as many decimals as the cell's width allows."""
+    rows, columns = array.shape
+    found = annotation_format(cell_width)
+    if found is None or rows * columns > 200:
+        return  # narrow cells: hovering gives the weight; digits would run into their neighbours
+    decimals, size = found
+    for r in range(rows):
+        for c in range(columns):
+            if array[r, c] >= 0.1:
+                figure.add_annotation(x=c, y=r, text=f"{array[r, c]:.{decimals}f}", showarrow=False,
+                                      font={"size": size, "color": "white" if array[r, c] > 0.55 else TEXT_COLOR})
+
+
 def attention_heatmap(weights: object, source_tokens: Sequence[str], output_tokens: Sequence[str], *,
                       unknown: Sequence[bool] | None = None, title: str | None = None, height: int | None = None,
                       source_title: str = "input (read by the encoder)",
-                      output_title: str = "output (written)") -> go.Figure:
+                      output_title: str = "output (written)", expected_width: int = EXPECTED_WIDTH) -> go.Figure:
     """Rows = output steps (top to bottom), columns = source positions; hover gives the weight.
 
     `source_tokens` may be shorter than the columns (the tutorial's fixed slots): the rest are
-    labelled "(empty)". `unknown` marks source words read as <unk>.
+    labelled "(empty)". `unknown` marks source words read as <unk>. `expected_width` (px, about
+    what the page gives the chart) decides how many decimals fit in a cell, if any.
     """
     array = as_array(weights, "weights", 2)
     if array.size == 0:
@@ -63,14 +92,9 @@ def attention_heatmap(weights: object, source_tokens: Sequence[str], output_toke
     style(figure, title=plain(title) if title else None, x_title=source_title, y_title=output_title,
           height=height or int(min(900, max(320, top + 30 + cell * rows))))
     figure.update_layout(margin={"t": top, "l": left, "b": 20, "r": 90})
-    figure.update_xaxes(title_standoff=8, tickfont={"size": 17}, title_font={"size": 16})
-    figure.update_yaxes(title_standoff=8, tickfont={"size": 17}, title_font={"size": 16})
-    if rows * columns <= 200:
-        for r in range(rows):
-            for c in range(columns):
-                if array[r, c] >= 0.1:
-                    figure.add_annotation(x=c, y=r, text=f"{array[r, c]:.2f}", showarrow=False,
-                                          font={"size": 14, "color": "white" if array[r, c] > 0.55 else "#1a1a1a"})
+    figure.update_xaxes(title_standoff=8, tickfont={"size": TICK_SIZE + 1})
+    figure.update_yaxes(title_standoff=8, tickfont={"size": TICK_SIZE + 1})
+    _annotate(figure, array, max(0, expected_width - left - 90) / columns)
     return figure
 
 

@@ -9,6 +9,8 @@ import plotly.graph_objects as go
 import torch
 
 FONT_SIZE = 16
+TICK_SIZE = 16  # px: Streamlit's chart theme would set 12.75 px grey ticks unless the figure sets its own
+TEXT_COLOR = "#1a1a1a"  # near black: Streamlit's theme greys axis text (rgb 128,132,149), too faint on a projector
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 
 
@@ -34,11 +36,19 @@ def style(figure: go.Figure, *, title: str | None = None, x_title: str | None = 
     """
     look = {"template": template} if template else {"paper_bgcolor": "white", "plot_bgcolor": "white"}
     figure.update_layout(
-        **look, height=height, font={"size": FONT_SIZE},
+        **look, height=height, font={"size": FONT_SIZE, "color": TEXT_COLOR},
         margin={"l": 70, "r": 30, "t": 60 if title else 30, "b": 60},
-        legend={"font": {"size": FONT_SIZE - 2}},
+        legend={"font": {"size": FONT_SIZE - 2, "color": TEXT_COLOR},
+                "title": {"font": {"size": FONT_SIZE, "color": TEXT_COLOR}}},
         hoverlabel={"font": {"size": FONT_SIZE}},
+        coloraxis={"colorbar": {"tickfont": {"size": TICK_SIZE, "color": TEXT_COLOR},
+                                "title": {"font": {"size": FONT_SIZE, "color": TEXT_COLOR}}}},
     )
+    axis_text = {"tickfont": {"size": TICK_SIZE, "color": TEXT_COLOR},
+                 "title_font": {"size": FONT_SIZE, "color": TEXT_COLOR}}
+    figure.update_xaxes(**axis_text)  # explicit, so Streamlit's theme template cannot grey or shrink them
+    figure.update_yaxes(**axis_text)
+    figure.for_each_trace(_dark_colorbar)
     if title:
         figure.update_layout(title={"text": title, "x": 0.01, "xanchor": "left"})
     if x_title:
@@ -46,6 +56,13 @@ def style(figure: go.Figure, *, title: str | None = None, x_title: str | None = 
     if y_title:
         figure.update_yaxes(title_text=y_title)
     return figure
+
+
+def _dark_colorbar(trace: go.BaseTraceType) -> None:
+    """Dark, projector-sized colour-bar text on a trace that has a colour bar."""
+    if "colorbar" in trace:
+        trace.update(colorbar={"tickfont": {"size": TICK_SIZE, "color": TEXT_COLOR},
+                               "title": {"font": {"size": FONT_SIZE, "color": TEXT_COLOR}}})
 
 
 def loss_curve(steps: Sequence[float], losses: Sequence[float] | dict[str, Sequence[float]], *,

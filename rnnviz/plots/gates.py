@@ -237,6 +237,15 @@ def saturation_scatter(saturations: dict[str, tuple[object, object]], *, title: 
     return build(data, layout, height=460, title=title)
 
 
+def signal_ticks(signal: np.ndarray) -> dict:
+    """Axis settings for a signal: whole-number ticks for counts and 0/1 switches (no 0.5 quote)."""
+    finite = signal[np.isfinite(signal)]
+    if finite.size == 0 or not np.all(finite == np.round(finite)):
+        return {}
+    top = max(1, int(finite.max()))
+    return {"tickmode": "linear", "tick0": 0, "dtick": max(1, int(np.ceil(top / 5))), "tickformat": "d"}
+
+
 def units_over_text(chars: Sequence[str], signal: object, signal_name: str, values: object,
                     units: Sequence[int], correlations: Sequence[float], *, title: str | None = None,
                     window: int | None = WINDOW) -> go.Figure:
@@ -256,7 +265,7 @@ def units_over_text(chars: Sequence[str], signal: object, signal_name: str, valu
     layout = {"xaxis": time_axis(chars, None, window),
               "yaxis": {"title": axis_title("unit activation"), "tickfont": {"color": TEXT_COLOR}},
               "yaxis2": {"overlaying": "y", "side": "right", "title": axis_title(signal_name), "showgrid": False,
-                         "rangemode": "tozero", "tickfont": {"color": TEXT_COLOR}},
+                         "rangemode": "tozero", "tickfont": {"color": TEXT_COLOR}, **signal_ticks(signal)},
               "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
               "hovermode": "x unified", "dragmode": "pan"}
     return build(data, layout, height=380, title=title)

@@ -218,3 +218,13 @@ def test_a_missing_checkpoint_folder_is_named_with_how_to_choose_another(tmp_pat
     assert any(str(missing) in text and checkpoints.DIRECTORY_ENV in text and "--checkpoints DIR" in text
                for text in warnings), warnings
     assert any("python -m rnnviz.charlm train" in i.value for i in at.info)
+
+
+def test_find_the_unit_headings_read_as_english() -> None:
+    """Issue 17 item 8: "Units that follow the inside a quote" was a wording bug."""
+    from rnnviz.probes.units import text_signals
+    from ui.inside_cell.views import SIGNAL_PHRASES
+
+    for name in text_signals("a"):
+        phrase = f"Units that follow {SIGNAL_PHRASES[name]}"
+        assert "the inside" not in phrase and name in phrase

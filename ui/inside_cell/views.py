@@ -16,6 +16,8 @@ from ui.inside_cell import data
 from ui.inside_cell.panels import CONFIG, SPAN_KEY, STATE_KEY, UNIT_KEY
 from ui.markdown import escape
 
+SIGNAL_PHRASES = {"nesting depth": "the nesting depth", "inside a quote": "being inside a quote",
+                  "position in the line": "the position in the line"}  # "Units that follow …"
 VIEWS = ("Find the unit", "Select a span", "Gate saturation", "Next-character guesses", "Compare models",
          "How this model was made")
 FIND_STATE_KEY, THRESHOLD_KEY, COMPARE_KEY = "ic_find_state", "ic_threshold", "ic_compare"
@@ -40,7 +42,7 @@ def find_the_unit(trace: TextTrace, layer: int) -> None:
     signals = text_signals(trace.text)
     values = trace.state(state, layer)
     for name, ranking in found.items():
-        st.subheader(f"Units that follow the {name}")
+        st.subheader(f"Units that follow {SIGNAL_PHRASES.get(name, name)}")
         if isinstance(ranking, str):
             st.info(ranking.capitalize() + ".", icon=":material/info:")
             continue

@@ -216,6 +216,7 @@ def compare_tab() -> None:
             else:
                 st.plotly_chart(attention_heatmap(result.attention, result.source_tokens,
                                                   [*result.output_tokens, "</s>"], height=360,
+                                                  expected_width=520,  # three quarters of the page
                                                   unknown=[*result.prepared.unknown, False]),
                                 key=f"compare:{kind}")
     if rows := [{"attention": ATTENTION_LABELS[k], "held-out BLEU": small[k].metrics.get("test_bleu"),
