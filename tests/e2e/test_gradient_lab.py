@@ -34,7 +34,8 @@ def test_a_preset_trains_live_and_shows_the_heatmap(goto) -> None:
     """Preset 6 (truncated BPTT): live progress with Stop, then every chart, the claim checked, no exception."""
     page = goto("gradient-lab")
     page.get_by_role("button", name=re.compile(r"^6 · Truncated BPTT")).click()
-    page.get_by_role("button", name="Stop").wait_for(timeout=30_000)  # the live panel is up
+    main = page.get_by_test_id("stMainBlockContainer")  # not the toolbar's Stop of a script run still going
+    main.get_by_role("button", name="Stop").wait_for(timeout=30_000)  # the live panel is up
     page.get_by_text(re.compile(r"finished \d+ steps")).wait_for(timeout=TRAINING_TIMEOUT_MS)
     br.wait_until_idle(page)
     br.assert_no_exception(page)
