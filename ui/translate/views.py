@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -21,6 +18,7 @@ from rnnviz.seq2seq.training import Seq2SeqConfig, live_run
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
 from ui import sidebar, training
 from ui.markdown import escape
+from ui.translate import upload
 from ui.translate.paper import paper_tables
 
 DIRECTIONS = {"French → English": ("fra", "eng"), "English → French": ("eng", "fra"),
@@ -72,18 +70,8 @@ def translator_from(choice: object) -> Translator:
     if isinstance(choice, Translator):
         return choice
     if hasattr(choice, "getvalue"):  # an uploaded .safetensors file
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "uploaded.safetensors"
-            path.write_bytes(choice.getvalue())
-            return Translator.load(path)
+        return upload.open_upload(st.session_state, choice)
     return open_checkpoint(str(choice.path), choice.path.stat().st_mtime)
-
-
-def own_checkpoint():
-    """An optional uploaded checkpoint (safetensors never runs code)."""
-    with st.expander("Open your own checkpoint (.safetensors from `python -m rnnviz.translate train`)"):
-        return st.file_uploader("Checkpoint file", type=["safetensors"], key="translate:upload",
-                                label_visibility="collapsed")
 
 
 PHRASE_COLUMNS = {"log p": st.column_config.NumberColumn("log p", width="small"),  # room for whole phrases
@@ -122,12 +110,14 @@ def translate_tab() -> None:
     direction = left.selectbox("Direction", list(DIRECTIONS), key="translate:direction")
     source, target = DIRECTIONS[direction]
     choices = models_for(source, target)
-    if not choices:
-        st.warning(f"No {direction} model is available: train one on the 'Train live' tab.")
-        return
-    uploaded = own_checkpoint()
+    uploaded = upload.own_checkpoint()
     if uploaded is not None:
-        choices = {f"your file: {uploaded.name}": uploaded, **choices}
+        choices = {upload.upload_label(uploaded): uploaded, **choices}
+    if not choices:
+        st.warning(f"No {direction} model is available: train one on the 'Train live' tab, or open your own "
+                   "checkpoint above.")
+        return
+    upload.select_new_upload(st.session_state, uploaded, f"translate:model:{source}", choices)
     label = middle.selectbox("Model", list(choices), key=f"translate:model:{source}")
     beam = right.slider("Beam width", 1, 10, 1, key="translate:beam",
                         help="1 = greedy: the likeliest word at each step. Wider beams keep several partial "
@@ -136,7 +126,8 @@ def translate_tab() -> None:
         translator = translator_from(choices[label])
         translator.check_direction(source, target)
     except (CheckpointError, DirectionError) as error:
-        st.error(escape(str(error)), icon=":material/error:")
+        message = str(error)
+        st.error(escape(message[:1].upper() + message[1:]), icon=":material/error:")
         return
     text = st.text_input(f"Type a sentence in {language_name(source)}", value=EXAMPLES[source],
                          key=f"translate:text:{source}",
