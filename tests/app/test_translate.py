@@ -313,3 +313,24 @@ def test_an_unreadable_upload_is_named_by_the_chosen_file_not_a_server_path(tmp_
     message = str(caught.value)
     assert "Mon modèle.safetensors" in message and "secret" not in message and "uploaded" not in message
     assert caught.value.path == Path("Mon modèle.safetensors")
+
+
+@needs_models
+def test_every_log_probability_says_its_unit_nats(page: AppTest) -> None:
+    page.slider(key="translate:beam").set_value(3).run()
+    assert_clean(page)
+    caption = next(str(c.value) for c in page.caption if "log p =" in str(c.value))
+    assert " nats " in caption
+    assert any("log p (nats)" in frame.value.columns for frame in page.dataframe)
+    assert not any("log p" in frame.value.columns for frame in page.dataframe)  # no bare, unitless column
+
+
+@needs_models
+def test_a_date_model_calls_unknown_input_characters_and_says_so_in_its_help(page: AppTest) -> None:
+    page.selectbox(key="translate:direction").set_value("Human date → ISO date").run()
+    box = page.text_input(key="translate:text:date")
+    assert "unknown characters become <unk>" in box.help
+    box.input("monday 3 jan 2022 Ω").run()
+    assert_clean(page)
+    notes = " ".join(str(i.value) for i in page.info).replace("\\", "")
+    assert "Unknown characters are read as <unk>" in notes and "Unknown words" not in notes, notes

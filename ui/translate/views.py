@@ -74,7 +74,8 @@ def translator_from(choice: object) -> Translator:
     return open_checkpoint(str(choice.path), choice.path.stat().st_mtime)
 
 
-PHRASE_COLUMNS = {"log p": st.column_config.NumberColumn("log p", width="small"),  # room for whole phrases
+LOG_P = "log p (nats)"  # natural logarithms (log_softmax): nats, not bits
+PHRASE_COLUMNS = {LOG_P: st.column_config.NumberColumn(LOG_P, width="small"),  # room for whole phrases
                   "times": st.column_config.NumberColumn("times", width="small")}
 
 
@@ -131,14 +132,16 @@ def translate_tab() -> None:
         return
     text = st.text_input(f"Type a sentence in {language_name(source)}", value=EXAMPLES[source],
                          key=f"translate:text:{source}",
-                         help="Anything goes: unknown words become <unk>, long text is cut, markup is shown as text.")
+                         help=f"Anything goes: unknown {'characters' if translator.tokens == 'chars' else 'words'} "
+                              "become <unk>, long text is cut, markup is shown as text.")
     result = translator.translate(text, beam=beam)
     show_notes(result.prepared.notes)
     if result.prepared.empty:
         st.warning("Nothing left to translate after the preparation: type a few words.", icon=":material/edit:")
         return
     st.markdown(f"### {escape(result.text) or '(no words)'}")
-    st.caption(f"{translator.direction} · log p = {result.logprob:.2f} · answered in {result.milliseconds:.0f} ms")
+    st.caption(f"{translator.direction} · log p = {result.logprob:.2f} nats (natural log of the translation's "
+               f"probability) · answered in {result.milliseconds:.0f} ms")
     show_prepared(translator, result.prepared)
     show_attention(translator, result)
     show_candidates(result, beam)
@@ -161,9 +164,9 @@ def show_attention(translator: Translator, result) -> None:
 def show_candidates(result, beam: int) -> None:
     """Beam candidates with their log-probabilities, and the top 5 next words at each step."""
     if result.candidates:
-        st.markdown(f"**Beam candidates** (width {beam}), best first; log p is the sum of the words' log "
-                    "probabilities, </s> included:")
-        st.dataframe(pd.DataFrame([{"translation": c[0], "log p": round(c[1], 3)} for c in result.candidates]),
+        st.markdown(f"**Beam candidates** (width {beam}), best first; log p is the sum of the words' natural log "
+                    "probabilities, </s> included, in nats (0 = certain):")
+        st.dataframe(pd.DataFrame([{"translation": c[0], LOG_P: round(c[1], 3)} for c in result.candidates]),
                      hide_index=True)
     else:
         st.caption("Beam search: move the beam width above 1 to see several candidate translations with their "
@@ -364,19 +367,19 @@ def _score_and_phrases(translator: Translator, source_text: str, target_text: st
         st.info(escape(str(error)))
         return
     show_notes(prepared.notes)  # unknown or dropped source words, as on the Translate tab
-    st.markdown(f"#### log p(target | source) = {total:.2f}")
-    st.markdown("Each target word's log-probability given the source and the words before it (they add up to "
-                "the score):")
-    st.dataframe(pd.DataFrame([{"word": w, "log p": round(lp, 3)} for w, lp in words]), hide_index=True)
+    st.markdown(f"#### log p(target | source) = {total:.2f} nats")
+    st.markdown("Each target word's natural log-probability (in nats; 0 = certain) given the source and the words "
+                "before it (they add up to the score):")
+    st.dataframe(pd.DataFrame([{"word": w, LOG_P: round(lp, 3)} for w, lp in words]), hide_index=True)
     columns = st.columns(2)
     with columns[0]:
         st.markdown("**Top-scoring target phrases** (beam search, as in Table 2):")
-        st.dataframe(pd.DataFrame([{"phrase": p, "log p": round(lp, 2)}
+        st.dataframe(pd.DataFrame([{"phrase": p, LOG_P: round(lp, 2)}
                                    for p, lp in translator.top_phrases(source_text, k=5)]), hide_index=True,
                      column_config=PHRASE_COLUMNS)
     with columns[1]:
         temperature = st.slider("Sampling temperature", 0.3, 2.0, 1.0, 0.1, key="score:temperature")
         st.markdown("**50 samples, the 5 likeliest with their counts** (as in Table 3):")
-        st.dataframe(pd.DataFrame([{"phrase": p, "times": n, "log p": round(lp, 2)} for p, n, lp in
+        st.dataframe(pd.DataFrame([{"phrase": p, "times": n, LOG_P: round(lp, 2)} for p, n, lp in
                                    translator.samples(source_text, 50, temperature, seed=sidebar.seed())]),
                      hide_index=True, column_config=PHRASE_COLUMNS)
