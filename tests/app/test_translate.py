@@ -264,6 +264,7 @@ def test_an_uploaded_checkpoint_is_selected_at_once_and_translates(page: AppTest
     assert_clean(page)
     assert page.selectbox(key="translate:model:fra").value == "your file: my-model.safetensors"
     assert "answered in" in page_text(page)
+    assert "Your file my-model.safetensors is open: French → English" in page_text(page).replace("\\", "")
 
 
 @needs_small

@@ -68,7 +68,7 @@ def test_an_uploaded_checkpoint_is_selected_and_translates(goto, tmp_path) -> No
     expect(main.get_by_text("answered in")).to_be_visible()
     assert main.get_by_test_id("stAlertContentError").count() == 0
     page.set_viewport_size({"width": 1280, "height": 720})
-    main.get_by_role("heading", name="Translate and attend").scroll_into_view_if_needed()
+    main.get_by_text("answered in").scroll_into_view_if_needed()  # the Model box down to the translation's log p
     page.wait_for_timeout(500)
     br.save_screenshot(page, "translate-uploaded")
 

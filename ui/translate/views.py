@@ -130,6 +130,9 @@ def translate_tab() -> None:
         message = str(error)
         st.error(escape(message[:1].upper() + message[1:]), icon=":material/error:")
         return
+    if choices[label] is uploaded:
+        st.caption(f"Your file {escape(upload.file_name(uploaded))} is open: {translator.direction}, "
+                   f"{escape(translator.model.attention_kind)} attention, kept for this session only.")
     text = st.text_input(f"Type a sentence in {language_name(source)}", value=EXAMPLES[source],
                          key=f"translate:text:{source}",
                          help=f"Anything goes: unknown {'characters' if translator.tokens == 'chars' else 'words'} "
