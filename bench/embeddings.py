@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from rnnviz.embeddings import phrases, projection, vectors
+from rnnviz.embeddings import neighbours, phrases, projection, properties, vectors
 from rnnviz.io.checkpoints import checkpoint_directory
 from rnnviz.seq2seq.translator import Translator
 
@@ -64,6 +64,11 @@ def phrase_bench(translator: Translator, count: int, threads: int, sklearn: bool
         place_times.append(time.perf_counter() - began)
     print(f"  placing a typed phrase (encode + transform): {1000 * statistics.median(place_times):.0f} ms "
           f"median, {1000 * max(place_times):.0f} ms worst (target <= 300 ms)")  # fmt: skip
+    sources, targets = [source for source, _ in pairs], [target for _, target in pairs]
+    for name in properties.properties_for(translator.source_language):
+        labels = properties.phrase_labels(sources, name, translator.source_language, targets)
+        print(f"  {name}: k-NN agreement (k=10, full space) {neighbours.knn_agreement(found, labels):.2f}, "
+              f"chance {neighbours.chance_agreement(labels):.2f}")  # fmt: skip
     print(f"  trustworthiness k=10: t-SNE {projection.trustworthiness(found, first):.3f}, "
           f"PCA {projection.trustworthiness(found, projection.pca_map(found)):.3f}")  # fmt: skip
 

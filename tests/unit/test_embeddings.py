@@ -164,3 +164,13 @@ def test_a_background_failure_is_reported_as_its_message() -> None:
         time.sleep(0.01)
     with pytest.raises(EmbeddingError, match="lower the perplexity"):
         cache.request(key, compute)
+
+
+@pytest.mark.parametrize("shape", [(200, 12), (8, 30)])  # more points than dimensions, and fewer
+def test_pca_axes_are_the_principal_directions(shape: tuple[int, int]) -> None:
+    data = np.random.default_rng(2).normal(size=shape) * np.linspace(3, 0.1, shape[1])
+    mean, axes, shares = projection.principal_axes(data)
+    np.testing.assert_allclose(mean, data.mean(axis=0))
+    _, singular, rows = np.linalg.svd(data - data.mean(axis=0), full_matrices=False)
+    np.testing.assert_allclose(np.abs(axes @ rows[:2].T), np.eye(2), atol=1e-8)
+    np.testing.assert_allclose(shares, (singular[:2] ** 2) / (singular**2).sum())
