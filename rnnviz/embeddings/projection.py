@@ -25,7 +25,7 @@ MIN_TSNE_POINTS = 10
 MAX_POINTS = 20_000
 CACHE_SIZE = 24
 THREADS = 2  # openTSNE's threads (the lecture laptop has 2 cores)
-PLACE_ITERATIONS = 50  # optimisation steps for a placed point (openTSNE's transform uses 250; 50 suffice here)
+PLACE_ITERATIONS = 30  # optimisation steps for a placed point (openTSNE's transform uses 250; 30 suffice here)
 
 
 STOP = threading.Event()  # set at exit: running t-SNE optimisations end within 10 iterations
@@ -209,7 +209,10 @@ def place(reference: Map, vectors: object) -> np.ndarray:
     if reference.method == "pca" or reference.embedding is None:
         return (array - reference.mean) @ reference.axes.T
     neighbours = min(25, len(reference) - 1)
-    with _PLACE_LOCK:  # openTSNE's partial embeddings read the shared reference; one at a time to be safe
+    from threadpoolctl import threadpool_limits
+
+    # openTSNE's partial embeddings read the shared reference: one at a time; one thread (spawning pools cost more)
+    with _PLACE_LOCK, threadpool_limits(limits=1):
         partial = reference.embedding.prepare_partial(
             array, initialization="median", k=neighbours, perplexity=min(5.0, (neighbours - 1) / 3)
         )
