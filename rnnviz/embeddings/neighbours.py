@@ -52,11 +52,11 @@ def neighbour_table(vectors: np.ndarray, k: int) -> np.ndarray:
         raise EmbeddingError("neighbours need at least 2 points")
     table = np.empty((len(array), k), dtype=np.int64)
     for start in range(0, len(array), CHUNK):
-        block = array[start:start + CHUNK] @ array.T  # (C, N)
+        block = array[start : start + CHUNK] @ array.T  # (C, N)
         block[np.arange(len(block)), np.arange(start, start + len(block))] = -np.inf  # not itself
         top = np.argpartition(-block, k - 1, axis=1)[:, :k]
         order = np.argsort(-np.take_along_axis(block, top, axis=1), axis=1, kind="stable")
-        table[start:start + len(block)] = np.take_along_axis(top, order, axis=1)
+        table[start : start + len(block)] = np.take_along_axis(top, order, axis=1)
     return table
 
 

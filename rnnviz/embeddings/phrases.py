@@ -52,19 +52,28 @@ def training_pairs(info: dict[str, Any], corpus: str | os.PathLike[str] | Any | 
     if corpus is None:
         corpus = find_corpus(info)
     if corpus is None:
-        raise EmbeddingError(f"the phrases come from the training file {info.get('file', 'eng-fra.txt')!r}, which is "
-                             f"not here: set {DATA_ENV} to its folder, or upload the file")
+        raise EmbeddingError(
+            f"the phrases come from the training file {info.get('file', 'eng-fra.txt')!r}, which is "
+            f"not here: set {DATA_ENV} to its folder, or upload the file"
+        )
     try:
-        data = load_pairs(corpus, source_language=info.get("source_language", "eng"),
-                          target_language=info.get("target_language", "fra"),
-                          tutorial_filter=bool(info.get("tutorial_filter")), test=test, validation=validation,
-                          seed=seed)
+        data = load_pairs(
+            corpus,
+            source_language=info.get("source_language", "eng"),
+            target_language=info.get("target_language", "fra"),
+            tutorial_filter=bool(info.get("tutorial_filter")),
+            test=test,
+            validation=validation,
+            seed=seed,
+        )
     except ValueError as error:
         raise EmbeddingError(str(error)) from None
     expected = info.get("sha256")
     if expected and data.info.get("sha256") != expected:
-        raise EmbeddingError(f"{data.info.get('file', 'this file')} is not the file this model was trained on "
-                             "(its SHA-256 differs), so its training split cannot be rebuilt: use the original")
+        raise EmbeddingError(
+            f"{data.info.get('file', 'this file')} is not the file this model was trained on "
+            "(its SHA-256 differs), so its training split cannot be rebuilt: use the original"
+        )
     return data.train
 
 
@@ -84,15 +93,14 @@ def sample_pairs(pairs: Sequence[tuple[str, str]], count: int, seed: int = 0) ->
     return random.Random(seed).sample(distinct, count)
 
 
-def sub_phrases(sentences: Sequence[str], count: int, seed: int = 0, shortest: int = 2,
-                longest: int = 6) -> list[str]:
+def sub_phrases(sentences: Sequence[str], count: int, seed: int = 0, shortest: int = 2, longest: int = 6) -> list[str]:
     """`count` distinct word n-grams (shortest..longest words, no punctuation-only token) of the sentences."""
     found: dict[str, None] = {}
     for sentence in sentences:
         words = [w for w in sentence.split() if any(c.isalnum() for c in w)]
         for size in range(shortest, longest + 1):
             for start in range(0, len(words) - size + 1):
-                found.setdefault(" ".join(words[start:start + size]))
+                found.setdefault(" ".join(words[start : start + size]))
     phrases = list(found)
     if count >= len(phrases):
         return phrases

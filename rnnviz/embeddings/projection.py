@@ -23,6 +23,7 @@ MIN_PCA_POINTS = 3
 MIN_TSNE_POINTS = 10
 MAX_POINTS = 20_000
 CACHE_SIZE = 24
+THREADS = 2  # openTSNE's threads (the lecture laptop has 2 cores)
 PLACE_ITERATIONS = 50  # optimisation steps for a placed point (openTSNE's transform uses 250; 50 suffice here)
 
 
@@ -57,8 +58,7 @@ def check_vectors(vectors: object, minimum: int = MIN_PCA_POINTS) -> np.ndarray:
     if array.ndim != 2 or array.shape[1] < 1:
         raise EmbeddingError(f"the vectors must form a table (points × dimensions), got shape {array.shape}")
     if len(array) < minimum:
-        raise EmbeddingError(f"a map needs at least {minimum} points, this one has {len(array)}: "
-                             "choose more words or phrases")
+        raise EmbeddingError(f"a map needs at least {minimum} points, this one has {len(array)}: choose more words or phrases")
     if len(array) > MAX_POINTS:
         raise EmbeddingError(f"{len(array):,} points is more than {MAX_POINTS:,}: map a sample")
     if not np.isfinite(array).all():
@@ -71,12 +71,15 @@ def check_perplexity(perplexity: float, points: int) -> float:
     if not (isinstance(perplexity, (int, float)) and np.isfinite(perplexity) and perplexity >= 1):
         raise EmbeddingError(f"the perplexity must be a number of at least 1, got {perplexity!r}")
     if points < MIN_TSNE_POINTS:
-        raise EmbeddingError(f"t-SNE needs at least {MIN_TSNE_POINTS} points, this map has {points}: "
-                             "use PCA, or choose more points")
+        raise EmbeddingError(
+            f"t-SNE needs at least {MIN_TSNE_POINTS} points, this map has {points}: use PCA, or choose more points"
+        )
     largest = (points - 2) / 3
     if perplexity > largest:
-        raise EmbeddingError(f"a perplexity of {perplexity:g} needs at least {int(3 * perplexity + 2)} points, "
-                             f"this map has {points}: lower the perplexity to {max(1, int(largest))} or less")
+        raise EmbeddingError(
+            f"a perplexity of {perplexity:g} needs at least {int(3 * perplexity + 2)} points, "
+            f"this map has {points}: lower the perplexity to {max(1, int(largest))} or less"
+        )
     return float(perplexity)
 
 
@@ -112,8 +115,16 @@ def pca_map(vectors: object) -> Map:
     return Map(_frozen(coordinates), "pca", {}, mean, axes, shares, None, time.perf_counter() - began)
 
 
-def tsne_map(vectors: object, *, perplexity: float = 30.0, seed: int = 0, iterations: int = 500,
-             initial: np.ndarray | None = None, exaggeration_iterations: int = 250) -> Map:
+def tsne_map(
+    vectors: object,
+    *,
+    perplexity: float = 30.0,
+    seed: int = 0,
+    iterations: int = 500,
+    initial: np.ndarray | None = None,
+    exaggeration_iterations: int = 250,
+    threads: int = THREADS,
+) -> Map:
     """openTSNE's map (cosine affinities, PCA start or `initial` (N, 2) to continue a previous layout)."""
     from openTSNE import TSNEEmbedding, affinity, initialization
 
@@ -126,18 +137,31 @@ def tsne_map(vectors: object, *, perplexity: float = 30.0, seed: int = 0, iterat
         raise EmbeddingError(f"the starting layout must have one (x, y) per point, got shape {start.shape}")
     if not np.isfinite(start).all() or not start.any():
         start = (array - mean) @ axes.T
-    affinities = affinity.PerplexityBasedNN(array, perplexity=perplexity, metric="cosine",
-                                            method="exact" if len(array) <= 8000 else "annoy",
-                                            n_jobs=1, random_state=seed, verbose=False)
-    method = "fft" if len(array) >= 1000 else "bh"
-    embedding = TSNEEmbedding(initialization.rescale(start), affinities, negative_gradient_method=method,
-                              n_jobs=1, random_state=seed, verbose=False)
+    # exact affinities below 1,000 points, Annoy's approximate neighbours above (O(N log N));
+    # Barnes-Hut gradients were faster than FFT up to 10,000 points on 2 cores (bench/embeddings.py)
+    affinities = affinity.PerplexityBasedNN(
+        array,
+        perplexity=perplexity,
+        metric="cosine",
+        method="exact" if len(array) <= 1000 else "annoy",
+        n_jobs=threads,
+        random_state=seed,
+        verbose=False,
+    )
+    method = "bh" if len(array) < 10_000 else "fft"
+    embedding = TSNEEmbedding(
+        initialization.rescale(start),
+        affinities,
+        negative_gradient_method=method,
+        n_jobs=threads,
+        random_state=seed,
+        verbose=False,
+    )
     if exaggeration_iterations:
         embedding = embedding.optimize(n_iter=exaggeration_iterations, exaggeration=12, momentum=0.5)
     embedding = embedding.optimize(n_iter=iterations, momentum=0.8)
     settings = {"perplexity": perplexity, "seed": seed, "iterations": iterations}
-    return Map(_frozen(np.asarray(embedding)), "tsne", settings, mean, axes, shares, embedding,
-               time.perf_counter() - began)
+    return Map(_frozen(np.asarray(embedding)), "tsne", settings, mean, axes, shares, embedding, time.perf_counter() - began)
 
 
 _PLACE_LOCK = threading.Lock()
@@ -149,16 +173,18 @@ def place(reference: Map, vectors: object) -> np.ndarray:
     if array.ndim == 1:
         array = array[None, :]
     if array.ndim != 2 or array.shape[1] != reference.mean.shape[0]:
-        raise EmbeddingError(f"the new vectors must have {reference.mean.shape[0]} dimensions like the map's, "
-                             f"got shape {array.shape}")
+        raise EmbeddingError(
+            f"the new vectors must have {reference.mean.shape[0]} dimensions like the map's, got shape {array.shape}"
+        )
     if not np.isfinite(array).all():
         raise EmbeddingError("the new vector holds NaN or infinity")
     if reference.method == "pca" or reference.embedding is None:
         return (array - reference.mean) @ reference.axes.T
     neighbours = min(25, len(reference) - 1)
     with _PLACE_LOCK:  # openTSNE's partial embeddings read the shared reference; one at a time to be safe
-        partial = reference.embedding.prepare_partial(array, initialization="median", k=neighbours,
-                                                      perplexity=min(5.0, (neighbours - 1) / 3))
+        partial = reference.embedding.prepare_partial(
+            array, initialization="median", k=neighbours, perplexity=min(5.0, (neighbours - 1) / 3)
+        )
         placed = partial.optimize(n_iter=PLACE_ITERATIONS, learning_rate=0.1, exaggeration=1.5, momentum=0.8)
     return np.asarray(placed, dtype=np.float64).reshape(len(array), 2)
 
@@ -169,8 +195,7 @@ def trustworthiness(vectors: object, reference: Map, neighbours: int = 10) -> fl
 
     array = check_vectors(vectors)
     neighbours = min(neighbours, (len(array) - 1) // 2)
-    return float(sklearn_trustworthiness(array, reference.coordinates, n_neighbors=max(1, neighbours),
-                                         metric="cosine"))
+    return float(sklearn_trustworthiness(array, reference.coordinates, n_neighbors=max(1, neighbours), metric="cosine"))
 
 
 # ---------------------------------------------------------------- one map per process, shared read-only
@@ -184,13 +209,15 @@ def digest(array: np.ndarray) -> str:
 
 class MapCache:
     """An LRU of maps keyed by (vectors digest, method, settings); each map is computed once, even when
-    two sessions ask at the same moment."""
+    two sessions ask at the same moment, in the caller's thread (`get`) or in the background (`request`)."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
         self._maps: OrderedDict[tuple, Map] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[tuple, threading.Lock] = {}
+        self._failed: dict[tuple, str] = {}
+        self._background: dict[tuple, threading.Thread] = {}
 
     def get(self, key: tuple, compute: Callable[[], Map]) -> Map:
         """The map under `key`, computed by `compute()` the first time."""
@@ -211,10 +238,47 @@ class MapCache:
                     self._maps.popitem(last=False)
             return result
 
+    def request(self, key: tuple, compute: Callable[[], Map]) -> Map | None:
+        """The map if it is ready; otherwise start computing it in a background thread (once) and return None.
+
+        A computation that failed raises its EmbeddingError again on every request."""
+        with self._lock:
+            if key in self._maps:
+                self._maps.move_to_end(key)
+                return self._maps[key]
+            if key in self._failed:
+                raise EmbeddingError(self._failed[key])
+            if key in self._background and self._background[key].is_alive():
+                return None
+            thread = threading.Thread(target=self._compute_quietly, args=(key, compute), daemon=True, name="rnnviz-map")
+            self._background[key] = thread
+        thread.start()
+        return None
+
+    def _compute_quietly(self, key: tuple, compute: Callable[[], Map]) -> None:
+        """Compute in the background; keep the message of an EmbeddingError for the next request."""
+        try:
+            self.get(key, compute)
+        except EmbeddingError as error:
+            with self._lock:
+                self._failed[key] = str(error)
+        except Exception as error:  # a background thread has nobody else to tell
+            with self._lock:
+                self._failed[key] = f"the map could not be computed ({type(error).__name__}: {error})"
+        finally:
+            with self._lock:
+                self._background.pop(key, None)
+
     def peek(self, key: tuple) -> Map | None:
         """The map under `key` if it is ready, else None (never computes)."""
         with self._lock:
             return self._maps.get(key)
+
+    def pending(self, key: tuple) -> bool:
+        """Whether a background computation of `key` is running."""
+        with self._lock:
+            thread = self._background.get(key)
+            return thread is not None and thread.is_alive()
 
 
 MAPS = MapCache()
@@ -225,9 +289,21 @@ def map_key(vectors: np.ndarray, method: str, **settings: Any) -> tuple:
     return (digest(vectors), method, tuple(sorted(settings.items())))
 
 
-def cached_map(vectors: np.ndarray, method: str = "tsne", **settings: Any) -> Map:
-    """`pca_map` or `tsne_map` of the vectors, computed once per process for the same vectors and settings."""
+def _computer(vectors: np.ndarray, method: str, settings: dict[str, Any]) -> Callable[[], Map]:
+    """The function that computes this map."""
     if method not in ("pca", "tsne"):
         raise EmbeddingError(f"the projection must be 'pca' or 'tsne', got {method!r}")
-    compute = (lambda: pca_map(vectors)) if method == "pca" else (lambda: tsne_map(vectors, **settings))
-    return MAPS.get(map_key(vectors, method, **settings), compute)
+    return (lambda: pca_map(vectors)) if method == "pca" else (lambda: tsne_map(vectors, **settings))
+
+
+def cached_map(vectors: np.ndarray, method: str = "tsne", **settings: Any) -> Map:
+    """`pca_map` or `tsne_map` of the vectors, computed once per process for the same vectors and settings."""
+    return MAPS.get(map_key(vectors, method, **settings), _computer(vectors, method, settings))
+
+
+def requested_map(vectors: np.ndarray, method: str = "tsne", **settings: Any) -> Map | None:
+    """The cached map if ready; else None while it is computed in the background (PCA is computed at once)."""
+    compute = _computer(vectors, method, settings)
+    if method == "pca":
+        return MAPS.get(map_key(vectors, method), compute)
+    return MAPS.request(map_key(vectors, method, **settings), compute)

@@ -9,6 +9,7 @@ length and tense by simple rules on the tutorial's normalised text (lower case, 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -18,30 +19,207 @@ OTHER = "other"
 
 WORD_LISTS: dict[str, dict[str, tuple[str, ...]]] = {
     "eng": {
-        "numbers": ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-                    "twelve", "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million"),
-        "pronouns": ("i", "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your",
-                     "his", "our", "their", "myself", "yourself", "himself", "herself"),
-        "colours": ("red", "blue", "green", "yellow", "black", "white", "brown", "pink", "orange", "purple", "gray",
-                    "grey"),
-        "days and months": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-                            "february", "march", "april", "june", "july", "august", "september", "october",
-                            "november", "december", "today", "tomorrow", "yesterday"),
-        "family": ("mother", "father", "brother", "sister", "son", "daughter", "wife", "husband", "parents",
-                   "uncle", "aunt", "cousin", "family", "mom", "dad", "grandmother", "grandfather", "children"),
+        "numbers": (
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "twenty",
+            "thirty",
+            "forty",
+            "fifty",
+            "hundred",
+            "thousand",
+            "million",
+        ),
+        "pronouns": (
+            "i",
+            "you",
+            "he",
+            "she",
+            "it",
+            "we",
+            "they",
+            "me",
+            "him",
+            "her",
+            "us",
+            "them",
+            "my",
+            "your",
+            "his",
+            "our",
+            "their",
+            "myself",
+            "yourself",
+            "himself",
+            "herself",
+        ),
+        "colours": ("red", "blue", "green", "yellow", "black", "white", "brown", "pink", "orange", "purple", "gray", "grey"),
+        "days and months": (
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "january",
+            "february",
+            "march",
+            "april",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+            "today",
+            "tomorrow",
+            "yesterday",
+        ),
+        "family": (
+            "mother",
+            "father",
+            "brother",
+            "sister",
+            "son",
+            "daughter",
+            "wife",
+            "husband",
+            "parents",
+            "uncle",
+            "aunt",
+            "cousin",
+            "family",
+            "mom",
+            "dad",
+            "grandmother",
+            "grandfather",
+            "children",
+        ),
     },
     "fra": {
-        "numbers": ("un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix", "onze", "douze",
-                    "vingt", "trente", "quarante", "cinquante", "cent", "mille", "million"),
-        "pronouns": ("je", "j", "tu", "il", "elle", "nous", "vous", "ils", "elles", "me", "te", "moi", "toi", "lui",
-                     "leur", "eux", "mon", "ma", "mes", "ton", "ta", "tes", "son", "sa", "ses", "notre", "votre"),
-        "colours": ("rouge", "bleu", "bleue", "vert", "verte", "jaune", "noir", "noire", "blanc", "blanche", "brun",
-                    "rose", "orange", "violet", "gris", "grise"),
-        "days and months": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "janvier",
-                            "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre", "octobre",
-                            "novembre", "decembre", "aujourd", "demain", "hier"),
-        "family": ("mere", "pere", "frere", "soeur", "fils", "fille", "femme", "mari", "parents", "oncle", "tante",
-                   "cousin", "cousine", "famille", "maman", "papa", "enfants"),
+        "numbers": (
+            "un",
+            "deux",
+            "trois",
+            "quatre",
+            "cinq",
+            "six",
+            "sept",
+            "huit",
+            "neuf",
+            "dix",
+            "onze",
+            "douze",
+            "vingt",
+            "trente",
+            "quarante",
+            "cinquante",
+            "cent",
+            "mille",
+            "million",
+        ),
+        "pronouns": (
+            "je",
+            "j",
+            "tu",
+            "il",
+            "elle",
+            "nous",
+            "vous",
+            "ils",
+            "elles",
+            "me",
+            "te",
+            "moi",
+            "toi",
+            "lui",
+            "leur",
+            "eux",
+            "mon",
+            "ma",
+            "mes",
+            "ton",
+            "ta",
+            "tes",
+            "son",
+            "sa",
+            "ses",
+            "notre",
+            "votre",
+        ),
+        "colours": (
+            "rouge",
+            "bleu",
+            "bleue",
+            "vert",
+            "verte",
+            "jaune",
+            "noir",
+            "noire",
+            "blanc",
+            "blanche",
+            "brun",
+            "rose",
+            "orange",
+            "violet",
+            "gris",
+            "grise",
+        ),
+        "days and months": (
+            "lundi",
+            "mardi",
+            "mercredi",
+            "jeudi",
+            "vendredi",
+            "samedi",
+            "dimanche",
+            "janvier",
+            "fevrier",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "aout",
+            "septembre",
+            "octobre",
+            "novembre",
+            "decembre",
+            "aujourd",
+            "demain",
+            "hier",
+        ),
+        "family": (
+            "mere",
+            "pere",
+            "frere",
+            "soeur",
+            "fils",
+            "fille",
+            "femme",
+            "mari",
+            "parents",
+            "oncle",
+            "tante",
+            "cousin",
+            "cousine",
+            "famille",
+            "maman",
+            "papa",
+            "enfants",
+        ),
     },
 }
 
@@ -66,14 +244,17 @@ def length_band(count: int, bands: Sequence[tuple[int, str]], last: str) -> str:
     return last
 
 
-def word_labels(words: Sequence[str], prop: str, *, language: str = "eng", vectors: np.ndarray | None = None,
-                clusters: int = 8, seed: int = 0) -> list[str]:
+def word_labels(
+    words: Sequence[str], prop: str, *, language: str = "eng", vectors: np.ndarray | None = None, clusters: int = 8, seed: int = 0
+) -> list[str]:
     """One label per word for a property of WORD_PROPERTIES (words listed most frequent first)."""
     if prop == "frequency band":
         return [frequency_band(rank) for rank in range(len(words))]
     if prop == "word length":
-        return [length_band(len(w), ((2, "1–2 letters"), (4, "3–4 letters"), (6, "5–6 letters"),
-                                     (9, "7–9 letters")), "10+ letters") for w in words]
+        return [
+            length_band(len(w), ((2, "1–2 letters"), (4, "3–4 letters"), (6, "5–6 letters"), (9, "7–9 letters")), "10+ letters")
+            for w in words
+        ]
     if prop == "cluster in the full space":
         if vectors is None:
             raise ValueError("clusters need the vectors")
@@ -98,16 +279,25 @@ def cluster_labels(vectors: np.ndarray, clusters: int = 8, seed: int = 0) -> lis
 
 SUBJECTS = {
     "eng": {"i": "i", "you": "you", "he": "he", "she": "she", "we": "we", "they": "they", "it": "it"},
-    "fra": {"je": "je", "j": "je", "tu": "tu", "il": "il", "elle": "elle", "nous": "nous", "vous": "vous",
-            "ils": "ils", "elles": "elles"},
+    "fra": {
+        "je": "je",
+        "j": "je",
+        "tu": "tu",
+        "il": "il",
+        "elle": "elle",
+        "nous": "nous",
+        "vous": "vous",
+        "ils": "ils",
+        "elles": "elles",
+    },
 }
 _FRENCH_NEGATIONS = frozenset({"pas", "jamais", "plus", "rien", "personne", "guere", "point"})
 _ENGLISH_FUTURE = frozenset({"will", "ll", "shall", "won"})
 _ENGLISH_PAST = frozenset({"was", "were", "did", "had", "didn"})
+_ENGLISH_PERFECT = frozenset({"have", "has", "ve"})
 _FRENCH_FUTURE_AUX = frozenset({"vais", "vas", "va", "allons", "allez", "vont"})
 _FRENCH_PAST_AUX = frozenset({"ai", "as", "a", "avons", "avez", "ont"})
-_FRENCH_IMPERFECT = frozenset({"etais", "etait", "etions", "etiez", "etaient", "avais", "avait", "avions", "aviez",
-                               "avaient"})
+_FRENCH_IMPERFECT = frozenset({"etais", "etait", "etions", "etiez", "etaient", "avais", "avait", "avions", "aviez", "avaient"})
 
 
 def subject(tokens: Sequence[str], language: str) -> str:
@@ -140,7 +330,9 @@ def tense(tokens: Sequence[str], language: str) -> str:
     words = set(tokens)
     if words & _ENGLISH_FUTURE or "going to" in " ".join(tokens):
         return "future"
-    if words & _ENGLISH_PAST or any(t.endswith("ed") and len(t) > 4 for t in tokens[1:]):
+    # "i walked", "he has finished": an -ed verb right after the subject or after have; "i m tired" stays present
+    after_have = [after for before, after in pairwise(tokens) if before in _ENGLISH_PERFECT]
+    if words & _ENGLISH_PAST or any(t.endswith("ed") and len(t) > 3 for t in (*tokens[1:2], *after_have)):
         return "past"
     return "present"
 
@@ -158,16 +350,17 @@ _PHRASE_RULES: dict[str, Callable[[Sequence[str], str], str]] = {
 }
 
 
-def phrase_labels(sentences: Sequence[str], prop: str, language: str = "eng",
-                  targets: Sequence[str] | None = None) -> list[str]:
+def phrase_labels(sentences: Sequence[str], prop: str, language: str = "eng", targets: Sequence[str] | None = None) -> list[str]:
     """One label per phrase; for dates ("month") the month of the ISO answer in `targets`."""
     if prop == "month":
         if targets is None:
             raise ValueError("the month comes from the ISO answers: pass targets")
         return [f"month {t[5:7]}" if len(t) >= 7 else OTHER for t in targets]
     if prop == "length" and language == "date":
-        return [length_band(len(s), ((12, "≤ 12 characters"), (18, "13–18 characters"), (24, "19–24 characters")),
-                            "25+ characters") for s in sentences]
+        return [
+            length_band(len(s), ((12, "≤ 12 characters"), (18, "13–18 characters"), (24, "19–24 characters")), "25+ characters")
+            for s in sentences
+        ]
     if prop not in _PHRASE_RULES:
         raise ValueError(f"unknown phrase property {prop!r}; choose one of {', '.join(PHRASE_PROPERTIES)}")
     rule = _PHRASE_RULES[prop]

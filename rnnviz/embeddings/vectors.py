@@ -40,8 +40,7 @@ def word_vectors(translator: Translator, side: str = "source") -> WordVectors:
         raise EmbeddingError(f"the side must be 'source' or 'target', got {side!r}")
     vocab = translator.source_vocab if side == "source" else translator.target_vocab
     layer = translator.model.encoder.embedding if side == "source" else translator.model.embedding
-    return vocabulary_vectors(vocab, layer.weight, translator.source_language if side == "source"
-                              else translator.target_language)
+    return vocabulary_vectors(vocab, layer.weight, translator.source_language if side == "source" else translator.target_language)
 
 
 def vocabulary_vectors(vocab: Vocabulary | None, weight: torch.Tensor, language: str = "") -> WordVectors:
@@ -73,7 +72,7 @@ def phrase_vectors(translator: Translator, sentences: list[str], batch_size: int
     summaries = []
     with evaluating(translator.model):
         for start in range(0, len(tokens), batch_size):
-            source, lengths = encode_source(tokens[start:start + batch_size], translator.source_vocab)
+            source, lengths = encode_source(tokens[start : start + batch_size], translator.source_vocab)
             device = next(translator.model.parameters()).device
             memory = translator.model.encode(source.to(device), lengths.to(device))
             summaries.append(memory.summary.float().cpu().numpy())  # (B, M)
@@ -99,8 +98,9 @@ def typed_phrase(translator: Translator, text: object) -> TypedPhrase:
     prepared = translator.prepare(text)
     if prepared.empty:
         return TypedPhrase(prepared, None, list(prepared.notes))
-    vector = phrase_vectors(translator, [" ".join(prepared.tokens) if translator.tokens == "words"
-                                         else "".join(prepared.tokens)])[0]
+    vector = phrase_vectors(
+        translator, [" ".join(prepared.tokens) if translator.tokens == "words" else "".join(prepared.tokens)]
+    )[0]
     return TypedPhrase(prepared, vector, list(prepared.notes))
 
 
@@ -116,8 +116,7 @@ class StateVectors:
     unknown: np.ndarray  # (T,) bool
 
 
-def state_vectors(model: CharLM, vocab: Vocabulary | None, text: str, layer: int = -1,
-                  name: str = "hidden") -> StateVectors:
+def state_vectors(model: CharLM, vocab: Vocabulary | None, text: str, layer: int = -1, name: str = "hidden") -> StateVectors:
     """Hidden states (or the LSTM's cell state with name="cell") of `layer` at every character of `text`."""
     if vocab is None:
         raise EmbeddingError("this model has no vocabulary: choose another model")

@@ -48,8 +48,10 @@ def _check(coordinates: np.ndarray, texts: Sequence[str], categories: Sequence[s
     if len(coordinates) == 0:
         raise ValueError("the map has no points: choose a model with a vocabulary or more phrases")
     if len(texts) != len(coordinates) or len(categories) != len(coordinates):
-        raise ValueError(f"give one text and one category per point: {len(coordinates)} points, "
-                         f"{len(texts)} texts, {len(categories)} categories")
+        raise ValueError(
+            f"give one text and one category per point: {len(coordinates)} points, "
+            f"{len(texts)} texts, {len(categories)} categories"
+        )
 
 
 def axis_titles(method: str, explained: tuple[float, float] = (0.0, 0.0)) -> tuple[str, str]:
@@ -58,12 +60,22 @@ def axis_titles(method: str, explained: tuple[float, float] = (0.0, 0.0)) -> tup
     return x_title.format(share=100 * explained[0]), y_title.format(share=100 * explained[1])
 
 
-def embedding_map(coordinates: object, texts: Sequence[str], categories: Sequence[str], *, method: str = "tsne",
-                  explained: tuple[float, float] = (0.0, 0.0), labelled: Sequence[int] = (),
-                  highlight: int | None = None, neighbours: Sequence[int] = (),
-                  placed: np.ndarray | None = None, placed_texts: Sequence[str] = (),
-                  colour_title: str = "", height: int = 640,
-                  ranges: tuple[tuple[float, float], tuple[float, float]] | None = None) -> go.Figure:
+def embedding_map(
+    coordinates: object,
+    texts: Sequence[str],
+    categories: Sequence[str],
+    *,
+    method: str = "tsne",
+    explained: tuple[float, float] = (0.0, 0.0),
+    labelled: Sequence[int] = (),
+    highlight: int | None = None,
+    neighbours: Sequence[int] = (),
+    placed: np.ndarray | None = None,
+    placed_texts: Sequence[str] = (),
+    colour_title: str = "",
+    height: int = 640,
+    ranges: tuple[tuple[float, float], tuple[float, float]] | None = None,
+) -> go.Figure:
     """Scatter of the map, one trace per category; text labels, a ringed search and starred placed points."""
     array = as_array(coordinates, "coordinates")
     _check(array, texts, categories)
@@ -73,20 +85,37 @@ def embedding_map(coordinates: object, texts: Sequence[str], categories: Sequenc
     hover = np.asarray([_safe(t) for t in texts])
     for name, colour in colours.items():
         rows = np.flatnonzero(labels == name)
-        figure.add_trace(go.Scattergl(x=array[rows, 0], y=array[rows, 1], mode="markers", name=_safe(name, 40),
-                                      marker={"size": 7, "color": colour, "opacity": 0.75},
-                                      text=hover[rows], hovertemplate="%{text}<extra>" + _safe(name, 40) + "</extra>"))
+        figure.add_trace(
+            go.Scattergl(
+                x=array[rows, 0],
+                y=array[rows, 1],
+                mode="markers",
+                name=_safe(name, 40),
+                marker={"size": 7, "color": colour, "opacity": 0.75},
+                text=hover[rows],
+                hovertemplate="%{text}<extra>" + _safe(name, 40) + "</extra>",
+            )
+        )
     if len(labelled):
         rows = np.asarray(list(labelled), dtype=np.int64)
-        figure.add_trace(go.Scatter(x=array[rows, 0], y=array[rows, 1], mode="text", text=hover[rows],
-                                    textposition="top center", textfont={"size": 13, "color": "#333"},
-                                    hoverinfo="skip", showlegend=False))
+        figure.add_trace(
+            go.Scatter(
+                x=array[rows, 0],
+                y=array[rows, 1],
+                mode="text",
+                text=hover[rows],
+                textposition="top center",
+                textfont={"size": 13, "color": "#333"},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
     _add_search(figure, array, hover, highlight, neighbours)
     _add_placed(figure, placed, placed_texts)
-    style(figure, x_title=axis_titles(method, explained)[0], y_title=axis_titles(method, explained)[1],
-          height=height, template=None)
-    figure.update_layout(legend={"title": {"text": _safe(colour_title, 40)}, "itemsizing": "constant"},
-                         dragmode="zoom")
+    style(
+        figure, x_title=axis_titles(method, explained)[0], y_title=axis_titles(method, explained)[1], height=height, template=None
+    )
+    figure.update_layout(legend={"title": {"text": _safe(colour_title, 40)}, "itemsizing": "constant"}, dragmode="zoom")
     if ranges is not None:
         figure.update_xaxes(range=list(ranges[0]))
         figure.update_yaxes(range=list(ranges[1]))
@@ -95,23 +124,38 @@ def embedding_map(coordinates: object, texts: Sequence[str], categories: Sequenc
     return figure
 
 
-def _add_search(figure: go.Figure, array: np.ndarray, hover: np.ndarray, highlight: int | None,
-                neighbours: Sequence[int]) -> None:
+def _add_search(
+    figure: go.Figure, array: np.ndarray, hover: np.ndarray, highlight: int | None, neighbours: Sequence[int]
+) -> None:
     """Ring the searched point (black) and its nearest neighbours (orange)."""
     if len(neighbours):
         rows = np.asarray(list(neighbours), dtype=np.int64)
-        figure.add_trace(go.Scatter(x=array[rows, 0], y=array[rows, 1], mode="markers+text", name="nearest",
-                                    text=hover[rows], textposition="bottom center",
-                                    marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"width": 2.5,
-                                                                                           "color": "#ff7f0e"}},
-                                    hovertemplate="%{text}<extra>nearest in the full space</extra>"))
+        figure.add_trace(
+            go.Scatter(
+                x=array[rows, 0],
+                y=array[rows, 1],
+                mode="markers+text",
+                name="nearest",
+                text=hover[rows],
+                textposition="bottom center",
+                marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"width": 2.5, "color": "#ff7f0e"}},
+                hovertemplate="%{text}<extra>nearest in the full space</extra>",
+            )
+        )
     if highlight is not None:
-        figure.add_trace(go.Scatter(x=[array[highlight, 0]], y=[array[highlight, 1]], mode="markers+text",
-                                    name="searched", text=[hover[highlight]], textposition="top center",
-                                    textfont={"size": 16, "color": "black"},
-                                    marker={"size": 18, "color": "rgba(0,0,0,0)", "line": {"width": 3,
-                                                                                           "color": "black"}},
-                                    hovertemplate="%{text}<extra>searched</extra>"))
+        figure.add_trace(
+            go.Scatter(
+                x=[array[highlight, 0]],
+                y=[array[highlight, 1]],
+                mode="markers+text",
+                name="searched",
+                text=[hover[highlight]],
+                textposition="top center",
+                textfont={"size": 16, "color": "black"},
+                marker={"size": 18, "color": "rgba(0,0,0,0)", "line": {"width": 3, "color": "black"}},
+                hovertemplate="%{text}<extra>searched</extra>",
+            )
+        )
 
 
 def _add_placed(figure: go.Figure, placed: np.ndarray | None, texts: Sequence[str]) -> None:
@@ -122,11 +166,19 @@ def _add_placed(figure: go.Figure, placed: np.ndarray | None, texts: Sequence[st
     if points.shape[1] != 2:
         raise ValueError(f"placed points must be (points × 2), got shape {points.shape}")
     names = [_safe(t) for t in texts] if len(texts) == len(points) else ["typed"] * len(points)
-    figure.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers+text", name="typed phrase",
-                                text=names, textposition="top center", textfont={"size": 16, "color": "#d62728"},
-                                marker={"size": 22, "symbol": "star", "color": "#d62728",
-                                        "line": {"width": 1.5, "color": "black"}},
-                                hovertemplate="%{text}<extra>typed, placed in the map</extra>"))
+    figure.add_trace(
+        go.Scatter(
+            x=points[:, 0],
+            y=points[:, 1],
+            mode="markers+text",
+            name="typed phrase",
+            text=names,
+            textposition="top center",
+            textfont={"size": 16, "color": "#d62728"},
+            marker={"size": 22, "symbol": "star", "color": "#d62728", "line": {"width": 1.5, "color": "black"}},
+            hovertemplate="%{text}<extra>typed, placed in the map</extra>",
+        )
+    )
 
 
 def padded_ranges(*arrays: np.ndarray, margin: float = 0.05) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -141,14 +193,31 @@ def agreement_bars(names: Sequence[str], agreements: Sequence[float], chances: S
     """Per property: k-NN agreement in the full space beside its chance level, in %."""
     if not (len(names) == len(agreements) == len(chances)) or not len(names):
         raise ValueError("give one agreement and one chance level per property")
-    figure = go.Figure([
-        go.Bar(y=list(names), x=[100 * a for a in agreements], orientation="h", name="neighbours sharing the label",
-               marker_color=PALETTE[0], text=[f"{100 * a:.0f} %" for a in agreements], textposition="outside"),
-        go.Bar(y=list(names), x=[100 * c for c in chances], orientation="h", name="chance (labels shuffled)",
-               marker_color=OTHER_COLOUR, text=[f"{100 * c:.0f} %" for c in chances], textposition="outside"),
-    ])
-    style(figure, x_title="share of the 10 nearest neighbours with the same label (%)", height=120 + 70 * len(names),
-          template=None)
+    figure = go.Figure(
+        [
+            go.Bar(
+                y=list(names),
+                x=[100 * a for a in agreements],
+                orientation="h",
+                name="neighbours sharing the label",
+                marker_color=PALETTE[0],
+                text=[f"{100 * a:.0f} %" for a in agreements],
+                textposition="outside",
+            ),
+            go.Bar(
+                y=list(names),
+                x=[100 * c for c in chances],
+                orientation="h",
+                name="chance (labels shuffled)",
+                marker_color=OTHER_COLOUR,
+                text=[f"{100 * c:.0f} %" for c in chances],
+                textposition="outside",
+            ),
+        ]
+    )
+    style(
+        figure, x_title="share of the 10 nearest neighbours with the same label (%)", height=120 + 70 * len(names), template=None
+    )
     figure.update_layout(barmode="group", legend={"orientation": "h", "y": -0.35 if len(names) < 3 else -0.2})
     figure.update_xaxes(range=[0, 110])
     return figure
