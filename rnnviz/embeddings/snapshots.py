@@ -276,6 +276,15 @@ def displacement(layouts: Sequence[np.ndarray]) -> float:
     return float(np.mean(steps))
 
 
+def group_spread(layout: np.ndarray, rows: Sequence[int]) -> float:
+    """Mean distance between the points of `rows`, as a share of the whole map's size (small = gathered)."""
+    points = np.asarray(layout, dtype=np.float64)[list(rows)]
+    if len(points) < 2:
+        return 0.0
+    distances = np.linalg.norm(points[:, None] - points[None], axis=-1)  # (R, R)
+    return float(distances.sum() / (len(points) * (len(points) - 1)) / map_size(layout))
+
+
 def meaning_agreement(snapshots: Sequence[np.ndarray], labels: Sequence[str], k: int = NEIGHBOURS) -> tuple[list[float], float]:
     """Per snapshot, the share of each word's k nearest neighbours (full space) with its label; and chance."""
     k = min(k, len(labels) - 1)

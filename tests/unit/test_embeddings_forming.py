@@ -21,6 +21,7 @@ from rnnviz.embeddings.snapshots import (
     date_words,
     displacement,
     forming_target,
+    group_spread,
     meaning_agreement,
     procrustes_align,
     snapshot_steps,
@@ -183,3 +184,13 @@ def test_meaning_agreement_is_high_for_planted_groups_and_reports_chance() -> No
     grouped = np.eye(5)[np.arange(50) % 5] + 0.01 * np.random.default_rng(0).normal(size=(50, 5))
     agreements, chance = meaning_agreement([grouped], labels)
     assert agreements[0] > 0.95 and chance == pytest.approx(9 / 49)
+
+
+def test_group_spread_is_small_for_gathered_words_and_ignores_the_maps_scale() -> None:
+    rng = np.random.default_rng(2)
+    layout = rng.normal(size=(40, 2))
+    layout[:4] = [[0.0, 0.0], [0.01, 0.0], [0.0, 0.01], [0.01, 0.01]]
+    gathered, scattered = group_spread(layout, [0, 1, 2, 3]), group_spread(layout, [10, 20, 30, 39])
+    assert gathered < 0.05 < scattered
+    assert group_spread(layout * 7, [10, 20, 30, 39]) == pytest.approx(scattered)
+    assert group_spread(layout, [5]) == 0.0

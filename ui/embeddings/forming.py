@@ -12,6 +12,7 @@ from rnnviz.embeddings.snapshots import (
     aligned_layouts,
     displacement,
     forming_target,
+    group_spread,
     meaning_agreement,
 )
 from rnnviz.plots.base import loss_curve
@@ -162,7 +163,7 @@ def _finished_view(job, run: FormingRun) -> None:
         format_func=lambda i: f"step {steps[i]}" + (" (untrained)" if steps[i] == 0 else ""),
     )
     followed = [row for row, meaning in enumerate(meanings) if meaning == follow]
-    _draw_map(layouts, index, steps, words, run.labels(side, "kind"), followed, method)
+    _draw_map(layouts, index, steps, words, run.labels(side, "kind"), followed, follow, method)
     moved = displacement(layouts)
     unaligned = job.extras["layouts"].get((side, method, "unaligned"))
     note = f" (without the rotation: {100 * unaligned:.0f} %)" if unaligned is not None else ""
@@ -174,7 +175,14 @@ def _finished_view(job, run: FormingRun) -> None:
 
 
 def _draw_map(
-    layouts: list[np.ndarray], index: int, steps: list[int], words: list[str], kinds: list[str], followed: list[int], method: str
+    layouts: list[np.ndarray],
+    index: int,
+    steps: list[int],
+    words: list[str],
+    kinds: list[str],
+    followed: list[int],
+    follow: str,
+    method: str,
 ) -> None:
     """The map at one snapshot, coloured by what each word names, the followed words ringed."""
     st.markdown(
@@ -192,10 +200,20 @@ def _draw_map(
         ranges=padded_ranges(*layouts),
         height=600,
     )
+    figure.update_traces(
+        selector={"name": "nearest"}, name=f"stands for {follow}", hovertemplate=f"%{{text}}<extra>stands for {follow}</extra>"
+    )
     x_title, y_title = AXIS_TITLES[method]
     figure.update_xaxes(title_text=x_title)
     figure.update_yaxes(title_text=y_title)
     st.plotly_chart(figure, key="forming:map")
+    if len(followed) >= 2:
+        spread = [group_spread(layout, followed) for layout in layouts]
+        names = ", ".join(escape(words[row]) for row in followed)
+        st.caption(
+            f"The ringed words ({names}) lie on average {100 * spread[index]:.0f} % of the map's size apart "
+            f"at this step; {100 * spread[0]:.0f} % before training, {100 * spread[-1]:.0f} % at the end."
+        )
 
 
 def _agreement_view(run: FormingRun, side: str, steps: list[int]) -> None:
@@ -211,4 +229,8 @@ def _agreement_view(run: FormingRun, side: str, steps: list[int]) -> None:
     )
     figure = loss_curve(steps, [100 * a for a in agreements], y_title="neighbours that agree (%)")
     figure.update_traces(mode="lines+markers")
+    figure.add_hline(
+        y=100 * chance, line_dash="dash", line_color="gray", annotation_text="chance", annotation_position="top right"
+    )
+    figure.update_yaxes(rangemode="tozero")
     st.plotly_chart(figure, key="forming:agreement")
