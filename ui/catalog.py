@@ -104,7 +104,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/scatter_plot:",
         section="Lab",
         summary="Explore learned word and phrase embeddings in a t-SNE map.",
-        path=None,
+        path="app_pages/embeddings.py",
     ),
 )
 

@@ -9,6 +9,7 @@ sessions all read the same map.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import threading
 import time
@@ -25,6 +26,17 @@ MAX_POINTS = 20_000
 CACHE_SIZE = 24
 THREADS = 2  # openTSNE's threads (the lecture laptop has 2 cores)
 PLACE_ITERATIONS = 50  # optimisation steps for a placed point (openTSNE's transform uses 250; 50 suffice here)
+
+
+STOP = threading.Event()  # set at exit: running t-SNE optimisations end within 10 iterations
+
+
+def _stop_requested(iteration: int, error: float, embedding: object) -> bool:
+    """openTSNE callback: True ends the optimisation (so background maps never outlive the interpreter)."""
+    return STOP.is_set()
+
+
+_STOPPABLE = {"callbacks": _stop_requested, "callbacks_every_iters": 10, "propagate_exception": True}
 
 
 class EmbeddingError(ValueError):
@@ -127,9 +139,10 @@ def tsne_map(
 ) -> Map:
     """openTSNE's map (cosine affinities, PCA start or `initial` (N, 2) to continue a previous layout)."""
     from openTSNE import TSNEEmbedding, affinity, initialization
+    from openTSNE.tsne import OptimizationInterrupt
 
     began = time.perf_counter()
-    array = check_vectors(vectors, MIN_TSNE_POINTS)
+    array = check_vectors(vectors)
     perplexity = check_perplexity(perplexity, len(array))
     mean, axes, shares = principal_axes(array)
     start = (array - mean) @ axes.T if initial is None else np.asarray(initial, dtype=np.float64)
@@ -157,9 +170,12 @@ def tsne_map(
         random_state=seed,
         verbose=False,
     )
-    if exaggeration_iterations:
-        embedding = embedding.optimize(n_iter=exaggeration_iterations, exaggeration=12, momentum=0.5)
-    embedding = embedding.optimize(n_iter=iterations, momentum=0.8)
+    try:
+        if exaggeration_iterations:
+            embedding = embedding.optimize(n_iter=exaggeration_iterations, exaggeration=12, momentum=0.5, **_STOPPABLE)
+        embedding = embedding.optimize(n_iter=iterations, momentum=0.8, **_STOPPABLE)
+    except OptimizationInterrupt:
+        raise EmbeddingError("the map was stopped because the server is shutting down") from None
     settings = {"perplexity": perplexity, "seed": seed, "iterations": iterations}
     return Map(_frozen(np.asarray(embedding)), "tsne", settings, mean, axes, shares, embedding, time.perf_counter() - began)
 
@@ -274,6 +290,14 @@ class MapCache:
         with self._lock:
             return self._maps.get(key)
 
+    def join(self, timeout: float) -> None:
+        """Wait up to `timeout` seconds in all for the background computations to end."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            threads = list(self._background.values())
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
     def pending(self, key: tuple) -> bool:
         """Whether a background computation of `key` is running."""
         with self._lock:
@@ -282,6 +306,15 @@ class MapCache:
 
 
 MAPS = MapCache()
+
+
+def _stop_background(timeout: float = 20.0) -> None:
+    """At exit: end the background maps and wait for them (a thread killed inside C++ aborts the process)."""
+    STOP.set()
+    MAPS.join(timeout)
+
+
+atexit.register(_stop_background)
 
 
 def map_key(vectors: np.ndarray, method: str, **settings: Any) -> tuple:
@@ -304,6 +337,8 @@ def cached_map(vectors: np.ndarray, method: str = "tsne", **settings: Any) -> Ma
 def requested_map(vectors: np.ndarray, method: str = "tsne", **settings: Any) -> Map | None:
     """The cached map if ready; else None while it is computed in the background (PCA is computed at once)."""
     compute = _computer(vectors, method, settings)
+    if method == "tsne":  # refuse bad settings now, not in the background
+        check_perplexity(settings.get("perplexity", 30.0), len(check_vectors(vectors)))
     if method == "pca":
         return MAPS.get(map_key(vectors, method), compute)
     return MAPS.request(map_key(vectors, method, **settings), compute)

@@ -6,6 +6,7 @@ app is shared by every session).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -129,3 +130,13 @@ def state_vectors(model: CharLM, vocab: Vocabulary | None, text: str, layer: int
         raise EmbeddingError(f"a {trace.kind} cell has no {name!r}; choose one of {', '.join(states)}")
     depth, in_quote = analyze_brackets(text)
     return StateVectors(text, list(text), states[name].astype(np.float64), depth, in_quote, trace.unknown)
+
+
+def model_digest(model: torch.nn.Module) -> str:
+    """A short hash of a model's weights and config: the cache key of its vectors and maps."""
+    hasher = hashlib.sha256(repr(getattr(model, "config", type(model).__name__)).encode())
+    with torch.inference_mode():
+        for name, value in sorted(model.state_dict().items()):
+            hasher.update(name.encode())
+            hasher.update(value.detach().float().cpu().numpy().tobytes())
+    return hasher.hexdigest()[:24]
