@@ -34,8 +34,8 @@ SIDES = ("source", "target")
 METHODS = ("pca", "tsne")
 INITIAL_SCALE = 0.1  # word vectors start as N(0, 0.1²): what training writes into them soon outweighs the noise
 MAX_SNAPSHOTS = 16
-TSNE_ITERATIONS = 300  # the first snapshot's t-SNE (after as many exaggerated ones / 2)
-TSNE_CONTINUED = 120  # each later snapshot, started from the previous layout
+TSNE_ITERATIONS = 250  # the first snapshot's t-SNE, after half as many early-exaggeration steps
+TSNE_CONTINUED = 100  # each later snapshot, started from the previous layout
 NEIGHBOURS = 5  # k of the meaning agreement measured at each snapshot
 _DATE_WORD = re.compile(r"\d+(?:st|nd|rd|th)?|[a-z]+|[^\sa-z\d]")
 
@@ -217,11 +217,22 @@ def _tsne_layout(vectors: np.ndarray, previous: np.ndarray | None, perplexity: f
     perplexity = min(perplexity, max(1.0, (len(vectors) - 2) / 3))
     if previous is None:
         first = tsne_map(
-            vectors, perplexity=perplexity, seed=seed, iterations=TSNE_ITERATIONS, exaggeration_iterations=TSNE_ITERATIONS // 2
+            vectors,
+            perplexity=perplexity,
+            seed=seed,
+            iterations=TSNE_ITERATIONS,
+            exaggeration_iterations=TSNE_ITERATIONS // 2,
+            threads=1,
         )
         return np.array(first.coordinates)
     continued = tsne_map(
-        vectors, perplexity=perplexity, seed=seed, iterations=TSNE_CONTINUED, initial=previous, exaggeration_iterations=0
+        vectors,
+        perplexity=perplexity,
+        seed=seed,
+        iterations=TSNE_CONTINUED,
+        initial=previous,
+        exaggeration_iterations=0,
+        threads=1,
     )
     return np.array(continued.coordinates)
 

@@ -121,3 +121,21 @@ def test_hostile_text_gets_a_clear_message(typed: str, expected: str, charts: in
     assert expected in page_text(at)
     assert len(at.get("plotly_chart")) == charts
     assert not at.get("html")  # user text is never rendered as HTML
+
+
+def test_a_model_trained_on_inside_the_cell_in_this_session_is_offered() -> None:
+    from types import SimpleNamespace
+
+    from rnnviz.charlm.model import CharLM, char_vocabulary
+    from rnnviz.core.randomness import make_generator
+    from rnnviz.embeddings.hidden import DEFAULT_TEXT
+
+    vocab = char_vocabulary(DEFAULT_TEXT)
+    model = CharLM("gru", len(vocab), hidden_size=8, embedding_size=4, generator=make_generator(0)).eval()
+    at = AppTest.from_function(hidden_script, default_timeout=TIMEOUT)
+    at.session_state["inside_cell_trained"] = {"trained:1": SimpleNamespace(label="GRU · my text", model=model, vocab=vocab)}
+    at.run()
+    at.selectbox(key="hidden:model").set_value("session:trained:1").run()
+    assert_clean(at)
+    assert "GRU · my text (trained in this session)" in at.selectbox(key="hidden:model").options
+    assert len(at.get("plotly_chart")) == 2

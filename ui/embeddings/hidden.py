@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -27,6 +28,7 @@ from ui.markdown import escape
 CORPUS_NAMES = {"brackets": "bracket language", "tinyshakespeare.txt": "Shakespeare"}
 STATE_LABELS = {"hidden": "hidden state h", "cell": "cell state c (LSTM)"}
 METHOD_LABELS = {"tsne": "t-SNE", "pca": "PCA (instant)"}
+INSIDE_CELL_TRAINED = "inside_cell_trained"  # where Inside the cell keeps the models trained in a session
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -36,20 +38,50 @@ def _load(path: str, stamp: tuple[int, int]) -> tuple[CharLM, Vocabulary]:
     return loaded.model, Vocabulary.from_json(loaded.vocab)
 
 
-def _models() -> dict[str, tuple[Path, str, dict]]:
-    """The shipped character models: file name -> (path, label, config); a warning if the folder is unusable."""
+@dataclass(frozen=True)
+class CharModel:
+    """A character model the view can map: a checkpoint file, or one trained on Inside the cell in this session."""
+
+    label: str
+    config: dict
+    path: Path | None = None
+    model: CharLM | None = None
+    vocab: Vocabulary | None = None
+
+    def load(self) -> tuple[CharLM, Vocabulary | None]:
+        """The model and its vocabulary (a file is read once per server per version)."""
+        if self.model is not None:
+            return self.model, self.vocab
+        assert self.path is not None
+        info = self.path.stat()
+        return _load(str(self.path), (info.st_mtime_ns, info.st_size))
+
+
+def _session_models() -> dict[str, CharModel]:
+    """Models trained on Inside the cell in this session (its session list, read only)."""
+    models = {}
+    for key, choice in dict(st.session_state.get(INSIDE_CELL_TRAINED, {})).items():
+        model = getattr(choice, "model", None)
+        if isinstance(model, CharLM):
+            label = f"{getattr(choice, 'label', key)} (trained in this session)"
+            models[f"session:{key}"] = CharModel(label, model.config, model=model, vocab=getattr(choice, "vocab", None))
+    return models
+
+
+def _models() -> dict[str, CharModel]:
+    """The shipped character models by file name, then this session's; a warning if the folder is unusable."""
     try:
         listing = checkpoints.list_checkpoints(checkpoints.checkpoint_directory(), model="charlm")
     except checkpoints.CheckpointDirectoryError as error:
         st.warning(escape(str(error)), icon=":material/warning:")
-        return {}
+        return _session_models()
     models = {}
     for path, meta in listing.usable:
         config, corpus = meta["config"], str(meta.get("extra", {}).get("corpus", "text"))
         label = f"{kinds.label(config['kind'])} · {CORPUS_NAMES.get(corpus, corpus)} · {config['hidden_size']} units"
-        models[path.name] = (path, label, config)
+        models[path.name] = CharModel(label, config, path=path)
     order = sorted(models, key=lambda name: ("brackets" not in name, "lstm" not in name, name))
-    return {name: models[name] for name in order}
+    return {name: models[name] for name in order} | _session_models()
 
 
 def render_hidden() -> None:
@@ -69,8 +101,9 @@ def render_hidden() -> None:
         )
         return
     left, middle, right = st.columns([3, 2, 2])
-    name = left.selectbox("Character model", list(models), format_func=lambda n: models[n][1], key="hidden:model")
-    path, _label, config = models[name]
+    name = left.selectbox("Character model", list(models), format_func=lambda n: models[n].label, key="hidden:model")
+    choice = models[name]
+    config = choice.config
     states = ["hidden", "cell"] if config.get("kind") == "lstm" else ["hidden"]
     state = middle.radio("State", states, format_func=STATE_LABELS.get, key="hidden:state")
     layer = (
@@ -82,8 +115,7 @@ def render_hidden() -> None:
         f"Text (at most {MAX_CHARS:,} characters, one point each)", value=DEFAULT_TEXT, height=180, key="hidden:text"
     )
     try:
-        info = path.stat()
-        model, vocab = _load(str(path), (info.st_mtime_ns, info.st_size))
+        model, vocab = choice.load()
         result = hidden_states(model, vocab, text, layer=int(layer) - 1, state=state)
     except (EmbeddingError, ValueError, OSError) as error:
         st.warning(f"No map: {escape(str(error))}", icon=":material/warning:")
