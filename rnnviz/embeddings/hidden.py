@@ -21,11 +21,12 @@ from rnnviz.embeddings.neighbours import chance_agreement, knn_agreement
 from rnnviz.embeddings.projection import MIN_PCA_POINTS, MIN_TSNE_POINTS, EmbeddingError, Map, cached_map
 from rnnviz.embeddings.vectors import StateVectors, state_vectors
 
-MAX_CHARS = 2_000  # points of one map: t-SNE of 2,000 states takes a few seconds on a laptop
+MAX_CHARS = 1_000  # points of one map: t-SNE of 1,000 states took 14 s on one core of a busy 2-core machine
 CONTEXT_CHARS = 12  # characters shown on each side of the hovered one
 DEPTH_CAP = 4  # depths from here on share one colour
 NEIGHBOURS = 10
 PERPLEXITY = 30
+THREADS = 1  # openTSNE on 2 threads was 3-4x slower than on 1 when the 2 cores were shared
 LABELINGS = {"depth": "bracket depth", "quote": "inside a quote", "char": "the character just read"}
 DEFAULT_TEXT = (
     'f(a [b c] "say {x}") x\n'
@@ -156,4 +157,4 @@ def state_map(vectors: np.ndarray, method: str = "tsne", seed: int = 0) -> tuple
     perplexity = float(min(PERPLEXITY, max(1, (len(vectors) - 2) // 3)))
     if perplexity < PERPLEXITY:
         notes.append(f"With {len(vectors)} points the perplexity is lowered to {perplexity:g}.")
-    return cached_map(vectors, "tsne", perplexity=perplexity, seed=seed), notes
+    return cached_map(vectors, "tsne", perplexity=perplexity, seed=seed, threads=THREADS), notes

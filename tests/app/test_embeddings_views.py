@@ -45,8 +45,8 @@ def trained(steps: int = 200) -> AppTest:
     """The forming view after a finished run of `steps` steps."""
     at = AppTest.from_function(forming_script, default_timeout=TIMEOUT).run()
     assert "Press **Train**" in page_text(at)
-    at.select_slider(key="forming:steps").set_value(steps)
-    at.button(key="forming:train").click().run()
+    at.select_slider(key="embeddings:forming:steps").set_value(steps)
+    at.button(key="embeddings:forming:train").click().run()
     job = at.session_state[JOB_STATE]
     assert job.wait(TIMEOUT) and job.status == "finished"
     return at.run()
@@ -56,23 +56,23 @@ def test_train_then_scrub_through_the_snapshots_on_both_sides_and_both_maps() ->
     at = trained()
     assert_clean(at)
     assert len(at.get("plotly_chart")) == 2  # the map and the agreement curve
-    slider = at.select_slider(key="forming:snapshot")
+    slider = at.select_slider(key="embeddings:forming:snapshot")
     assert slider.value == len(slider.options) - 1 and "step 0 (untrained)" in slider.options[0]
     slider.set_value(0).run()
     assert_clean(at)
     assert "The word map at step 0." in page_text(at)
-    at.selectbox(key="forming:follow").set_value("11").run()
-    at.radio(key="forming:method").set_value("tsne").run()
+    at.selectbox(key="embeddings:forming:follow").set_value("11").run()
+    at.radio(key="embeddings:forming:method").set_value("tsne").run()
     assert_clean(at)
     assert "without the rotation" not in page_text(at)
-    at.radio(key="forming:side").set_value("target").run()
+    at.radio(key="embeddings:forming:side").set_value("target").run()
     assert_clean(at)
     assert "name the same kind of thing" in page_text(at) and len(at.get("plotly_chart")) == 2
 
 
 def test_a_run_stopped_at_once_ends_with_a_message_not_a_traceback() -> None:
     at = AppTest.from_function(forming_script, default_timeout=TIMEOUT).run()
-    at.button(key="forming:train").click().run()
+    at.button(key="embeddings:forming:train").click().run()
     job = at.session_state[JOB_STATE]
     job.stop()
     assert job.wait(TIMEOUT) and job.status == "stopped"
@@ -86,19 +86,19 @@ def test_a_run_stopped_at_once_ends_with_a_message_not_a_traceback() -> None:
 def test_hidden_states_map_every_control_changes_the_view() -> None:
     at = AppTest.from_function(hidden_script, default_timeout=TIMEOUT).run()
     assert_clean(at)
-    model = at.selectbox(key="hidden:model")
+    model = at.selectbox(key="embeddings:hidden:model")
     assert model.value == "charlm-brackets-lstm.safetensors" and len(at.get("plotly_chart")) == 2
     assert "one point each" in page_text(at)
     for colour in ("quote", "char", "depth"):
-        at.radio(key="hidden:colour").set_value(colour).run()
+        at.radio(key="embeddings:hidden:colour").set_value(colour).run()
         assert_clean(at)
-    at.radio(key="hidden:method").set_value("pca").run()
-    at.radio(key="hidden:state").set_value("cell").run()
+    at.radio(key="embeddings:hidden:method").set_value("pca").run()
+    at.radio(key="embeddings:hidden:state").set_value("cell").run()
     assert_clean(at)
     assert len(at.get("plotly_chart")) == 2
-    at.selectbox(key="hidden:model").set_value("charlm-brackets-gru.safetensors").run()
+    at.selectbox(key="embeddings:hidden:model").set_value("charlm-brackets-gru.safetensors").run()
     assert_clean(at)
-    assert at.radio(key="hidden:state").options == ["hidden state h"]
+    assert at.radio(key="embeddings:hidden:state").options == ["hidden state h"]
 
 
 @needs_char_models
@@ -108,15 +108,15 @@ def test_hidden_states_map_every_control_changes_the_view() -> None:
         ("", "the text is empty", 0),
         ("ab", "at least 3 characters", 0),
         ("abc", "3 characters, one point each", 2),
-        ("(a) " * 1250, "the map shows the first 2,000", 2),
+        ("(a) " * 1250, "the map shows the first 1,000", 2),
         ('😀 "(x)" 🙂 [y] {z}', "read as <unk>", 2),
         ("<script>alert(1)</script>", "read as <unk>", 2),
     ],
 )
 def test_hostile_text_gets_a_clear_message(typed: str, expected: str, charts: int) -> None:
     at = AppTest.from_function(hidden_script, default_timeout=TIMEOUT).run()
-    at.radio(key="hidden:method").set_value("pca").run()
-    at.text_area(key="hidden:text").set_value(typed).run()
+    at.radio(key="embeddings:hidden:method").set_value("pca").run()
+    at.text_area(key="embeddings:hidden:text").set_value(typed).run()
     assert_clean(at)
     assert expected in page_text(at)
     assert len(at.get("plotly_chart")) == charts
@@ -135,7 +135,7 @@ def test_a_model_trained_on_inside_the_cell_in_this_session_is_offered() -> None
     at = AppTest.from_function(hidden_script, default_timeout=TIMEOUT)
     at.session_state["inside_cell_trained"] = {"trained:1": SimpleNamespace(label="GRU · my text", model=model, vocab=vocab)}
     at.run()
-    at.selectbox(key="hidden:model").set_value("session:trained:1").run()
+    at.selectbox(key="embeddings:hidden:model").set_value("session:trained:1").run()
     assert_clean(at)
-    assert "GRU · my text (trained in this session)" in at.selectbox(key="hidden:model").options
+    assert "GRU · my text (trained in this session)" in at.selectbox(key="embeddings:hidden:model").options
     assert len(at.get("plotly_chart")) == 2

@@ -43,7 +43,7 @@ def render_forming() -> None:
         "taken several times during training."
     )
     settings = _settings_widgets()
-    if st.button("Train", type="primary", icon=":material/play_arrow:", key="forming:train"):
+    if st.button("Train", type="primary", icon=":material/play_arrow:", key="embeddings:forming:train"):
         target = forming_target(settings)
         training.start_job(JOB_KEY, target, settings.steps, label="watch it form")
     job = training.live_training(JOB_KEY, _live_view)
@@ -62,12 +62,12 @@ def render_forming() -> None:
 def _settings_widgets() -> FormingSettings:
     """Cell, steps and snapshot count; the rest are the laptop defaults."""
     columns = st.columns(3)
-    cell = columns[0].selectbox("Cell", ["gru", "lstm", "rnn"], format_func=str.upper, key="forming:cell")
+    cell = columns[0].selectbox("Cell", ["gru", "lstm", "rnn"], format_func=str.upper, key="embeddings:forming:cell")
     steps = columns[1].select_slider(
         "Training steps",
         [200, 400, 600, 900, 1200],
         value=600,
-        key="forming:steps",
+        key="embeddings:forming:steps",
         help="Batches of 64 dates; 600 steps take about 10 s on one laptop core.",
     )
     count = columns[2].slider(
@@ -75,7 +75,7 @@ def _settings_widgets() -> FormingSettings:
         4,
         12,
         9,
-        key="forming:snapshots",
+        key="embeddings:forming:snapshots",
         help="Taken at step 0 (untrained), then more often early, where the map changes most.",
     )
     return FormingSettings(cell=cell, steps=steps, snapshots=count, seed=sidebar.seed())
@@ -91,7 +91,7 @@ def _live_view(job) -> None:
         left.markdown("**Training loss** (lower is better):")
         left.plotly_chart(
             loss_curve([h.step for h in history], [h.loss for h in history], y_title="cross-entropy per target word"),
-            key="forming:live_loss",
+            key="embeddings:forming:live_loss",
         )
     if len(snapshots) >= 1:
         layouts = aligned_layouts([s.source for s in snapshots], "pca")
@@ -106,7 +106,7 @@ def _live_view(job) -> None:
         figure.update_xaxes(title_text=AXIS_TITLES["pca"][0])
         figure.update_yaxes(title_text=AXIS_TITLES["pca"][1])
         figure.update_layout(showlegend=False)
-        right.plotly_chart(figure, key="forming:live_map")
+        right.plotly_chart(figure, key="embeddings:forming:live_map")
 
 
 def _layouts(job, run: FormingRun, side: str, method: str) -> list[np.ndarray]:
@@ -137,15 +137,15 @@ def _finished_view(job, run: FormingRun) -> None:
     if run.exact is not None:
         st.markdown(f"After training the model translates **{run.exact:.0f} %** of 200 held-out dates exactly.")
     left, middle, right = st.columns([2, 2, 1])
-    side = left.radio("Embedding", list(SIDE_LABELS), format_func=SIDE_LABELS.get, key="forming:side")
-    method = middle.radio("Map", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="forming:method")
+    side = left.radio("Embedding", list(SIDE_LABELS), format_func=SIDE_LABELS.get, key="embeddings:forming:side")
+    method = middle.radio("Map", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="embeddings:forming:method")
     words = run.words[side]
     meanings = run.labels(side, "meaning")
     options = sorted({m for m in meanings if m.isdigit()}, key=int) or sorted(set(meanings))
     follow = right.selectbox(
         "Follow the words for",
         options,
-        key="forming:follow",
+        key="embeddings:forming:follow",
         index=options.index(FOLLOW_DEFAULT) if FOLLOW_DEFAULT in options else 0,
         help="Rings and names every word that stands for this number.",
     )
@@ -159,7 +159,7 @@ def _finished_view(job, run: FormingRun) -> None:
         "Snapshot",
         list(range(len(steps))),
         value=len(steps) - 1,
-        key="forming:snapshot",
+        key="embeddings:forming:snapshot",
         format_func=lambda i: f"step {steps[i]}" + (" (untrained)" if steps[i] == 0 else ""),
     )
     followed = [row for row, meaning in enumerate(meanings) if meaning == follow]
@@ -206,7 +206,7 @@ def _draw_map(
     x_title, y_title = AXIS_TITLES[method]
     figure.update_xaxes(title_text=x_title)
     figure.update_yaxes(title_text=y_title)
-    st.plotly_chart(figure, key="forming:map")
+    st.plotly_chart(figure, key="embeddings:forming:map")
     if len(followed) >= 2:
         spread = [group_spread(layout, followed) for layout in layouts]
         names = ", ".join(escape(words[row]) for row in followed)
@@ -233,4 +233,4 @@ def _agreement_view(run: FormingRun, side: str, steps: list[int]) -> None:
         y=100 * chance, line_dash="dash", line_color="gray", annotation_text="chance", annotation_position="top right"
     )
     figure.update_yaxes(rangemode="tozero")
-    st.plotly_chart(figure, key="forming:agreement")
+    st.plotly_chart(figure, key="embeddings:forming:agreement")

@@ -101,18 +101,20 @@ def render_hidden() -> None:
         )
         return
     left, middle, right = st.columns([3, 2, 2])
-    name = left.selectbox("Character model", list(models), format_func=lambda n: models[n].label, key="hidden:model")
+    name = left.selectbox("Character model", list(models), format_func=lambda n: models[n].label, key="embeddings:hidden:model")
     choice = models[name]
     config = choice.config
     states = ["hidden", "cell"] if config.get("kind") == "lstm" else ["hidden"]
-    state = middle.radio("State", states, format_func=STATE_LABELS.get, key="hidden:state")
+    state = middle.radio("State", states, format_func=STATE_LABELS.get, key="embeddings:hidden:state")
     layer = (
-        right.number_input("Layer", 1, int(config.get("num_layers", 1)), int(config.get("num_layers", 1)), key="hidden:layer")
+        right.number_input(
+            "Layer", 1, int(config.get("num_layers", 1)), int(config.get("num_layers", 1)), key="embeddings:hidden:layer"
+        )
         if config.get("num_layers", 1) > 1
         else 1
     )
     text = st.text_area(
-        f"Text (at most {MAX_CHARS:,} characters, one point each)", value=DEFAULT_TEXT, height=180, key="hidden:text"
+        f"Text (at most {MAX_CHARS:,} characters, one point each)", value=DEFAULT_TEXT, height=180, key="embeddings:hidden:text"
     )
     try:
         model, vocab = choice.load()
@@ -128,8 +130,10 @@ def render_hidden() -> None:
 def _map_view(result: HiddenStates) -> None:
     """Colour and projection choices, the map, then how well each label groups in the full space."""
     left, right = st.columns(2)
-    colour = left.radio("Colour by", list(LABELINGS), format_func=LABELINGS.get, horizontal=True, key="hidden:colour")
-    method = right.radio("Map", list(METHOD_LABELS), format_func=METHOD_LABELS.get, horizontal=True, key="hidden:method")
+    colour = left.radio("Colour by", list(LABELINGS), format_func=LABELINGS.get, horizontal=True, key="embeddings:hidden:colour")
+    method = right.radio(
+        "Map", list(METHOD_LABELS), format_func=METHOD_LABELS.get, horizontal=True, key="embeddings:hidden:method"
+    )
     try:
         with st.spinner("Mapping the states…"):
             reference, notes = state_map(result.vectors, method, seed=sidebar.seed())
@@ -152,7 +156,7 @@ def _map_view(result: HiddenStates) -> None:
             colour_title=LABELINGS[colour],
             height=600,
         ),
-        key="hidden:map",
+        key="embeddings:hidden:map",
     )
     _agreement_view(result)
 
@@ -174,7 +178,7 @@ def _agreement_view(result: HiddenStates) -> None:
     names = list(scores)
     figure = agreement_bars([LABELINGS[n] for n in names], [scores[n][0] for n in names], [scores[n][1] for n in names])
     figure.update_layout(legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
-    st.plotly_chart(figure, key="hidden:agreement")
+    st.plotly_chart(figure, key="embeddings:hidden:agreement")
     lifts = {n: (scores[n][0] - scores[n][1]) / max(1e-9, 1 - scores[n][1]) for n in names}
     best = max(lifts, key=lifts.get)
     st.caption(
