@@ -22,10 +22,11 @@ from scipy.linalg import orthogonal_procrustes
 
 from rnnviz.core.randomness import make_generator
 from rnnviz.data.languages import MONTHS, WEEKDAYS, date_pairs
-from rnnviz.data.pairs import PairData, normalize_date, split_and_count
+from rnnviz.data.pairs import PairData, load_pairs, normalize_date, split_and_count
 from rnnviz.data.text import Vocabulary
 from rnnviz.embeddings.neighbours import chance_agreement, knn_agreement
 from rnnviz.embeddings.projection import MIN_PCA_POINTS, MIN_TSNE_POINTS, EmbeddingError, check_vectors, principal_axes, tsne_map
+from rnnviz.embeddings.properties import OTHER, word_labels
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
 from rnnviz.training.loop import StepInfo, TrainResult
@@ -34,6 +35,7 @@ SIDES = ("source", "target")
 METHODS = ("pca", "tsne")
 INITIAL_SCALE = 0.1  # word vectors start as N(0, 0.1²): what training writes into them soon outweighs the noise
 MAX_SNAPSHOTS = 16
+MAP_WORDS = 400  # sentence pairs: the map shows the most frequent words (and every listed word)
 TSNE_ITERATIONS = 250  # the first snapshot's t-SNE, after half as many early-exaggeration steps
 TSNE_CONTINUED = 100  # each later snapshot, started from the previous layout
 NEIGHBOURS = 5  # k of the meaning agreement measured at each snapshot
@@ -309,16 +311,52 @@ def meaning_agreement(snapshots: Sequence[np.ndarray], labels: Sequence[str], k:
 
 @dataclass
 class FormingRun:
-    """What a live run leaves: the words of each side, their labels, the snapshots, the final score."""
+    """What a live run leaves: the words of each side, their labels, the snapshots, the final scores."""
 
     words: dict[str, list[str]]
     snapshots: list[Snapshot] = field(default_factory=list)
-    exact: float | None = None  # % of held-out dates translated exactly at the end
+    exact: float | None = None  # % of held-out pairs translated exactly at the end
+    bleu: float | None = None
+    languages: dict[str, str] = field(default_factory=lambda: {"source": "date", "target": "iso"})
+
+    @property
+    def dates(self) -> bool:
+        """Whether the run trained on the date task (else on sentence pairs)."""
+        return self.languages.get("source") == "date"
 
     def labels(self, side: str, by: str = "kind") -> list[str]:
-        """A label per word of a side: what it names ("kind") or the number it stands for ("meaning")."""
+        """A label per word: for dates what it names ("kind") or the number it stands for ("meaning"); else its word list."""
+        if not self.dates:
+            return word_labels(self.words[side], "word list", language=self.languages[side])
         label = date_word_kind if by == "kind" else date_word_meaning
         return [label(word) for word in self.words[side]]
+
+    def agreement(self, side: str) -> tuple[list[float], float]:
+        """Per snapshot, the meaning agreement (dates) or, among listed words, the word-list agreement; and chance."""
+        if self.dates:
+            by = "meaning" if side == "source" else "kind"
+            return meaning_agreement([s.vectors(side) for s in self.snapshots], self.labels(side, by))
+        labels = self.labels(side)
+        listed = [row for row, label in enumerate(labels) if label != OTHER]
+        if len(listed) < 3:
+            raise EmbeddingError("fewer than 3 words of the word lists (numbers, pronouns, ...) are in this vocabulary")
+        vectors = [s.vectors(side)[listed] for s in self.snapshots]
+        return meaning_agreement(vectors, [labels[row] for row in listed])
+
+
+def tutorial_rows(vocab: Vocabulary, language: str, limit: int = MAP_WORDS) -> tuple[list[str], np.ndarray]:
+    """The `limit` most frequent words of a vocabulary and every word of the word lists, with their rows."""
+    words, rows = word_rows(vocab)
+    listed = word_labels(words, "word list", language=language)
+    keep = [index for index, label in enumerate(listed) if index < limit or label != OTHER]
+    return [words[i] for i in keep], rows[keep]
+
+
+def tutorial_data(source: Any, *, seed: int = 0) -> PairData:
+    """The tutorial's French → English pairs (its filter) from an eng-fra.txt path or upload."""
+    return load_pairs(
+        source, source_language="fra", target_language="eng", tutorial_filter=True, test=0, validation=200, seed=seed
+    )
 
 
 def build_model(data: PairData, settings: FormingSettings) -> Seq2Seq:
@@ -343,23 +381,28 @@ def build_model(data: PairData, settings: FormingSettings) -> Seq2Seq:
     return model
 
 
-def forming_target(settings: FormingSettings) -> Callable[[Any], TrainResult]:
-    """A `rnnviz.training.jobs.Job` target: train on dates as words; `job.extras["run"]` is the FormingRun."""
+def forming_target(settings: FormingSettings, data: PairData | None = None) -> Callable[[Any], TrainResult]:
+    """A `rnnviz.training.jobs.Job` target: train on `data` (default: dates as words); `job.extras["run"]` is the run."""
 
     def target(job: Any) -> TrainResult:
-        data = date_word_data(settings.pairs, seed=settings.seed)
-        model = build_model(data, settings)
-        (source_words, source_rows), (target_words, target_rows) = map(word_rows, (data.source_vocab, data.target_vocab))
-        run = FormingRun({"source": source_words, "target": target_words})
+        pairs = data if data is not None else date_word_data(settings.pairs, seed=settings.seed)
+        model = build_model(pairs, settings)
+        languages = {"source": pairs.info["source_language"], "target": pairs.info["target_language"]}
+        if data is None:
+            (source_words, source_rows), (target_words, target_rows) = map(word_rows, (pairs.source_vocab, pairs.target_vocab))
+        else:
+            source_words, source_rows = tutorial_rows(pairs.source_vocab, languages["source"])
+            target_words, target_rows = tutorial_rows(pairs.target_vocab, languages["target"])
+        run = FormingRun({"source": source_words, "target": target_words}, languages=languages)
         job.extras["run"] = run
-        watcher = EmbeddingSnapshots(
-            model, source_rows, target_rows, snapshot_steps(settings.steps, settings.snapshots), run.snapshots
-        )
+        steps = snapshot_steps(settings.steps, settings.snapshots)
+        watcher = EmbeddingSnapshots(model, source_rows, target_rows, steps, run.snapshots)
         config = Seq2SeqConfig(validate_every=settings.steps, decay_start=0.7).replace(
             steps=settings.steps, learning_rate=settings.learning_rate, batch_size=settings.batch_size, seed=settings.seed
         )
-        outcome = train_seq2seq(model, data, config, callbacks=[job, watcher], stop=job.stop_event, keep_best=False)
-        run.exact = outcome.validations[-1].exact if outcome.validations else None
+        outcome = train_seq2seq(model, pairs, config, callbacks=[job, watcher], stop=job.stop_event, keep_best=False)
+        if outcome.validations:
+            run.exact, run.bleu = outcome.validations[-1].exact, outcome.validations[-1].bleu
         return outcome.result
 
     return target

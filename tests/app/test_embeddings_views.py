@@ -139,3 +139,39 @@ def test_a_model_trained_on_inside_the_cell_in_this_session_is_offered() -> None
     assert_clean(at)
     assert "GRU · my text (trained in this session)" in at.selectbox(key="embeddings:hidden:model").options
     assert len(at.get("plotly_chart")) == 2
+
+
+PAIRS_FOLDER = ROOT.parent / "shared" / "data"
+
+
+@pytest.mark.skipif(not (PAIRS_FOLDER / "eng-fra.txt").exists(), reason="the tutorial's eng-fra.txt is not in ../shared/data")
+def test_train_on_the_tutorial_pairs_from_the_data_folder_and_follow_the_pronouns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RNNVIZ_DATA", str(PAIRS_FOLDER))
+    at = AppTest.from_function(forming_script, default_timeout=TIMEOUT).run()
+    at.radio(key="embeddings:forming:data").set_value("tutorial").run()
+    assert at.text_input(key="embeddings:forming:path").value == "eng-fra.txt"
+    at.select_slider(key="embeddings:forming:steps").set_value(200)
+    at.button(key="embeddings:forming:train").click().run()
+    job = at.session_state[JOB_STATE]
+    assert job.wait(TIMEOUT) and job.status == "finished"
+    at.run()
+    assert_clean(at)
+    assert at.selectbox(key="embeddings:forming:follow").value == "pronouns"
+    assert "BLEU" in page_text(at) and "in the same word list" in page_text(at)
+    assert len(at.get("plotly_chart")) == 2
+
+
+def test_the_tutorial_pairs_without_a_file_or_outside_the_folder_get_a_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RNNVIZ_DATA", raising=False)
+    at = AppTest.from_function(forming_script, default_timeout=TIMEOUT).run()
+    at.radio(key="embeddings:forming:data").set_value("tutorial").run()
+    at.button(key="embeddings:forming:train").click().run()
+    assert not at.exception and "Upload eng-fra.txt" in at.error[0].value
+    monkeypatch.setenv("RNNVIZ_DATA", str(tmp_path))
+    at.run()
+    at.text_input(key="embeddings:forming:path").set_value("../../etc/passwd").run()
+    at.button(key="embeddings:forming:train").click().run()
+    assert not at.exception and "Cannot read the pairs" in at.error[0].value
+    assert JOB_STATE not in at.session_state

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,8 @@ from rnnviz.embeddings.snapshots import (
     meaning_agreement,
     procrustes_align,
     snapshot_steps,
+    tutorial_data,
+    tutorial_rows,
     word_rows,
 )
 from rnnviz.seq2seq.training import Seq2SeqConfig, train_seq2seq
@@ -194,3 +197,25 @@ def test_group_spread_is_small_for_gathered_words_and_ignores_the_maps_scale() -
     assert gathered < 0.05 < scattered
     assert group_spread(layout * 7, [10, 20, 30, 39]) == pytest.approx(scattered)
     assert group_spread(layout, [5]) == 0.0
+
+
+PAIRS_FILE = Path(__file__).resolve().parents[3] / "shared" / "data" / "eng-fra.txt"  # ../shared/data (DESIGN.md)
+
+
+@pytest.mark.skipif(not PAIRS_FILE.exists(), reason="the tutorial's eng-fra.txt is not in ../shared/data")
+def test_the_tutorial_pairs_map_the_frequent_and_listed_words_and_measure_word_lists() -> None:
+    data = tutorial_data(PAIRS_FILE)
+    words, rows = tutorial_rows(data.source_vocab, "fra", limit=50)
+    assert words[:50] == [t for t in data.source_vocab.tokens if t not in data.source_vocab.specials][:50]
+    assert "nous" in words and "rouge" in words and len(words) > 50
+    assert [data.source_vocab.tokens[r] for r in rows] == words
+    job = FakeJob()
+    forming_target(TINY, data)(job)
+    run = job.extras["run"]
+    assert not run.dates and run.languages == {"source": "fra", "target": "eng"}
+    assert len(run.words["source"]) == run.snapshots[0].source.shape[0] <= 400 + 200
+    labels = run.labels("source")
+    assert labels[run.words["source"].index("nous")] == "pronouns"
+    agreements, chance = run.agreement("source")
+    assert len(agreements) == len(run.snapshots) and 0 < chance < 1
+    assert run.bleu is not None

@@ -1,4 +1,4 @@
-"""Watch it form: train a date translator live, then scrub through snapshots of its word map."""
+"""Watch it form: train a translator live (dates by default), then scrub through snapshots of its word map."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from rnnviz.embeddings.snapshots import (
     displacement,
     forming_target,
     group_spread,
-    meaning_agreement,
+    tutorial_data,
 )
+from rnnviz.io.data_directory import data_directory, resolve_data_path
 from rnnviz.plots.base import loss_curve
 from rnnviz.plots.embeddings import embedding_map, padded_ranges
 from ui import sidebar, training
@@ -30,22 +31,24 @@ AXIS_TITLES = {
     "pca": ("PCA x, rotated to follow the previous snapshot (arbitrary units)", "PCA y (arbitrary units)"),
     "tsne": ("t-SNE x (arbitrary units: only neighbourhoods matter)", "t-SNE y (arbitrary units)"),
 }
-FOLLOW_DEFAULT = "7"
+FOLLOW_DEFAULTS = ("7", "pronouns")
+DATA_LABELS = {"dates": "Dates as words (generated, no download)", "tutorial": "The tutorial's French → English pairs"}
 
 
 def render_forming() -> None:
     """Train button, progress and Stop, then a scrubber over the snapshots of the word map."""
     st.markdown(
-        "Train a small translator here and watch its word vectors organise. The task is the generated "
+        "Train a small translator here and watch its word vectors organise. By default the task is the generated "
         "date task read as words (“fri , 15 / 02 / 2019” → “2019 02 15”), so every word has a meaning "
         "you can check: training should pull **nov**, **november**, **11** and **11th** together, "
         "because they all end up as “11”. The vectors start small and random; a snapshot of them is "
         "taken several times during training."
     )
+    source = st.radio("Data", list(DATA_LABELS), format_func=DATA_LABELS.get, horizontal=True, key="embeddings:forming:data")
+    pairs_file = _pairs_file_widgets() if source == "tutorial" else None
     settings = _settings_widgets()
     if st.button("Train", type="primary", icon=":material/play_arrow:", key="embeddings:forming:train"):
-        target = forming_target(settings)
-        training.start_job(JOB_KEY, target, settings.steps, label="watch it form")
+        _start(settings, source, pairs_file)
     job = training.live_training(JOB_KEY, _live_view)
     if job is None:
         st.info("Press **Train**: about 10 seconds on a laptop, then drag the slider through the snapshots.")
@@ -57,6 +60,43 @@ def render_forming() -> None:
         st.warning("The run ended before a second snapshot was taken: press Train again and let it run longer.")
         return
     _finished_view(job, run)
+
+
+def _pairs_file_widgets() -> object:
+    """The tutorial's eng-fra.txt: a name in the server's data folder or an upload (None when neither is given)."""
+    st.caption(
+        "The PyTorch tutorial's French → English pairs with its filter (< 10 words, “i am / he is …”); "
+        "Tatoeba, CC BY 2.0 FR. The map shows the 400 most frequent words and every word of the word lists."
+    )
+    left, right = st.columns(2)
+    root = data_directory()
+    typed = left.text_input(
+        "File in the server's data folder",
+        value="eng-fra.txt" if root else "",
+        disabled=root is None,
+        key="embeddings:forming:path",
+        placeholder="off: upload instead" if root is None else "eng-fra.txt",
+    )
+    upload = right.file_uploader("…or upload eng-fra.txt", type=["txt", "tsv"], key="embeddings:forming:upload")
+    if upload is not None:
+        return upload
+    return typed.strip() or None
+
+
+def _start(settings: FormingSettings, source: str, pairs_file: object) -> None:
+    """Prepare the data (a clear message if it cannot be read) and queue the run."""
+    data = None
+    if source == "tutorial":
+        if pairs_file is None:
+            st.error("Upload eng-fra.txt (or name it in the server's data folder) first.", icon=":material/error:")
+            return
+        try:
+            path = resolve_data_path(pairs_file) if isinstance(pairs_file, str) else pairs_file
+            data = tutorial_data(path, seed=settings.seed)
+        except (ValueError, OSError) as error:
+            st.error(f"Cannot read the pairs: {escape(str(error))}", icon=":material/error:")
+            return
+    training.start_job(JOB_KEY, forming_target(settings, data), settings.steps, label="watch it form")
 
 
 def _settings_widgets() -> FormingSettings:
@@ -134,20 +174,23 @@ def _layouts(job, run: FormingRun, side: str, method: str) -> list[np.ndarray]:
 
 def _finished_view(job, run: FormingRun) -> None:
     """Side, projection, the scrubber, the map at that snapshot, and the agreement curve."""
-    if run.exact is not None:
+    if run.exact is not None and run.dates:
         st.markdown(f"After training the model translates **{run.exact:.0f} %** of 200 held-out dates exactly.")
+    elif run.bleu is not None:
+        st.markdown(f"After training: BLEU **{run.bleu:.1f}** on 200 held-out pairs (greedy decoding).")
     left, middle, right = st.columns([2, 2, 1])
     side = left.radio("Embedding", list(SIDE_LABELS), format_func=SIDE_LABELS.get, key="embeddings:forming:side")
     method = middle.radio("Map", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="embeddings:forming:method")
     words = run.words[side]
     meanings = run.labels(side, "meaning")
-    options = sorted({m for m in meanings if m.isdigit()}, key=int) or sorted(set(meanings))
+    options = sorted({m for m in meanings if m.isdigit()}, key=int) or sorted(set(meanings) - {"other"})
+    default = next((options.index(name) for name in FOLLOW_DEFAULTS if name in options), 0)
     follow = right.selectbox(
         "Follow the words for",
         options,
         key="embeddings:forming:follow",
-        index=options.index(FOLLOW_DEFAULT) if FOLLOW_DEFAULT in options else 0,
-        help="Rings and names every word that stands for this number.",
+        index=default,
+        help="Rings and names every word that stands for this number (dates) or is in this word list (sentences).",
     )
     try:
         layouts = _layouts(job, run, side, method)
@@ -187,7 +230,7 @@ def _draw_map(
     """The map at one snapshot, coloured by what each word names, the followed words ringed."""
     st.markdown(
         f"**The word map at step {steps[index]}.** One point per word, coloured by what it names; "
-        "hover a point for its word. The ringed words all stand for the number you follow: "
+        "hover a point for its word. The ringed words all stand for what you follow: "
         "drag the slider and watch them gather."
     )
     figure = embedding_map(
@@ -218,11 +261,18 @@ def _draw_map(
 
 def _agreement_view(run: FormingRun, side: str, steps: list[int]) -> None:
     """The share of neighbours with the same meaning at each snapshot, against chance."""
-    by = "meaning" if side == "source" else "kind"
-    agreements, chance = meaning_agreement([s.vectors(side) for s in run.snapshots], run.labels(side, by))
-    what = "stand for the same number" if by == "meaning" else "name the same kind of thing"
+    try:
+        agreements, chance = run.agreement(side)
+    except EmbeddingError as error:
+        st.caption(escape(str(error)))
+        return
+    if not run.dates:
+        what, among = "are in the same word list", "of the word lists (numbers, pronouns, colours, …)"
+    else:
+        what = "stand for the same number" if side == "source" else "name the same kind of thing"
+        among = ""
     st.markdown(
-        f"**Do neighbours mean the same?** For each word, the share of its 5 nearest words (cosine, in "
+        f"**Do neighbours mean the same?** For each word {among}, the share of its 5 nearest such words (cosine, in "
         f"the full {run.snapshots[0].vectors(side).shape[1]}-dimensional space, not on the map) that "
         f"{what}, averaged over the words, at each snapshot. Chance (labels shuffled): "
         f"{100 * chance:.1f} %."
