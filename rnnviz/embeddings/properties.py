@@ -223,6 +223,16 @@ WORD_LISTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+# bands in their natural order, for legends (a property's labels appear in this order when present)
+BAND_ORDER = (
+    *("top 100", "101–500", "501–1,000", "beyond 1,000"),
+    *("1–2 letters", "3–4 letters", "5–6 letters", "7–9 letters", "10+ letters"),
+    *("1–3 words", "4–5 words", "6–7 words", "8+ words"),
+    *("≤ 12 characters", "13–18 characters", "19–24 characters", "25+ characters"),
+    *(f"month {m:02d}" for m in range(1, 13)),
+    *("present", "past", "future", "affirmative", "negative"),
+)
+
 WORD_PROPERTIES = ("frequency band", "word length", "cluster in the full space", "word list")
 PHRASE_PROPERTIES = ("subject pronoun", "negation", "length", "tense (simple rule)")
 DATE_PROPERTIES = ("month", "length")

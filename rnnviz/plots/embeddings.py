@@ -31,10 +31,12 @@ def _safe(text: object, limit: int = MAX_HOVER_CHARS) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def category_colours(categories: Sequence[str]) -> dict[str, str]:
-    """A colour per category, the largest first; "other" is light grey."""
+def category_colours(categories: Sequence[str], order: Sequence[str] = ()) -> dict[str, str]:
+    """A colour per category, in `order` (bands) or the largest first; "other" is light grey."""
     palette = (*PALETTE, *MORE_COLOURS)
-    ordered = [name for name, _ in Counter(categories).most_common() if name != "other"]
+    present = set(categories)
+    ordered = [name for name in order if name in present and name != "other"]
+    ordered += [name for name, _ in Counter(categories).most_common() if name != "other" and name not in ordered]
     colours = {name: palette[i % len(palette)] for i, name in enumerate(ordered)}
     if "other" in categories:
         colours["other"] = OTHER_COLOUR
@@ -75,12 +77,13 @@ def embedding_map(
     colour_title: str = "",
     height: int = 640,
     ranges: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    order: Sequence[str] = (),
 ) -> go.Figure:
     """Scatter of the map, one trace per category; text labels, a ringed search and starred placed points."""
     array = as_array(coordinates, "coordinates")
     _check(array, texts, categories)
     figure = go.Figure()
-    colours = category_colours(categories)
+    colours = category_colours(categories, order)
     labels = np.asarray(categories)
     hover = np.asarray([_safe(t) for t in texts])
     for name, colour in colours.items():
@@ -170,15 +173,17 @@ def _add_placed(figure: go.Figure, placed: np.ndarray | None, texts: Sequence[st
         go.Scatter(
             x=points[:, 0],
             y=points[:, 1],
-            mode="markers+text",
+            mode="markers",
             name="typed phrase",
             text=names,
-            textposition="top center",
-            textfont={"size": 16, "color": "#d62728"},
             marker={"size": 22, "symbol": "star", "color": "#d62728", "line": {"width": 1.5, "color": "black"}},
             hovertemplate="%{text}<extra>typed, placed in the map</extra>",
         )
     )
+    for (x, y), name in zip(points, names):  # a boxed label stays legible over dense points
+        figure.add_annotation(x=x, y=y, text=f"<b>{name}</b>", showarrow=True, arrowhead=0, ax=0, ay=-34,
+                              font={"size": 16, "color": "#d62728"}, bgcolor="rgba(255,255,255,0.9)",
+                              bordercolor="#d62728", borderwidth=1.5)  # fmt: skip
 
 
 def padded_ranges(*arrays: np.ndarray, margin: float = 0.05) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from rnnviz.embeddings.phrases import find_corpus
 from rnnviz.seq2seq.translator import list_translators
@@ -23,6 +26,12 @@ def open_page(goto):
     return page, main
 
 
+def wait_for_tsne(page, main, timeout_ms: int = 240_000) -> None:
+    """Wait until the background t-SNE has replaced the PCA map (the page reruns itself when it is ready)."""
+    main.locator("p:has-text('t-SNE map of'):visible").first.wait_for(state="visible", timeout=timeout_ms)
+    br.wait_until_idle(page, timeout=120)
+
+
 @needs_corpus
 def test_the_words_map_appears_with_points_and_labels(goto) -> None:
     page, main = open_page(goto)
@@ -35,6 +44,7 @@ def test_the_words_map_appears_with_points_and_labels(goto) -> None:
     br.wait_until_idle(page, timeout=120)
     br.assert_no_exception(page)
     assert "cosine similarity in the full" in main.inner_text()
+    wait_for_tsne(page, main)
     page.set_viewport_size({"width": 1280, "height": 720})
     main.get_by_role("heading", name="Embeddings").scroll_into_view_if_needed()
     chart.scroll_into_view_if_needed()
@@ -53,6 +63,8 @@ def test_a_typed_phrase_is_placed_and_marked(goto) -> None:
     br.assert_no_exception(page)
     text = main.inner_text()
     assert "Nearest training phrases" in text and "tonight" in text
+    with contextlib.suppress(PlaywrightTimeout):  # the README shows t-SNE; on a busy machine PCA takes its place
+        wait_for_tsne(page, main, timeout_ms=420_000)
     phrase_map = main.locator('[data-testid="stPlotlyChart"]').filter(has_text="typed phrase").first
     phrase_map.wait_for(state="visible", timeout=60_000)  # the star's legend entry: the phrase is marked
     page.set_viewport_size({"width": 1280, "height": 720})

@@ -118,7 +118,7 @@ def phrases_tab(translator: Translator) -> None:
                 "red star.")  # fmt: skip
     figure = embedding_map(shown.coordinates, sources, all_labels[prop], method=shown.method, explained=shown.explained,
                            placed=None if typed is None else typed[0], placed_texts=[] if typed is None else [typed[1]],
-                           colour_title=prop)  # fmt: skip
+                           colour_title=prop, order=properties.BAND_ORDER)  # fmt: skip
     st.plotly_chart(figure, key=f"{PREFIX}:map", theme=None)
     maps.quality_caption(found, shown)
     _grouping(translator, pairs, found, all_labels)

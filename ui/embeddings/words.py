@@ -18,7 +18,7 @@ from ui.embeddings import maps
 from ui.markdown import escape
 
 PREFIX = "embeddings:words"
-LABELLED = 40  # the most frequent words written on the map
+LABELLED = 25  # the most frequent words written on the map
 NEIGHBOURS = 10
 OWN_LIST = "my own list"
 
@@ -104,7 +104,8 @@ def words_tab(translator: Translator) -> None:
                 "written on the map; the searched word is ringed in black, its nearest neighbours in orange.")  # fmt: skip
     figure = embedding_map(shown.coordinates, words.words, labels, method=shown.method, explained=shown.explained,
                            labelled=range(min(LABELLED, len(words.words))), highlight=highlight,
-                           neighbours=[r for r, _ in found], colour_title=prop, ranges=zoom)  # fmt: skip
+                           neighbours=[r for r, _ in found], colour_title=prop, ranges=zoom,
+                           order=properties.BAND_ORDER)  # fmt: skip
     st.plotly_chart(figure, key=f"{PREFIX}:map", width="stretch")
     maps.quality_caption(words.vectors, shown)
     if highlight is not None:
