@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Callable
 
 import torch
-from timing import interleaved_medians, print_targets  # bench/timing.py
+from timing import cpu_line, interleaved_medians, print_targets  # bench/timing.py
 
 from rnnviz.core.recurrent import Recurrent
 
@@ -61,8 +61,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"T={args.steps} H={args.hidden} B={args.batch}, forward+backward, median of {args.repeats}")
+    print(cpu_line())
+    print(f"T={args.steps} H={args.hidden} B={args.batch}, forward+backward, median of {args.repeats}")
     seconds = measure(args.steps, args.hidden, args.batch, args.repeats)
     for name, value in seconds.items():
         print(f"  {name:28s} {value * 1000:8.2f} ms")

@@ -1,10 +1,32 @@
-"""Timing helpers shared by the bench scripts: medians, interleaved so drift hits every candidate alike."""
+"""Timing helpers shared by the bench scripts: the machine's line, medians interleaved so drift hits every candidate alike."""
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
+
+
+def cpu_line() -> str:
+    """The CPU the figures come from: model, AVX-512 or not, torch threads, load average (figures differ by machine)."""
+    import torch  # here, so that importing this module stays cheap
+
+    model, flags = platform.processor() or "unknown CPU", ""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), model)
+        flags = next((line for line in lines if line.startswith("flags")), "")
+    except OSError:
+        pass
+    avx512 = "yes" if " avx512f" in f"{flags} " else "no"
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+    busy = "  (busy: timings unreliable)" if hasattr(os, "getloadavg") and os.getloadavg()[0] > 1 else ""
+    return (f"CPU: {model}, AVX-512 {avx512} (torch kernels: {torch.backends.cpu.get_cpu_capability()}), "
+            f"{os.cpu_count()} cores; torch {torch.__version__}, {torch.get_num_threads()} thread(s); "
+            f"load average {load}{busy}")
 
 
 def interleaved_medians(functions: dict[str, Callable[[], object]], repeats: int,
