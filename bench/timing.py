@@ -5,9 +5,16 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+# The checkout this file lives in comes first on the path, so a script measures this checkout's rnnviz,
+# not whichever one the environment has installed (a worktree's bench would otherwise time main's code).
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 def cpu_line() -> str:
@@ -29,18 +36,22 @@ def cpu_line() -> str:
             f"load average {load}{busy}")
 
 
-def interleaved_medians(functions: dict[str, Callable[[], object]], repeats: int,
-                        warmups: int = 2) -> dict[str, float]:
-    """Median seconds of each function, called round-robin `repeats` times after `warmups` calls each."""
+def interleaved_medians(functions: dict[str, Callable[[], object]], repeats: int, warmups: int = 2,
+                        clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
+    """Median seconds of each function, called round-robin `repeats` times after `warmups` calls each.
+
+    `clock=time.process_time` counts the CPU time of every thread of this process instead of the wall
+    clock: on a shared machine it does not count the time other programs hold the cores.
+    """
     for function in functions.values():
         for _ in range(warmups):
             function()
     samples: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeats):
         for name, function in functions.items():
-            start = time.perf_counter()
+            start = clock()
             function()
-            samples[name].append(time.perf_counter() - start)
+            samples[name].append(clock() - start)
     return {name: statistics.median(values) for name, values in samples.items()}
 
 
