@@ -208,13 +208,21 @@ class _Progress:
         self.job.steps = max(done + 1, int(done + rate * (runs_left * budget.seconds + budget.seconds - info.seconds)))
 
 
-def grid_target(task: ComparisonTask, configurations: list[Configuration], budget: Budget):
+def grid_target(task: ComparisonTask, configurations: list[Configuration], budget: Budget, seed_offset: int = 0):
     """A target for `rnnviz.training.jobs.Job`: the whole grid in one job; `job.extras["grid"]` is its GridState."""
 
     def target(job: Any) -> TrainResult:
         state = GridState(task, configurations, budget)
         job.extras["grid"] = state
-        run_grid(task, configurations, budget, callbacks=[_Progress(job, state)], stop=job.stop_event, state=state)
+        run_grid(
+            task,
+            configurations,
+            budget,
+            callbacks=[_Progress(job, state)],
+            stop=job.stop_event,
+            state=state,
+            seed_offset=seed_offset,
+        )
         seconds = (state.ended or time.perf_counter()) - state.started
         planned, ran = len(state.plan), len(state.finished_runs)
         if job.stop_event.is_set():

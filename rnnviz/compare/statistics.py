@@ -8,6 +8,7 @@ this is a cautious rule: only differences several spreads wide pass it.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -58,7 +59,9 @@ def compare(a: Sequence[float], b: Sequence[float], alpha: float = ALPHA) -> Ver
     if first.std == 0 and second.std == 0:  # no spread at all: any difference is real, none is noise
         return Verdict(difference, 0.0 if difference != 0 else 1.0, difference != 0)
     clean = [[v for v in values if v is not None and math.isfinite(v)] for values in (a, b)]
-    p_value = float(stats.ttest_ind(clean[0], clean[1], equal_var=False).pvalue)
+    with warnings.catch_warnings():  # nearly equal seeds: scipy warns of precision loss, the p-value is still right
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p_value = float(stats.ttest_ind(clean[0], clean[1], equal_var=False).pvalue)
     return Verdict(difference, p_value, bool(p_value < alpha))
 
 
