@@ -64,9 +64,9 @@ class Budget:
     """What every configuration gets: its size rule, its training length, seeds and the optimizer's rate."""
 
     size: str = "parameters"
-    parameters: int = 3000  # the target of size="parameters"
+    parameters: int = 2000  # the target of size="parameters"
     length: str = "steps"
-    steps: int = 300
+    steps: int = 250
     seconds: float = 5.0  # per run, for length="seconds"
     seeds: int = 3
     learning_rate: float = 1e-2

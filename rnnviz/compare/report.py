@@ -117,6 +117,19 @@ def step_time_ratio(records: Sequence[RunRecord], kind: str = "sru", baseline: s
     return mine / theirs if mine and theirs else None
 
 
+def _smooth(values: Sequence[float]) -> np.ndarray:
+    """A running mean over a twentieth of the run (training batches are noisy), NaN kept out of the window."""
+    array = np.asarray(values, dtype=np.float64)
+    window = max(1, len(array) // 20)
+    if window == 1:
+        return array
+    finite = np.isfinite(array)
+    sums = np.convolve(np.where(finite, array, 0.0), np.ones(window), "full")[: len(array)]
+    counts = np.convolve(finite.astype(float), np.ones(window), "full")[: len(array)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / counts
+
+
 def _buckets(values: Sequence[float], points: int) -> np.ndarray:
     """Means over at most `points` equal buckets."""
     array = np.asarray(values, dtype=np.float64)
@@ -126,14 +139,14 @@ def _buckets(values: Sequence[float], points: int) -> np.ndarray:
     return np.array([array[a:b].mean() for a, b in itertools.pairwise(edges) if b > a])
 
 
-def curves(records: Sequence[RunRecord], x: str = "steps", y: str = "loss") -> list[Curve]:
-    """Every run (finished or training) as a Curve of loss or metric against steps or seconds, averaged."""
+def curves(records: Sequence[RunRecord], x: str = "steps", y: str = "loss", points: int = CURVE_POINTS) -> list[Curve]:
+    """Every run (finished or training) as a Curve of loss or metric against steps or seconds, smoothed."""
     found = []
     for record in records:
         xs, ys = getattr(record, x)[:], getattr(record, y)[:]  # copies: a training run appends meanwhile
         count = min(len(xs), len(ys))
         if count:
-            found.append(Curve(record.label, record.seed, _buckets(xs[:count], CURVE_POINTS), _buckets(ys[:count], CURVE_POINTS)))
+            found.append(Curve(record.label, record.seed, _buckets(xs[:count], points), _buckets(_smooth(ys[:count]), points)))
     return found
 
 

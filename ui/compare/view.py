@@ -54,40 +54,41 @@ def _metric_title(state: GridState) -> str:
     )
 
 
-def curves_panel(state: GridState, key: str, x: str = "steps") -> None:
-    """Loss and the task's metric against steps or seconds, every run a line, every configuration a colour."""
+LOSS_TITLES = {"adding": "training loss (squared error)", "brackets": "training loss (nats per character)"}
+LIVE_POINTS = 60  # the live chart redraws every half second: fewer points, less work beside the training
+
+
+def curves_panel(state: GridState, key: str, x: str = "steps", live: bool = False) -> None:
+    """Loss (and, after training, the task's metric) against steps or seconds, each run a line, each configuration a colour."""
     records = list(state.records)
     x_title = "training step" if x == "steps" else "seconds of training (s)"
-    loss_curves, metric_curves = report.curves(records, x, "loss"), report.curves(records, x, "metric")
+    loss_curves = report.curves(records, x, "loss", LIVE_POINTS if live else report.CURVE_POINTS)
     if not loss_curves:
         st.caption("The first run is starting…")
         return
     st.markdown(
-        f"Each line is one run (a configuration from one seed), averaged over nearby steps; the seeds of a "
-        f"configuration share its colour. Lower loss is better; the right chart is the task's own score on "
-        f"the training batches, plotted against {x_title.split(' (')[0]}."
+        "Each line is one run (a configuration from one seed), smoothed over nearby steps; the seeds of a configuration "
+        "share its colour. Lower loss is better"
+        + (
+            "."
+            if live
+            else f"; the right chart is the task's own score on the training batches, against {x_title.split(' (')[0]}."
+        )
     )
+    loss_title = LOSS_TITLES.get(state.task.name, "training loss (cross-entropy, nats)")
+    loss_figure = training_curves(loss_curves, x_title=x_title, y_title=loss_title, title="Loss")
+    if live:
+        st.plotly_chart(loss_figure, key=key + "loss", config=PLOT_CONFIG, theme=None)
+        return
     left, right = st.columns(2)
-    log_loss = state.task.name == "adding"
-    left.plotly_chart(
-        training_curves(
-            loss_curves, x_title=x_title, y_title="training loss" + (" (log)" if log_loss else ""), log_y=log_loss, title="Loss"
-        ),
-        key=key + "loss",
-        config=PLOT_CONFIG,
-        theme=None,
+    left.plotly_chart(loss_figure, key=key + "loss", config=PLOT_CONFIG, theme=None)
+    metric_figure = training_curves(
+        report.curves(records, x, "metric"),
+        x_title=x_title,
+        y_title=_metric_title(state),
+        title=state.task.step_metric.replace("_", " ").capitalize(),
     )
-    right.plotly_chart(
-        training_curves(
-            metric_curves,
-            x_title=x_title,
-            y_title=_metric_title(state),
-            title=state.task.step_metric.replace("_", " ").capitalize(),
-        ),
-        key=key + "metric",
-        config=PLOT_CONFIG,
-        theme=None,
-    )
+    right.plotly_chart(metric_figure, key=key + "metric", config=PLOT_CONFIG, theme=None)
 
 
 def render_live(job: Job) -> None:
@@ -102,7 +103,7 @@ def render_live(job: Job) -> None:
             f"Run **{len(state.records)} of {len(state.plan)}**: {escape(current.label)} "
             f"(H = {current.configuration.hidden_size}, {current.parameters:,} parameters), seed {current.seed}."
         )
-    curves_panel(state, "compare:live:")
+    curves_panel(state, "compare:live:", live=True)
 
 
 def _setting_text(state: GridState) -> str:
