@@ -77,7 +77,7 @@ def _outcomes(runs: Sequence[RunRecord]) -> str:
     return "; ".join(parts)
 
 
-def summary_rows(records: Sequence[RunRecord], metric: str) -> list[dict[str, object]]:
+def summary_rows(records: Sequence[RunRecord], metric: str, gradients: bool = True) -> list[dict[str, object]]:
     """One row per configuration: size, parameters, time per step, final metric mean ± std, gradient at t = 0."""
     rows = []
     for group in group_runs(records):
@@ -95,6 +95,8 @@ def summary_rows(records: Sequence[RunRecord], metric: str) -> list[dict[str, ob
                 "seeds": _outcomes(group.runs),
             }
         )
+        if not gradients:
+            del rows[-1]["‖∂L/∂h₀‖ ÷ ‖∂L/∂h_T‖"]
     return rows
 
 

@@ -49,9 +49,13 @@ class RunRecord:
         """The configuration's label."""
         return self.configuration.label
 
+    measured_step_seconds: float | None = None  # a step time measured elsewhere (a results file), else from seconds
+
     @property
     def step_seconds(self) -> float:
         """Median seconds per training step (NaN before two steps)."""
+        if self.measured_step_seconds is not None:
+            return self.measured_step_seconds
         if len(self.seconds) < 2:
             return math.nan
         return statistics.median(b - a for a, b in zip(self.seconds, self.seconds[1:]))

@@ -98,3 +98,14 @@ def test_brackets_are_sized_for_the_char_model():
     at.selectbox(key="compare:task").set_value("brackets").run()
     assert not at.exception
     assert all(abs(p - 12_000) <= 600 for p in frames(at, "parameters")[0]["parameters"])
+
+
+def test_the_homework_tab_draws_the_shipped_grid_and_exports_it():
+    at = open_page()
+    page = texts(at)
+    assert "python -m rnnviz.compare homework" in "\n".join(str(code.value) for code in at.code)
+    assert "LSTM and SRU instead of GRU" in page and "More layers" in page and "Bidirectional encoder" in page
+    assert "held-out BLEU" in frames(at, "held-out BLEU")[0].columns
+    labels = {button.label for button in at.get("download_button")}
+    assert {"Homework report (Markdown)", "Homework runs (CSV)"} <= labels
+    assert not at.exception
