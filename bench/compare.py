@@ -46,6 +46,23 @@ def step_ratio(task_name: str, parameters: int, steps: int, repeats: int, review
     return sru_ms / lstm_ms, f"LSTM H={lstm.hidden_size} {lstm_ms:.2f} ms, SRU H={sru.hidden_size} {sru_ms:.2f} ms"
 
 
+def translation_ratio(pairs: Path, steps: int, repeats: int) -> tuple[float, str]:
+    """SRU's step over LSTM's on the homework's translator (same recipe; embeddings make the sizes close)."""
+    from rnnviz.compare import homework
+
+    data = homework.load_tutorial_pairs(pairs)
+    times: dict[str, list[float]] = {"lstm": [], "sru": []}
+    sizes = {}
+    for repeat in range(repeats):
+        for kind in ("lstm", "sru"):
+            run = homework.train_row(data, kind, 1, False, repeat, None, steps)
+            times[kind].append(run.step_ms)
+            sizes[kind] = run.parameters
+    lstm_ms, sru_ms = (statistics.median(times[k]) for k in ("lstm", "sru"))
+    detail = f"LSTM {sizes['lstm']:,} parameters {lstm_ms:.1f} ms, SRU {sizes['sru']:,} parameters {sru_ms:.1f} ms"
+    return sru_ms / lstm_ms, detail
+
+
 def queue_overhead(repeats: int) -> tuple[float, str]:
     """Wall time of a small grid in a Job over the same grid called directly (alternating, medians)."""
     task = make_comparison_task("adding", 40)
@@ -91,6 +108,12 @@ def main() -> int:
     print("SRU step / LSTM step at matched parameters (the page shows the same ratio):")
     adding, adding_detail = step_ratio("adding", 2000, 40, args.repeats)
     print(f"  adding T=40, 2,000 parameters       {adding:6.2f}  {adding_detail}")
+    pairs = reviews_file().with_name("eng-fra.txt") if reviews_file() else None
+    if pairs is None or not pairs.is_file():
+        print("  translation: skipped (no eng-fra.txt beside the reviews)")
+    else:
+        translation, translation_detail = translation_ratio(pairs, 40, args.repeats)
+        print(f"  translation fra->eng, homework recipe  {translation:6.2f}  {translation_detail}")
     reviews = reviews_file()
     if reviews is None:
         print("  IMDb reviews: skipped (no imdb_small.csv in ../shared/data or $RNNVIZ_DATA)")

@@ -30,7 +30,8 @@ class Summary:
         """'0.812 ± 0.031' (or '—' without values)."""
         if self.count == 0:
             return "—"
-        return f"{self.mean:.{digits}g} ± {self.std:.2g}" if self.count > 1 else f"{self.mean:.{digits}g}"
+        mean = f"{self.mean:#.{digits}g}".rstrip(".")  # '32.0', not '32'
+        return f"{mean} ± {self.std:.2g}" if self.count > 1 else mean
 
 
 def summarize(values: Sequence[float]) -> Summary:

@@ -31,3 +31,21 @@ def test_a_comparison_trains_and_its_table_appears(goto) -> None:
     page.mouse.move(0, 0)
     br.save_screenshot(page, "compare-cells-result")
     br.save_screenshot(page, "compare-cells-full", full_page=True, readme="compare_cells.png")
+
+
+def test_the_homework_view_renders_from_the_shipped_file(goto) -> None:
+    """The second tab: the command line, the three questions with their charts, no exception."""
+    page = goto("compare-cells")
+    page.get_by_role("tab", name="The homework, answered").click()
+    br.wait_until_idle(page)
+    br.assert_no_exception(page)
+    main = page.get_by_test_id("stMainBlockContainer")
+    text = main.inner_text()
+    assert "python -m rnnviz.compare homework" in text
+    for question in ("LSTM and SRU instead of GRU", "More layers", "Bidirectional encoder"):
+        assert question in text
+    assert main.locator('[data-testid="stPlotlyChart"]:visible').count() == 3
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.get_by_text("LSTM and SRU instead of GRU (1 layer, one-way)").scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
+    br.save_screenshot(page, "compare-cells-homework")

@@ -46,11 +46,17 @@ def results_file() -> homework.HomeworkResults | None:
         return None
 
 
+def _rows(runs: list) -> list[dict]:
+    """The summary table, its size column named for what it is here."""
+    rows = report.summary_rows(runs, homework.METRIC, gradients=False)
+    return [{("encoder units per direction" if k == "hidden size" else k): v for k, v in row.items()} for row in rows]
+
+
 def question_block(title: str, runs: list, index: int) -> None:
     """One question: its sentence, the table, one sentence per pair, the scores."""
     st.markdown(f"#### {title}")
     st.markdown(QUESTION_TEXT.get(title, ""))
-    st.dataframe(report.summary_rows(runs, homework.METRIC, gradients=False), hide_index=True, width="stretch")
+    st.dataframe(_rows(runs), hide_index=True, width="stretch")
     st.markdown("\n".join(f"- {escape(text)}" for text in report.pair_sentences(runs, homework.METRIC, True)))
     groups = report.group_runs(runs)
     st.markdown(
@@ -76,7 +82,7 @@ def homework_view() -> None:
         "Both the encoder and the decoder use the row's cell; the layers and the direction are the encoder's."
     )
     st.caption("Made by this command (its line is stored in the file):")
-    st.code(results.command, language="bash")
+    st.code(results.command, language="bash", wrap_lines=True)
     if results.steps:
         st.caption(
             f"Each run got the same number of steps, not the same seconds: the grid was made on a shared "
