@@ -183,3 +183,14 @@ def test_a_diverged_run_says_its_step_and_the_others_go_on():
     assert broken.status == "diverged" and broken.diverged_at == 3 and "step 3" in broken.message
     assert math.isnan(broken.final_metric)
     assert fine.status == "finished" and len(fine.steps) == 5
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("review,stars\nfine,5\n", "needs the columns text and label"), ("text,label\ngood,maybe\n", "labels must be")],
+)
+def test_a_reviews_file_that_is_not_the_expected_csv_says_so(tmp_path, content, message):
+    path = tmp_path / "reviews.csv"
+    path.write_text(content)
+    with pytest.raises(ValueError, match=message):
+        make_comparison_task("sentiment", reviews=path)
