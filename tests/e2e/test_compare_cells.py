@@ -6,15 +6,15 @@ import re
 
 from tests.e2e import browser as br
 
-TRAINING_TIMEOUT_MS = 180_000  # 12 short runs; longer on a busy shared machine
+TRAINING_TIMEOUT_MS = 420_000  # 12 short runs: under 30 s alone, minutes on a busy shared machine
 
 
 def test_a_comparison_trains_and_its_table_appears(goto) -> None:
-    """Four cells x 3 seeds of 40 steps: live panel with Stop, then the table, the sentences, the charts."""
+    """Four cells x 3 seeds of 20 steps: live panel with Stop, then the table, the sentences, the charts."""
     page = goto("compare-cells")
     main = page.get_by_test_id("stMainBlockContainer")
     steps = main.get_by_role("spinbutton", name="Steps")
-    steps.fill("40")
+    steps.fill("20")
     steps.press("Enter")
     br.wait_until_idle(page)
     main.get_by_role("button", name="Train all").click()
@@ -25,7 +25,7 @@ def test_a_comparison_trains_and_its_table_appears(goto) -> None:
     text = main.inner_text()
     assert "The result." in text and "Welch" in text
     assert "held-out accuracy" in text
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 3  # final scores, loss, metric
+    assert main.locator('[data-testid="stPlotlyChart"]:visible').count() == 3  # final scores, loss, metric
     page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_text("The result.").scroll_into_view_if_needed()
     page.mouse.move(0, 0)
