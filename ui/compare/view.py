@@ -103,7 +103,14 @@ def render_live(job: Job) -> None:
             f"Run **{len(state.records)} of {len(state.plan)}**: {escape(current.label)} "
             f"(H = {current.configuration.hidden_size}, {current.parameters:,} parameters), seed {current.seed}."
         )
-    curves_panel(state, "compare:live:", live=True)
+    x = st.radio(
+        "Curves against",
+        ["steps", "seconds"],
+        horizontal=True,
+        key="compare:live:x",
+        format_func={"steps": "training steps", "seconds": "wall-clock seconds"}.get,
+    )
+    curves_panel(state, "compare:live:", x, live=True)
 
 
 def _setting_text(state: GridState) -> str:
