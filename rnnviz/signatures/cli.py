@@ -1,7 +1,8 @@
 """Command line for signature verification on SVC2004 Task 2: `python -m rnnviz.signatures evaluate ...`.
 
     python -m rnnviz.signatures evaluate --out scores.csv [--data DIR | --zip FILE] [--folds 5] [--seed 0]
-        [--without-pressure] [--users 1-10] [--parallel]
+        [--without-pressure] [--users 1-10] [--parallel] [--summary ui/signatures/dtw_svc2004.json]
+    python -m rnnviz.signatures summarise scores.csv --out ui/signatures/dtw_svc2004.json
 
 writes every DTW score with its trial's claimed user, references, probe user and sample, and label (genuine,
 skilled, random), so anyone can recompute an EER, and prints the EERs as the paper's Table 4 lays them out.
@@ -14,9 +15,12 @@ import sys
 import time
 from typing import TextIO
 
+import pandas as pd
+
 from rnnviz.signatures import features
 from rnnviz.signatures.data import Dataset, load_svc2004, read_zip
 from rnnviz.signatures.evaluation import PAPER_DTW, eer_table, evaluate_dtw
+from rnnviz.signatures.summary import save_summary, summarise
 
 
 def parse_users(text: str | None) -> list[int] | None:
@@ -47,6 +51,10 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--without-pressure", action="store_true", help="21 time functions: no z, no ż")
     evaluate.add_argument("--users", type=parse_users, default=None, help="only these users, e.g. 1-10,15")
     evaluate.add_argument("--parallel", action="store_true", help="DTW on every core (OpenMP)")
+    evaluate.add_argument("--summary", help="also write the page's summary (EERs, DET, histograms) as JSON")
+    summarise_command = commands.add_parser("summarise", help="the page's JSON summary of a scores CSV")
+    summarise_command.add_argument("scores", help="a CSV written by `evaluate`")
+    summarise_command.add_argument("--out", required=True, help="JSON file for the summary")
     return top
 
 
@@ -67,9 +75,30 @@ def print_table(table, stream: TextIO | None = None) -> None:
         print(f"{row.system:24s} {row.mode:5s} {row.skilled:10.2f} % {row.random:9.2f} %   {paper}", file=stream)
 
 
+def about(arguments: argparse.Namespace) -> dict:
+    """What a summary was made from, for the page to say."""
+    return {"data": "SVC2004 Task 2" if not arguments.zip else arguments.zip, "folds": arguments.folds,
+            "seed": arguments.seed, "time_functions": 21 if arguments.without_pressure else 23,
+            "credit": "Yeung et al., SVC2004: First International Signature Verification Competition, ICBA 2004"}
+
+
+def summarise_file(arguments: argparse.Namespace) -> int:
+    """`summarise`: read a scores CSV, write its summary."""
+    try:
+        scores = pd.read_csv(arguments.scores)
+        save_summary(summarise(scores), arguments.out)
+    except (OSError, ValueError, pd.errors.ParserError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"summary of {len(scores):,} scores written to {arguments.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; 2 with a message for bad input, never a traceback."""
     arguments = parser().parse_args(argv)
+    if arguments.command == "summarise":
+        return summarise_file(arguments)
     try:
         dataset = load(arguments)
         columns = features.WITHOUT_PRESSURE if arguments.without_pressure else features.ALL
@@ -85,4 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     result.scores.to_csv(arguments.out, index=False)
     print(f"{len(result.scores):,} scores in {time.perf_counter() - started:.1f} s written to {arguments.out}")
     print_table(eer_table(result.scores))
+    if arguments.summary:
+        save_summary(summarise(result.scores, about(arguments)), arguments.summary)
+        print(f"summary written to {arguments.summary}")
     return 0

@@ -37,7 +37,7 @@ TIME_FUNCTIONS: tuple[TimeFunction, ...] = (
     TimeFunction(3, "z", "pen pressure", r"z_n", pressure=True),
     TimeFunction(4, "θ", "path-tangent angle", r"\theta_n = \operatorname{atan2}(\dot y_n, \dot x_n)"),
     TimeFunction(5, "v", "path velocity magnitude", r"v_n = \sqrt{\dot x_n^2 + \dot y_n^2}"),
-    TimeFunction(6, "ρ", "log curvature radius", r"\rho_n = \log \dfrac{v_n}{|\dot\theta_n|}"),
+    TimeFunction(6, "ρ", "log curvature radius", r"\rho_n = \log \dfrac{v_n}{\lvert\dot\theta_n\rvert}"),
     TimeFunction(7, "a", "total acceleration magnitude", r"a_n = \sqrt{\dot v_n^2 + (v_n \dot\theta_n)^2}"),
     TimeFunction(8, "ẋ", "first derivative of x", r"\dot x_n = \tfrac{1}{10}\sum_{k=1}^{2} k\,(x_{n+k} - x_{n-k})"),
     TimeFunction(9, "ẏ", "first derivative of y", r"\dot y_n"),
