@@ -40,15 +40,27 @@ def main() -> int:
     feature_seconds = time.perf_counter() - start
     points = sum(len(values) for values in functions.values())
     print(f"SVC2004: {len(functions):,} signatures, {points:,} points; reading the files took {read_seconds:.2f} s")
-    rows = [("23 time functions, all signatures (s / 5 s)", feature_seconds / FEATURES_SECONDS, 1.0,
-             f"{feature_seconds:.2f} s, {1e6 * feature_seconds / points:.1f} µs a point")]
+    rows = [
+        (
+            "23 time functions, all signatures (s / 5 s)",
+            feature_seconds / FEATURES_SECONDS,
+            1.0,
+            f"{feature_seconds:.2f} s, {1e6 * feature_seconds / points:.1f} µs a point",
+        )
+    ]
     if not arguments.skip_dtw:
         start = time.perf_counter()
         result = evaluate_dtw(dataset, parallel=arguments.parallel)
         dtw_seconds = time.perf_counter() - start
         print(eer_table(result.scores).round(2).to_string(index=False))
-        rows.append(("full DTW evaluation (s / 60 s)", dtw_seconds / DTW_SECONDS, 1.0,
-                     f"{dtw_seconds:.1f} s, {len(result.scores):,} scores, parallel={arguments.parallel}"))
+        rows.append(
+            (
+                "full DTW evaluation (s / 60 s)",
+                dtw_seconds / DTW_SECONDS,
+                1.0,
+                f"{dtw_seconds:.1f} s, {len(result.scores):,} scores, parallel={arguments.parallel}",
+            )
+        )
     return 1 if print_targets(rows) else 0
 
 

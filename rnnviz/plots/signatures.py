@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -27,8 +28,9 @@ def _percent(value: float) -> str:
     return f"{100 * value:g}"
 
 
-def trajectory_figure(points: object, *, title: str | None = None, height: int = 420,
-                      overlay: Mapping[str, object] | None = None) -> go.Figure:
+def trajectory_figure(
+    points: object, *, title: str | None = None, height: int = 420, overlay: Mapping[str, object] | None = None
+) -> go.Figure:
     """The pen path of a signature (N, ≥7 SVC2004 columns), one line per pen-down stroke, coloured by pressure.
 
     `overlay`: other signatures (name -> points) drawn as thin grey lines beneath, e.g. the references.
@@ -36,30 +38,50 @@ def trajectory_figure(points: object, *, title: str | None = None, height: int =
     figure = go.Figure()
     for index, (name, other) in enumerate((overlay or {}).items()):
         array = as_array(other, f"overlay[{name!r}]", 2)
-        figure.add_trace(go.Scatter(x=array[:, 0], y=array[:, 1], mode="lines", name=name, opacity=0.5,
-                                    line={"width": 1.5, "color": PALETTE[(index + 2) % len(PALETTE)]}))
+        figure.add_trace(
+            go.Scatter(
+                x=array[:, 0],
+                y=array[:, 1],
+                mode="lines",
+                name=name,
+                opacity=0.5,
+                line={"width": 1.5, "color": PALETTE[(index + 2) % len(PALETTE)]},
+            )
+        )
     array = as_array(points, "points", 2)
     if array.shape[0] < 1 or array.shape[1] < 7:
         raise ValueError(f"points must be (N, 7) in SVC2004 column order (X Y T BUTTON ...), got {array.shape}")
     starts = np.flatnonzero(array[:, 3] == 0)
     starts = np.unique(np.r_[0, starts, len(array)])
-    for number, (start, end) in enumerate(zip(starts[:-1], starts[1:])):
+    for number, (start, end) in enumerate(itertools.pairwise(starts)):
         stroke = array[start:end]
-        figure.add_trace(go.Scatter(
-            x=stroke[:, 0], y=stroke[:, 1], mode="lines+markers", name=f"stroke {number + 1}", showlegend=False,
-            line={"width": 2, "color": "#444"},
-            marker={"size": 5, "color": stroke[:, 6], "colorscale": "Viridis", "cmin": 0,
-                    "cmax": max(float(array[:, 6].max()), 1.0), "showscale": number == 0,
-                    "colorbar": {"title": {"text": "pressure", "side": "right"}}},
-            hovertemplate="x %{x:.0f}, y %{y:.0f}<br>pressure %{marker.color:.0f}<extra></extra>"))
+        figure.add_trace(
+            go.Scatter(
+                x=stroke[:, 0],
+                y=stroke[:, 1],
+                mode="lines+markers",
+                name=f"stroke {number + 1}",
+                showlegend=False,
+                line={"width": 2, "color": "#444"},
+                marker={
+                    "size": 5,
+                    "color": stroke[:, 6],
+                    "colorscale": "Viridis",
+                    "cmin": 0,
+                    "cmax": max(float(array[:, 6].max()), 1.0),
+                    "showscale": number == 0,
+                    "colorbar": {"title": {"text": "pressure", "side": "right"}},
+                },
+                hovertemplate="x %{x:.0f}, y %{y:.0f}<br>pressure %{marker.color:.0f}<extra></extra>",
+            )
+        )
     style(figure, title=title, x_title="x (tablet units)", y_title="y (tablet units)", height=height)
     figure.update_yaxes(scaleanchor="x", scaleratio=1)
     figure.update_layout(showlegend=bool(overlay))
     return figure
 
 
-def time_functions_figure(values: object, names: Sequence[str], *, columns: int = 4,
-                          height_per_row: int = 150) -> go.Figure:
+def time_functions_figure(values: object, names: Sequence[str], *, columns: int = 4, height_per_row: int = 170) -> go.Figure:
     """Small multiples: each normalised time function (N, F) against the sample number n."""
     array = as_array(values, "values", 2)
     if array.shape[1] != len(names):
@@ -67,14 +89,29 @@ def time_functions_figure(values: object, names: Sequence[str], *, columns: int 
     if array.shape[0] == 0:
         raise ValueError("values are empty: choose a signature with at least two points")
     rows = -(-len(names) // columns)
-    figure = make_subplots(rows=rows, cols=columns, subplot_titles=list(names), shared_xaxes=True,
-                           vertical_spacing=0.35 / rows, horizontal_spacing=0.04)
+    figure = make_subplots(
+        rows=rows,
+        cols=columns,
+        subplot_titles=list(names),
+        shared_xaxes=True,
+        vertical_spacing=0.35 / rows,
+        horizontal_spacing=0.06,
+    )
     samples = np.arange(array.shape[0])
     for index, name in enumerate(names):
-        figure.add_trace(go.Scatter(x=samples, y=array[:, index], mode="lines", name=name, showlegend=False,
-                                    line={"width": 1.5, "color": PALETTE[index % len(PALETTE)]},
-                                    hovertemplate=f"{name}: %{{y:.2f}} at n = %{{x}}<extra></extra>"),
-                         row=index // columns + 1, col=index % columns + 1)
+        figure.add_trace(
+            go.Scatter(
+                x=samples,
+                y=array[:, index],
+                mode="lines",
+                name=name,
+                showlegend=False,
+                line={"width": 1.5, "color": PALETTE[index % len(PALETTE)]},
+                hovertemplate=f"{name}: %{{y:.2f}} at n = %{{x}}<extra></extra>",
+            ),
+            row=index // columns + 1,
+            col=index % columns + 1,
+        )
     style(figure, height=rows * height_per_row + 80)
     figure.update_annotations(font_size=15)
     figure.update_xaxes(title_text="sample n", row=rows)
@@ -83,8 +120,13 @@ def time_functions_figure(values: object, names: Sequence[str], *, columns: int 
     return figure
 
 
-def det_figure(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
-               eers: Mapping[str, float] | None = None, *, title: str | None = None, height: int = 520) -> go.Figure:
+def det_figure(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    eers: Mapping[str, float] | None = None,
+    *,
+    title: str | None = None,
+    height: int = 520,
+) -> go.Figure:
     """DET curves (name -> (FAR, FRR) as fractions) on probit axes, each with its EER point marked."""
     if not curves:
         raise ValueError("no DET curve to draw: evaluate at least one system first")
@@ -94,30 +136,63 @@ def det_figure(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
         if len(far) != len(frr) or len(far) == 0:
             raise ValueError(f"{name}: FAR and FRR must be non-empty and of equal length, got {len(far)}, {len(frr)}")
         colour = PALETTE[index % len(PALETTE)]
-        figure.add_trace(go.Scatter(x=_probit(far), y=_probit(frr), mode="lines", name=name,
-                                    line={"width": 3, "color": colour}, customdata=np.c_[100 * far, 100 * frr],
-                                    hovertemplate="FAR %{customdata[0]:.2f} %, FRR %{customdata[1]:.2f} %"
-                                                  f"<extra>{name}</extra>"))
+        figure.add_trace(
+            go.Scatter(
+                x=_probit(far),
+                y=_probit(frr),
+                mode="lines",
+                name=name,
+                line={"width": 3, "color": colour},
+                customdata=np.c_[100 * far, 100 * frr],
+                hovertemplate=f"FAR %{{customdata[0]:.2f}} %, FRR %{{customdata[1]:.2f}} %<extra>{name}</extra>",
+            )
+        )
         if eers and name in eers:
             point = _probit(np.array([eers[name]]))
-            figure.add_trace(go.Scatter(x=point, y=point, mode="markers", showlegend=False,
-                                        marker={"size": 11, "color": colour, "line": {"width": 1, "color": "black"}},
-                                        hovertemplate=f"EER {100 * eers[name]:.2f} %<extra>{name}</extra>"))
+            figure.add_trace(
+                go.Scatter(
+                    x=point,
+                    y=point,
+                    mode="markers",
+                    showlegend=False,
+                    marker={"size": 11, "color": colour, "line": {"width": 1, "color": "black"}},
+                    hovertemplate=f"EER {100 * eers[name]:.2f} %<extra>{name}</extra>",
+                )
+            )
     ticks = _probit(np.array(DET_TICKS))
     limits = _probit(np.array(DET_LIMITS))
     axis = {"tickvals": ticks, "ticktext": [_percent(t) for t in DET_TICKS], "range": [limits[0], limits[1]]}
-    figure.add_trace(go.Scatter(x=limits, y=limits, mode="lines", name="FAR = FRR", hoverinfo="skip",
-                                line={"dash": "dot", "color": "gray", "width": 1}))
-    style(figure, title=title, x_title="false acceptance rate (%, probit scale)",
-          y_title="false rejection rate (%, probit scale)", height=height)
+    figure.add_trace(
+        go.Scatter(
+            x=limits,
+            y=limits,
+            mode="lines",
+            name="FAR = FRR",
+            hoverinfo="skip",
+            line={"dash": "dot", "color": "gray", "width": 1},
+        )
+    )
+    style(
+        figure,
+        title=title,
+        x_title="false acceptance rate (%, probit scale)",
+        y_title="false rejection rate (%, probit scale)",
+        height=height,
+    )
     figure.update_xaxes(**axis)
     figure.update_yaxes(**axis, scaleanchor="x", scaleratio=1)
     return figure
 
 
-def score_histogram_figure(edges: Sequence[float], counts: Mapping[str, Sequence[int]], *,
-                           threshold: float | None = None, x_title: str = "score", title: str | None = None,
-                           height: int = 380) -> go.Figure:
+def score_histogram_figure(
+    edges: Sequence[float],
+    counts: Mapping[str, Sequence[int]],
+    *,
+    threshold: float | None = None,
+    x_title: str = "score",
+    title: str | None = None,
+    height: int = 380,
+) -> go.Figure:
     """Histograms of genuine and impostor scores (shares of each kind per bin), with the EER threshold."""
     edges = as_array(edges, "edges", 1)
     if len(edges) < 2:
@@ -130,12 +205,21 @@ def score_histogram_figure(edges: Sequence[float], counts: Mapping[str, Sequence
             raise ValueError(f"counts[{name!r}] has {len(values)} bins, edges make {len(centres)}")
         total = values.sum()
         share = 100 * values / total if total else values
-        figure.add_trace(go.Bar(x=centres, y=share, width=widths, name=f"{name} ({int(total):,})", opacity=0.6,
-                                marker_color=LABEL_COLOURS.get(name, PALETTE[len(figure.data) % len(PALETTE)]),
-                                hovertemplate="score %{x:.3f}: %{y:.1f} %<extra>" + name + "</extra>"))
+        figure.add_trace(
+            go.Bar(
+                x=centres,
+                y=share,
+                width=widths,
+                name=f"{name} ({int(total):,})",
+                opacity=0.6,
+                marker_color=LABEL_COLOURS.get(name, PALETTE[len(figure.data) % len(PALETTE)]),
+                hovertemplate="score %{x:.3f}: %{y:.1f} %<extra>" + name + "</extra>",
+            )
+        )
     if threshold is not None:
-        figure.add_vline(x=threshold, line_dash="dash", line_color="black",
-                         annotation_text="EER threshold", annotation_position="top left")
+        figure.add_vline(
+            x=threshold, line_dash="dash", line_color="black", annotation_text="EER threshold", annotation_position="top left"
+        )
     style(figure, title=title, x_title=x_title, y_title="share of the trials of each kind (%)", height=height)
     figure.update_layout(barmode="overlay", bargap=0)
     return figure

@@ -24,7 +24,7 @@ from rnnviz.signatures.summary import save_summary, summarise
 
 
 def parse_users(text: str | None) -> list[int] | None:
-    """"1-10,15" -> [1, ..., 10, 15]; None for all users."""
+    """ "1-10,15" -> [1, ..., 10, 15]; None for all users."""
     if not text:
         return None
     users: list[int] = []
@@ -77,9 +77,13 @@ def print_table(table, stream: TextIO | None = None) -> None:
 
 def about(arguments: argparse.Namespace) -> dict:
     """What a summary was made from, for the page to say."""
-    return {"data": "SVC2004 Task 2" if not arguments.zip else arguments.zip, "folds": arguments.folds,
-            "seed": arguments.seed, "time_functions": 21 if arguments.without_pressure else 23,
-            "credit": "Yeung et al., SVC2004: First International Signature Verification Competition, ICBA 2004"}
+    return {
+        "data": "SVC2004 Task 2" if not arguments.zip else arguments.zip,
+        "folds": arguments.folds,
+        "seed": arguments.seed,
+        "time_functions": 21 if arguments.without_pressure else 23,
+        "credit": "Yeung et al., SVC2004: First International Signature Verification Competition, ICBA 2004",
+    }
 
 
 def summarise_file(arguments: argparse.Namespace) -> int:
@@ -103,9 +107,15 @@ def main(argv: list[str] | None = None) -> int:
         dataset = load(arguments)
         columns = features.WITHOUT_PRESSURE if arguments.without_pressure else features.ALL
         started = time.perf_counter()
-        result = evaluate_dtw(dataset, columns, arguments.folds, arguments.seed, arguments.users,
-                              progress=lambda done, total: print(f"fold {done}/{total} scored", file=sys.stderr),
-                              parallel=arguments.parallel)
+        result = evaluate_dtw(
+            dataset,
+            columns,
+            arguments.folds,
+            arguments.seed,
+            arguments.users,
+            progress=lambda done, total: print(f"fold {done}/{total} scored", file=sys.stderr),
+            parallel=arguments.parallel,
+        )
     except (OSError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

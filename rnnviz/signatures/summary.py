@@ -59,8 +59,10 @@ def summarise(scores: pd.DataFrame, about: dict | None = None) -> dict:
     missing = set(SCORE_COLUMNS) - set(scores.columns)
     if missing:
         raise ValueError(f"scores lack the column(s) {', '.join(sorted(missing))}")
-    systems = [{"system": system, "mode": mode, **summarise_group(group)}
-               for (system, mode), group in scores.groupby(["system", "mode"], sort=False)]
+    systems = [
+        {"system": system, "mode": mode, **summarise_group(group)}
+        for (system, mode), group in scores.groupby(["system", "mode"], sort=False)
+    ]
     users = sorted(set(scores["claimed_user"]))
     return {"format": FORMAT, "users": len(users), "scores": len(scores), "about": about or {}, "systems": systems}
 
@@ -77,8 +79,10 @@ def load_summary(path: str | os.PathLike) -> dict:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"{Path(path).name}: not a readable summary ({error})") from None
     if not isinstance(summary, dict) or summary.get("format") != FORMAT or not isinstance(summary.get("systems"), list):
-        raise ValueError(f"{Path(path).name}: not a {FORMAT} file; write one with "
-                         "`python -m rnnviz.signatures evaluate --out scores.csv --summary FILE`")
+        raise ValueError(
+            f"{Path(path).name}: not a {FORMAT} file; write one with "
+            "`python -m rnnviz.signatures evaluate --out scores.csv --summary FILE`"
+        )
     return summary
 
 

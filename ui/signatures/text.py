@@ -27,22 +27,38 @@ DTW_METHOD = (
     "enrolment signatures, two by two (the paper does not say it normalises; it helps here, so both are shown)."
 )
 
-TRAJECTORY = ("The pen path as the tablet recorded it: one line per pen-down stroke (the pen in the air is not "
-              "sampled), each dot a sample 10 ms apart, its colour the pen pressure.")
+TRAJECTORY = (
+    "The pen path as the tablet recorded it: one line per pen-down stroke (the pen in the air is not "
+    "sampled), each dot a sample 10 ms apart, its colour the pen pressure."
+)
 
-FUNCTIONS = ("Each panel is one time function of Table 1 for this signature, against the sample number n, after "
-             "normalisation to mean 0 and variance 1 over the signature (so the y axis is in standard deviations). "
-             "Hover for values.")
+FUNCTIONS = (
+    "Each panel is one time function of Table 1 for this signature, against the sample number n, after "
+    "normalisation to mean 0 and variance 1 over the signature (so the y axis is in standard deviations). "
+    "Hover for values."
+)
 
-DET = ("A DET curve shows, for every threshold, the share of forgeries accepted (x) against the share of genuine "
-       "signatures rejected (y), both on probit axes (so normal score distributions draw straight lines). Lower "
-       "left is better; the dot is the EER, where the curve crosses the dotted FAR = FRR line. Points at 0 % are "
-       "drawn on the axis edge (0.1 %).")
+DET = (
+    "A DET curve shows, for every threshold, the share of forgeries accepted (x) against the share of genuine "
+    "signatures rejected (y), both on probit axes (so normal score distributions draw straight lines). Lower "
+    "left is better; the dot is the EER, where the curve crosses the dotted FAR = FRR line. Points at 0 % are "
+    "drawn on the axis edge (0.1 %)."
+)
 
-HISTOGRAM = ("How the scores of each kind of trial fall: genuine (green), skilled forgeries (red), random forgeries "
-             "(blue), each as a share of its own trials. The dashed line is the EER threshold for the kind of "
-             "forgery chosen: trials to its right are accepted.")
+HISTOGRAM = (
+    "How the scores of each kind of trial fall: genuine (green), skilled forgeries (red), random forgeries "
+    "(blue), each as a share of its own trials. The dashed line is the EER threshold for the kind of "
+    "forgery chosen: trials to its right are accepted."
+)
 
-VERIFY = ("Pick whose signature is claimed and which signature is shown: the page scores it against the claimed "
-          "user's four enrolment signatures (4vs1, user-normalised DTW) and accepts it when the score reaches the "
-          "skilled-forgery EER threshold of the full SVC2004 evaluation.")
+VERIFY = (
+    "Pick whose signature is claimed and which signature is shown: the page scores it against the claimed "
+    "user's four enrolment signatures (4vs1, user-normalised DTW) and accepts it when the score reaches the "
+    "skilled-forgery EER threshold of the full SVC2004 evaluation."
+)
+
+FORMULA_NOTE = (
+    "Dots are derivatives over the sample number n, as regressions over ±2 samples: "
+    "ḟₙ = (1/10) Σₖ₌₁² k (fₙ₊ₖ − fₙ₋ₖ). The plot shows the function after normalising it to mean 0 and "
+    "variance 1 over the signature."
+)

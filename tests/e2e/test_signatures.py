@@ -1,0 +1,46 @@
+"""Signature verification in a real browser: the DTW table and the DET plot render; screenshots for the README."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnnviz.signatures.data import default_folder
+from tests.e2e import browser as br
+
+pytestmark = pytest.mark.skipif(default_folder() is None, reason="SVC2004 Task 2 not found (../shared/data/signatures)")
+
+
+def main(page):
+    """The page's main column (the toolbar has its own buttons)."""
+    return page.get_by_test_id("stMainBlockContainer")
+
+
+def test_results_table_and_det_plot_render(goto) -> None:
+    page = goto("signatures", timeout=180)
+    area = main(page)
+    area.get_by_role("heading", name="Signature verification").wait_for()
+    br.assert_no_exception(page)
+    table = area.locator("table").filter(has_text="EER (%)").first
+    table.wait_for(state="visible")
+    assert "BiosecurID" in table.inner_text() and "10.17" in table.inner_text()
+    charts = area.locator('[data-testid="stPlotlyChart"]')
+    assert charts.count() >= 3
+    det = area.locator(".js-plotly-plot").filter(has_text="false acceptance rate").first
+    det.wait_for(state="visible")
+    assert det.locator(".scatterlayer .trace").count() >= 2
+    page.set_viewport_size({"width": 1280, "height": 720})
+    table.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    br.save_screenshot(page, "signatures-dtw-table", readme="signatures.png")
+    det.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    br.save_screenshot(page, "signatures-det")
+    area.get_by_role("heading", name="A signature and its time functions (Table 1)").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    br.save_screenshot(page, "signatures-trajectory")
+    area.locator(".js-plotly-plot").filter(has_text="length/width 7").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    br.save_screenshot(page, "signatures-functions")
+    area.get_by_text("Time function", exact=True).scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    br.save_screenshot(page, "signatures-one-function")
