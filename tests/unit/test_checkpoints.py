@@ -558,7 +558,12 @@ try:
     checkpoints.load(sys.argv[1])
 except CheckpointError as exc:
     print("REFUSED", exc)
-print("PEAK_MB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+try:  # this program's own peak: ru_maxrss keeps the parent's peak across fork/vfork + exec on Linux
+    status = open("/proc/self/status").read()
+    peak_kb = int(status.split("VmHWM:")[1].split()[0])
+except (OSError, IndexError, ValueError):
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print("PEAK_MB", peak_kb // 1024)
 """
 
 

@@ -101,7 +101,8 @@ def select_span(trace: TextTrace, layer: int, state: str) -> None:
     spans = matching_spans(values, units, threshold, min_length=2)
     rows = [{"from": s, "to": e, "length": e - s, "text": trace.text[s:e].replace("\n", "⏎"),
              "your span": s < end and start < e} for s, e in spans[:20]]
-    st.markdown(f"**Spans where all {len(units)} units are on together** (longest first):")
+    which = "the chosen unit is on" if len(units) == 1 else f"all {len(units)} units are on together"
+    st.markdown(f"**Spans where {which}** (longest first):")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 

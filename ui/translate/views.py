@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
@@ -21,6 +18,7 @@ from rnnviz.seq2seq.training import Seq2SeqConfig, live_run
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
 from ui import sidebar, training
 from ui.markdown import escape
+from ui.translate import upload
 from ui.translate.paper import paper_tables
 
 DIRECTIONS = {"French → English": ("fra", "eng"), "English → French": ("eng", "fra"),
@@ -72,21 +70,12 @@ def translator_from(choice: object) -> Translator:
     if isinstance(choice, Translator):
         return choice
     if hasattr(choice, "getvalue"):  # an uploaded .safetensors file
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "uploaded.safetensors"
-            path.write_bytes(choice.getvalue())
-            return Translator.load(path)
+        return upload.open_upload(st.session_state, choice)
     return open_checkpoint(str(choice.path), choice.path.stat().st_mtime)
 
 
-def own_checkpoint():
-    """An optional uploaded checkpoint (safetensors never runs code)."""
-    with st.expander("Open your own checkpoint (.safetensors from `python -m rnnviz.translate train`)"):
-        return st.file_uploader("Checkpoint file", type=["safetensors"], key="translate:upload",
-                                label_visibility="collapsed")
-
-
-PHRASE_COLUMNS = {"log p": st.column_config.NumberColumn("log p", width="small"),  # room for whole phrases
+LOG_P = "log p (nats)"  # natural logarithms (log_softmax): nats, not bits
+PHRASE_COLUMNS = {LOG_P: st.column_config.NumberColumn(LOG_P, width="small"),  # room for whole phrases
                   "times": st.column_config.NumberColumn("times", width="small")}
 
 
@@ -122,12 +111,14 @@ def translate_tab() -> None:
     direction = left.selectbox("Direction", list(DIRECTIONS), key="translate:direction")
     source, target = DIRECTIONS[direction]
     choices = models_for(source, target)
-    if not choices:
-        st.warning(f"No {direction} model is available: train one on the 'Train live' tab.")
-        return
-    uploaded = own_checkpoint()
+    uploaded = upload.own_checkpoint()
     if uploaded is not None:
-        choices = {f"your file: {uploaded.name}": uploaded, **choices}
+        choices = {upload.upload_label(uploaded): uploaded, **choices}
+    if not choices:
+        st.warning(f"No {direction} model is available: train one on the 'Train live' tab, or open your own "
+                   "checkpoint above.")
+        return
+    upload.select_new_upload(st.session_state, uploaded, f"translate:model:{source}", choices)
     label = middle.selectbox("Model", list(choices), key=f"translate:model:{source}")
     beam = right.slider("Beam width", 1, 10, 1, key="translate:beam",
                         help="1 = greedy: the likeliest word at each step. Wider beams keep several partial "
@@ -136,18 +127,24 @@ def translate_tab() -> None:
         translator = translator_from(choices[label])
         translator.check_direction(source, target)
     except (CheckpointError, DirectionError) as error:
-        st.error(escape(str(error)), icon=":material/error:")
+        message = str(error)
+        st.error(escape(message[:1].upper() + message[1:]), icon=":material/error:")
         return
+    if choices[label] is uploaded:
+        st.caption(f"Your file {escape(upload.file_name(uploaded))} is open: {translator.direction}, "
+                   f"{escape(translator.model.attention_kind)} attention, kept for this session only.")
     text = st.text_input(f"Type a sentence in {language_name(source)}", value=EXAMPLES[source],
                          key=f"translate:text:{source}",
-                         help="Anything goes: unknown words become <unk>, long text is cut, markup is shown as text.")
+                         help=f"Anything goes: unknown {'characters' if translator.tokens == 'chars' else 'words'} "
+                              "become <unk>, long text is cut, markup is shown as text.")
     result = translator.translate(text, beam=beam)
     show_notes(result.prepared.notes)
     if result.prepared.empty:
         st.warning("Nothing left to translate after the preparation: type a few words.", icon=":material/edit:")
         return
     st.markdown(f"### {escape(result.text) or '(no words)'}")
-    st.caption(f"{translator.direction} · log p = {result.logprob:.2f} · answered in {result.milliseconds:.0f} ms")
+    st.caption(f"{translator.direction} · log p = {result.logprob:.2f} nats (natural log of the translation's "
+               f"probability) · answered in {result.milliseconds:.0f} ms")
     show_prepared(translator, result.prepared)
     show_attention(translator, result)
     show_candidates(result, beam)
@@ -170,9 +167,9 @@ def show_attention(translator: Translator, result) -> None:
 def show_candidates(result, beam: int) -> None:
     """Beam candidates with their log-probabilities, and the top 5 next words at each step."""
     if result.candidates:
-        st.markdown(f"**Beam candidates** (width {beam}), best first; log p is the sum of the words' log "
-                    "probabilities, </s> included:")
-        st.dataframe(pd.DataFrame([{"translation": c[0], "log p": round(c[1], 3)} for c in result.candidates]),
+        st.markdown(f"**Beam candidates** (width {beam}), best first; log p is the sum of the words' natural log "
+                    "probabilities, </s> included, in nats (0 = certain):")
+        st.dataframe(pd.DataFrame([{"translation": c[0], LOG_P: round(c[1], 3)} for c in result.candidates]),
                      hide_index=True)
     else:
         st.caption("Beam search: move the beam width above 1 to see several candidate translations with their "
@@ -373,19 +370,19 @@ def _score_and_phrases(translator: Translator, source_text: str, target_text: st
         st.info(escape(str(error)))
         return
     show_notes(prepared.notes)  # unknown or dropped source words, as on the Translate tab
-    st.markdown(f"#### log p(target | source) = {total:.2f}")
-    st.markdown("Each target word's log-probability given the source and the words before it (they add up to "
-                "the score):")
-    st.dataframe(pd.DataFrame([{"word": w, "log p": round(lp, 3)} for w, lp in words]), hide_index=True)
+    st.markdown(f"#### log p(target | source) = {total:.2f} nats")
+    st.markdown("Each target word's natural log-probability (in nats; 0 = certain) given the source and the words "
+                "before it (they add up to the score):")
+    st.dataframe(pd.DataFrame([{"word": w, LOG_P: round(lp, 3)} for w, lp in words]), hide_index=True)
     columns = st.columns(2)
     with columns[0]:
         st.markdown("**Top-scoring target phrases** (beam search, as in Table 2):")
-        st.dataframe(pd.DataFrame([{"phrase": p, "log p": round(lp, 2)}
+        st.dataframe(pd.DataFrame([{"phrase": p, LOG_P: round(lp, 2)}
                                    for p, lp in translator.top_phrases(source_text, k=5)]), hide_index=True,
                      column_config=PHRASE_COLUMNS)
     with columns[1]:
         temperature = st.slider("Sampling temperature", 0.3, 2.0, 1.0, 0.1, key="score:temperature")
         st.markdown("**50 samples, the 5 likeliest with their counts** (as in Table 3):")
-        st.dataframe(pd.DataFrame([{"phrase": p, "times": n, "log p": round(lp, 2)} for p, n, lp in
+        st.dataframe(pd.DataFrame([{"phrase": p, "times": n, LOG_P: round(lp, 2)} for p, n, lp in
                                    translator.samples(source_text, 50, temperature, seed=sidebar.seed())]),
                      hide_index=True, column_config=PHRASE_COLUMNS)
