@@ -1,17 +1,25 @@
-"""Signature verification: Tolosana et al. (2018) on SVC2004 Task 2: time functions, the DTW baseline, EER and DET."""
+"""Signature verification: Tolosana et al. (2018) on SVC2004 Task 2: time functions, DTW, Siamese RNNs, EER and DET."""
 
 import streamlit as st
 
-from ui.signatures import data, text, views
+from ui.signatures import charts, data, models, siamese_view, text, views
 
 st.title("Signature verification")
 st.markdown(text.INTRO)
 dataset, source = views.choose_dataset()
 columns = views.pressure_choice()
+readable = dataset is not None and bool(dataset.signatures)
 if dataset is not None:
     views.show_problems(dataset)
-if dataset is not None and dataset.signatures:
+if readable:
     views.signature_section(dataset, source, columns)
-views.results_section(data.summary(columns))
-if dataset is not None and dataset.signatures:
-    views.verify_section(dataset, source, columns, data.summary(columns))
+dtw_summary, siamese_summary = data.summary(columns), models.siamese_summary()
+views.results_section(dtw_summary)
+siamese_view.results_section(siamese_summary)
+systems = charts.merged(dtw_summary, siamese_summary)
+if systems:
+    charts.det_section(systems)
+    charts.histogram_section(systems)
+if readable:
+    siamese_view.training_section(dataset, columns, st.session_state.get("seed", 0))
+    views.verify_section(dataset, source, columns, dtw_summary)

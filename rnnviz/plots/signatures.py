@@ -77,7 +77,7 @@ def trajectory_figure(
         )
     style(figure, title=title, x_title="x (tablet units)", y_title="y (tablet units)", height=height)
     figure.update_yaxes(scaleanchor="x", scaleratio=1)
-    figure.update_layout(showlegend=bool(overlay))
+    figure.update_layout(showlegend=bool(overlay), legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0.3})
     return figure
 
 
@@ -222,4 +222,48 @@ def score_histogram_figure(
         )
     style(figure, title=title, x_title=x_title, y_title="share of the trials of each kind (%)", height=height)
     figure.update_layout(barmode="overlay", bargap=0)
+    return figure
+
+
+def training_curves_figure(
+    curves: Mapping[str, Mapping[str, object]], *, title: str | None = None, height: int = 620
+) -> go.Figure:
+    """Training loss (left axis) and validation EER (right axis, %) per run, the best-validation step in green.
+
+    `curves`: name -> {"steps": [...], "loss": [...], "validation": [{"step", "skilled", "random"}], "best_step"}.
+    """
+    if not curves:
+        raise ValueError("no training curve to draw: train a model first")
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    for index, (name, run) in enumerate(curves.items()):
+        colour = PALETTE[index % len(PALETTE)]
+        steps, loss = as_array(run.get("steps", []), f"steps of {name}", 1), as_array(run.get("loss", []), f"loss of {name}", 1)
+        if len(steps) != len(loss):
+            raise ValueError(f"{name}: {len(steps)} steps but {len(loss)} loss values")
+        figure.add_trace(go.Scatter(x=steps, y=loss, mode="lines", name=f"{name}: training loss",
+                                    line={"width": 2, "color": colour}), secondary_y=False)  # fmt: skip
+        validation = list(run.get("validation", []))
+        if validation:
+            figure.add_trace(go.Scatter(
+                x=[v["step"] for v in validation], y=[100 * (v["skilled"] + v["random"]) / 2 for v in validation],
+                mode="lines+markers", name=f"{name}: validation EER (mean of skilled, random)",
+                line={"width": 2, "dash": "dot", "color": colour}, marker={"size": 7},
+                customdata=[[100 * v["skilled"], 100 * v["random"]] for v in validation],
+                hovertemplate="step %{x}: skilled %{customdata[0]:.1f} %, random %{customdata[1]:.1f} %<extra></extra>",
+            ), secondary_y=True)  # fmt: skip
+        best = run.get("best_step")
+        if best:
+            figure.add_vline(x=best, line_color="#2ca02c", line_width=2)
+            at_best = [v for v in validation if v["step"] == best]
+            if at_best:
+                figure.add_trace(go.Scatter(
+                    x=[best], y=[100 * (at_best[0]["skilled"] + at_best[0]["random"]) / 2], mode="markers",
+                    name=f"{name}: best on validation (step {best})",
+                    marker={"size": 16, "symbol": "star", "color": "#2ca02c", "line": {"width": 1.5, "color": colour}},
+                    hovertemplate=f"{name}: best on validation at step {best}<extra></extra>",
+                ), secondary_y=True)  # fmt: skip
+    style(figure, title=title, x_title="training step (one batch of signature pairs)", height=height)
+    figure.update_yaxes(title_text="binary cross-entropy loss", secondary_y=False, rangemode="tozero")
+    figure.update_yaxes(title_text="validation EER (%)", secondary_y=True, range=[0, 60], dtick=10, showgrid=False)
+    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0}, margin={"b": 40})
     return figure

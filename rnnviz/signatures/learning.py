@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,6 +91,7 @@ class BestOnValidation:
         self.records: list[Validation] = []
         self.best: Validation | None = None
         self.best_state: dict[str, torch.Tensor] | None = None
+        self.listeners: list[Callable[[Validation, Validation], None]] = []  # (record, best so far)
 
     def measure(self, step: int) -> Validation:
         """The validation EERs of the model's current weights (eval mode during the measurement)."""
@@ -110,6 +111,8 @@ class BestOnValidation:
         if self.best is None or selection_error(record, self.scenario) < selection_error(self.best, self.scenario):
             self.best = record
             self.best_state = {name: value.detach().clone() for name, value in self.model.state_dict().items()}
+        for listener in self.listeners:
+            listener(record, self.best)
 
     def on_train_end(self, result: TrainResult) -> None:
         """Measure the last step if the run ended early (stopped or time budget)."""
@@ -139,8 +142,12 @@ def train_siamese(
     callbacks: Iterable[object] = (),
     stop: threading.Event | None = None,
     validate_every: int = VALIDATE_EVERY,
+    on_validation: Callable[[Validation, Validation], None] | None = None,
 ) -> TrainedSiamese:
-    """Train on fold.train, keep the step with the best validation EER on fold.validation; seeds from config.seed."""
+    """Train on fold.train, keep the step with the best validation EER on fold.validation; seeds from config.seed.
+
+    `on_validation(record, best)` hears each validation measurement (a page's live chart).
+    """
     if scenario not in SCENARIOS:
         raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
     if set(fold.train) & set(fold.validation):
@@ -148,6 +155,7 @@ def train_siamese(
     data = prepare(dataset, [*fold.train, *fold.validation], columns, LENGTH)
     model = SiameseRNN(system, len(columns), generator=make_generator(config.seed))
     keeper = BestOnValidation(model, data, validation_trials(dataset, fold.validation), scenario, validate_every)
+    keeper.listeners += [on_validation] if on_validation else []
     sampler = pair_sampler(data, fold.train, scenario, config.batch_size)
 
     def loss_fn(batch, _tbptt) -> tuple[torch.Tensor, dict[str, float]]:

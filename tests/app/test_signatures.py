@@ -12,12 +12,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.signatures.data import default_folder
+from tests.unit.test_signatures_siamese import synthetic_zip
+from ui.signatures.models import JOB_KEY, SIAMESE_SUMMARY
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 PAGE = "app_pages/signatures.py"
 TIMEOUT = 180  # the first run imports torch and reads 1,600 files
 
+needs_results = pytest.mark.skipif(not SIAMESE_SUMMARY.is_file(), reason="ui/signatures/siamese_svc2004.json missing")
 needs_data = pytest.mark.skipif(default_folder() is None, reason="SVC2004 Task 2 not found (../shared/data/signatures)")
 
 
@@ -179,3 +182,44 @@ def test_a_user_with_too_few_references_gets_a_message_when_verifying() -> None:
     at.selectbox(key="signatures:probe_sample").set_value(12).run()
     assert_clean(at)
     assert "user 3 has 1 of the references S1–S10; at least 2 are needed" in page_text(at)
+
+
+def wait_for_job(at: AppTest, timeout: float = 600) -> object:
+    """The page's training job, once it has ended."""
+    job = at.session_state["rnnviz_job:" + JOB_KEY]
+    assert job.wait(timeout), "the training job did not end in time"
+    return job
+
+
+def test_training_live_on_uploaded_signatures_marks_the_best_step_and_scores_test_users(tmp_path) -> None:
+    at = upload(open_page(), Path(synthetic_zip(tmp_path / "synthetic.zip", users=10)).read_bytes())
+    at.selectbox(key="signatures:train_system").set_value("GRU")
+    at.slider(key="signatures:train_steps").set_value(50)
+    at.button(key="signatures:train").click().run()
+    assert_clean(at)
+    job = wait_for_job(at)
+    assert job.status == "finished", job.message()
+    at.run()
+    assert_clean(at)
+    text = page_text(at)
+    assert "(best on the validation users), on the test users" in text
+    assert job.extras["best_step"] in [v["step"] for v in job.extras["validations"]]
+    assert set(job.extras["scores"]["label"]) == {"genuine", "skilled", "random"}
+    assert any("best on validation" in str(chart.proto.spec) for chart in at.get("plotly_chart"))
+
+
+def test_too_few_users_for_training_get_a_sentence_not_a_button() -> None:
+    at = upload(open_page(), zip_of({f"U1S{s}.TXT": signature_text(line_points(40 + s)) for s in (1, 2, 3, 4, 11)}))
+    assert "Training needs at least 5 users" in page_text(at)
+    assert not [b for b in at.button if b.key == "signatures:train"]
+
+
+@needs_results
+def test_tables_2_and_3_show_our_eers_beside_the_papers_in_grey(page: AppTest) -> None:
+    tables = [m.value for m in page.markdown if m.value.startswith("| EER (%) | train")]
+    assert len(tables) == 2
+    assert ":gray[(5.60)]" in tables[0] and ":gray[(4.75)]" in tables[1]  # BLSTM, trained skilled, on skilled
+    assert "| BGRU |" in tables[1]
+    assert "two-stage (DTW, then" in page_text(page)
+    page.radio(key="signatures:curve_scenario").set_value("random").run()
+    assert_clean(page)

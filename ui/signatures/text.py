@@ -62,3 +62,48 @@ FORMULA_NOTE = (
     "ḟₙ = (1/10) Σₖ₌₁² k (fₙ₊ₖ − fₙ₋ₖ). The plot shows the function after normalising it to mean 0 and "
     "variance 1 over the signature."
 )
+
+SIAMESE_METHOD = (
+    "**Siamese RNNs** (Figure 5 of the paper): both signatures go through the *same* first recurrent layer "
+    "(46 units; LSTM, GRU, or their bidirectional versions BLSTM, BGRU), its two output sequences are joined "
+    "sample by sample and read by a second recurrent layer (23 units), and one sigmoid unit says how likely the "
+    "two share a writer. Training is **writer-independent**: pairs come only from the fold's training users "
+    "(half genuine pairs, half impostors of the scenario: skilled forgeries, other users' signatures, or both), "
+    "and the weights kept are those of the step with the best EER on the validation users. Two choices of "
+    "ours: each signature is resampled to 64 samples so pairs batch without padding, and the score averages "
+    "both input orders, so score(a, b) = score(b, a)."
+)
+
+CURVES = (
+    "Solid: the training loss (binary cross-entropy of the pairs of each batch, left axis). Dotted: the EER on "
+    "the validation users (mean of skilled and random, right axis), measured every 50 steps. The green line is "
+    "the step whose weights scored best on validation, the star its EER: those weights are kept, as the paper's "
+    "Figure 6 marks. A loss falling to 0 while the validation EER stays flat is overfitting: the model learns "
+    "the training users' pairs by heart, not what tells a forgery apart."
+)
+
+TWO_STAGE = (
+    "Stage 1, DTW (4vs1, user-normalised), rejects a signature that is unlike the references: its cut "
+    "({threshold:.3f}) is set on the validation users so that it rejects only 1 % of their genuine signatures. "
+    "Stage 2, the RNN trained on skilled + random, decides the rest. EER of the stages alone and together, on "
+    "the same test users."
+)
+
+TRAIN = (
+    "Pick a system and scenario and press Train: the loss and the validation EER appear live, Stop ends the run "
+    "at once and keeps the best step so far. Afterwards the kept weights score the fold's test users. On two "
+    "busy CPU cores 300 steps take one to three minutes."
+)
+
+LIVE_NOTE = "one fold's 8 test users; the tables above hold the same fold's runs of 1,000 steps at most."
+
+
+def siamese_caption(about: dict) -> str:
+    """Where the Siamese numbers come from."""
+    users = about.get("test_users", [])
+    return (
+        f"SVC2004, fold {about.get('fold', 0)} of 5: trained on its training users, best step on its validation "
+        f"users, tested on its {len(users)} test users ({', '.join(map(str, users))}), at most "
+        f"{about.get('steps', '?')} steps (200 s) per run on a busy 2-core CPU. The other folds were not trained "
+        "(time). In grey brackets: Tolosana et al. (2018), BiosecurID, 400 users; compare orderings, not values."
+    )

@@ -6,13 +6,13 @@ import numpy as np
 import streamlit as st
 
 from rnnviz.io.data_directory import DATA_ENV, data_directory, resolve_data_path
-from rnnviz.plots.signatures import det_figure, score_histogram_figure, time_functions_figure, trajectory_figure
+from rnnviz.plots.signatures import time_functions_figure, trajectory_figure
 from rnnviz.signatures import features
 from rnnviz.signatures.data import Dataset, SignatureFileError, notes
 from rnnviz.signatures.evaluation import DTW, DTW_NORMALISED, PAPER_DTW
 from rnnviz.signatures.summary import system_entry
 from ui.markdown import escape
-from ui.signatures import data, text
+from ui.signatures import data, models, siamese_view, text
 
 MAX_PROBLEMS_SHOWN = 12
 SYSTEMS = (DTW, DTW_NORMALISED)
@@ -187,56 +187,8 @@ def results_table(summary: dict) -> None:
         )
 
 
-def det_section(summary: dict) -> None:
-    """DET curves of the chosen systems on probit axes."""
-    st.markdown("#### DET curves")
-    st.caption(text.DET)
-    options = [f"{system} {mode}, {kind}" for system in SYSTEMS for mode in ("1vs1", "4vs1") for kind in ("skilled", "random")]
-    chosen = st.multiselect(
-        "Curves",
-        options,
-        default=[o for o in options if DTW_NORMALISED in o and "4vs1" in o] + [f"{DTW} 4vs1, skilled"],
-        key="signatures:det",
-    )
-    curves, eers = {}, {}
-    for name in chosen:
-        system_mode, kind = name.rsplit(", ", 1)
-        system, mode = system_mode.rsplit(" ", 1)
-        entry = system_entry(summary, system, mode)
-        if entry and entry[kind]["far"]:
-            curves[name] = (entry[kind]["far"], entry[kind]["frr"])
-            eers[name] = entry[kind]["eer"]
-    if not curves:
-        st.info("Choose at least one curve above.")
-        return
-    st.plotly_chart(det_figure(curves, eers), key="signatures:det_figure")
-
-
-def histogram_section(summary: dict) -> None:
-    """Genuine and impostor score histograms of one system and mode, with the EER threshold."""
-    st.markdown("#### Score histograms")
-    st.caption(text.HISTOGRAM)
-    left, middle, right = st.columns(3)
-    system = left.selectbox("System", SYSTEMS, index=1, key="signatures:hist_system")
-    mode = middle.radio("Comparison", ("1vs1", "4vs1"), index=1, horizontal=True, key="signatures:hist_mode")
-    kind = right.radio("Threshold for", ("skilled", "random"), horizontal=True, key="signatures:hist_kind")
-    entry = system_entry(summary, system, mode)
-    if entry is None:
-        st.info("This system was not evaluated.")
-        return
-    histogram = entry["histogram"]
-    counts = {name: histogram[name] for name in ("genuine", "skilled", "random")}
-    figure = score_histogram_figure(
-        histogram["edges"],
-        counts,
-        threshold=entry[kind]["threshold"],
-        x_title="score (minus DTW cost per sample; higher = more alike)",
-    )
-    st.plotly_chart(figure, key="signatures:histogram")
-
-
 def results_section(summary: dict | None) -> None:
-    """The DTW baseline's results on the full SVC2004 set: Table 4, DET curves, histograms."""
+    """The DTW baseline's results on the full SVC2004 set: Table 4."""
     st.subheader("DTW baseline (Table 4)")
     st.markdown(text.PROTOCOL)
     st.markdown(text.DTW_METHOD)
@@ -248,8 +200,6 @@ def results_section(summary: dict | None) -> None:
         )
         return
     results_table(summary)
-    det_section(summary)
-    histogram_section(summary)
 
 
 def verify_section(dataset: Dataset, source: str, columns: tuple[int, ...], summary: dict | None) -> None:
@@ -295,7 +245,8 @@ def verify_section(dataset: Dataset, source: str, columns: tuple[int, ...], summ
             "Decision", "accept" if accepted else "reject", delta=f"threshold {threshold:.3f}", delta_color="off"
         )
         right_call = accepted == (probe_user == claimed and probe_sample <= 20)
-        st.markdown(f"It is {truth}: the decision is **{'right' if right_call else 'wrong'}**.")
+        st.markdown(f"It is {truth}: the DTW decision is **{'right' if right_call else 'wrong'}**.")
+    siamese_view.rnn_verdict(dataset, claimed, (probe_user, probe_sample), normalised, models.siamese_summary())
     overlay = {f"reference S{s}": _centred(dataset.get(claimed, s).points) for s in references}
     st.plotly_chart(
         trajectory_figure(
