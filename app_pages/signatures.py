@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui.signatures import charts, data, models, siamese_view, text, views
+from ui.signatures import charts, data, models, pad, siamese_view, text, views
 
 st.title("Signature verification")
 st.markdown(text.INTRO)
@@ -23,3 +23,4 @@ if systems:
 if readable:
     siamese_view.training_section(dataset, columns, st.session_state.get("seed", 0))
     views.verify_section(dataset, source, columns, dtw_summary)
+pad.pad_section(columns)

@@ -94,6 +94,7 @@ def test_page_renders_the_paper_the_data_credit_and_the_dtw_table(page: AppTest)
     table = next(m.value for m in page.markdown if m.value.startswith("| EER (%)"))
     assert ":gray[10.17]" in table and ":gray[0.50]" in table  # the paper's Table 4 beside ours
     assert len(page.get("plotly_chart")) >= 3  # trajectory, time functions, DET, histogram
+    assert "Enrolled 0 of 4 signatures" in text  # the drawing pad waits for the first signature
 
 
 @needs_data

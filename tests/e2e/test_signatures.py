@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from rnnviz.signatures.data import default_folder
@@ -70,3 +72,40 @@ def test_tables_2_3_training_curves_and_a_verification_render(goto) -> None:
     area.get_by_text("Two stages").scroll_into_view_if_needed()
     page.wait_for_timeout(600)
     br.save_screenshot(page, "signatures-verify")
+
+
+def sign(page, canvas, wobble: float) -> None:
+    """Draw a two-stroke signature with mouse events inside the pad's canvas, then press Use."""
+    box = canvas.bounding_box()
+    left, top, width, height = box["x"], box["y"], box["width"], box["height"]
+    for stroke in range(2):
+        page.mouse.move(left + width * (0.1 + 0.4 * stroke), top + height * 0.5)
+        page.mouse.down()
+        for step in range(1, 31):
+            fraction = step / 30
+            x = left + width * (0.1 + 0.4 * stroke + 0.3 * fraction)
+            y = top + height * (0.5 + (0.3 + wobble) * math.sin(6.3 * fraction * (stroke + 1)))
+            page.mouse.move(x, y, steps=2)
+        page.mouse.up()
+    canvas.locator("xpath=..").get_by_role("button", name="Use this signature").click()
+    br.wait_until_idle(page, timeout=120)
+
+
+def test_a_signature_drawn_with_mouse_events_is_enrolled_and_verified(goto) -> None:
+    page = goto("signatures", timeout=180)
+    area = main(page)
+    heading = area.get_by_role("heading", name="Draw your own")
+    heading.scroll_into_view_if_needed()
+    canvas = area.locator("canvas[aria-label='signature pad']")
+    canvas.wait_for(state="visible")
+    for number in range(4):
+        sign(page, canvas, 0.01 * number)
+    assert "Enrolled 4 signatures" in area.inner_text()
+    sign(page, canvas, 0.02)
+    sign(page, canvas, 0.4)  # a poor forgery: another shape
+    br.assert_no_exception(page)
+    text = area.inner_text()
+    assert "Drawing 1 (mouse, 21 time functions): DTW score" in text and "Drawing 2" in text
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(600)
+    br.save_screenshot(page, "signatures-pad")
