@@ -96,7 +96,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/draw:",
         section="Papers",
         summary="Verify on-line signatures from SVC2004 with a Siamese RNN and read its error trade-off.",
-        path=None,
+        path="app_pages/signatures.py",
     ),
     PageSpec(
         key="embeddings",
