@@ -92,9 +92,11 @@ def test_hidden_states_map_every_control_changes_the_view() -> None:
     for colour in ("quote", "char", "depth"):
         at.radio(key="embeddings:hidden:colour").set_value(colour).run()
         assert_clean(at)
+    assert len(at.session_state["embeddings:hidden:states"]) == 1  # colour changes reuse the states
     at.radio(key="embeddings:hidden:method").set_value("pca").run()
     at.radio(key="embeddings:hidden:state").set_value("cell").run()
     assert_clean(at)
+    assert len(at.session_state["embeddings:hidden:states"]) == 2
     assert len(at.get("plotly_chart")) == 2
     at.selectbox(key="embeddings:hidden:model").set_value("charlm-brackets-gru.safetensors").run()
     assert_clean(at)

@@ -28,6 +28,7 @@ from ui.markdown import escape
 CORPUS_NAMES = {"brackets": "bracket language", "tinyshakespeare.txt": "Shakespeare"}
 STATE_LABELS = {"hidden": "hidden state h", "cell": "cell state c (LSTM)"}
 METHOD_LABELS = {"tsne": "t-SNE", "pca": "PCA (instant)"}
+STATES_CACHE, STATES_CACHE_SIZE = "embeddings:hidden:states", 6  # per session: the last texts mapped
 INSIDE_CELL_TRAINED = "inside_cell_trained"  # where Inside the cell keeps the models trained in a session
 
 
@@ -84,6 +85,19 @@ def _models() -> dict[str, CharModel]:
     return {name: models[name] for name in order} | _session_models()
 
 
+def _states(name: str, choice: CharModel, text: str, layer: int, state: str) -> HiddenStates:
+    """The states of a text, kept in this session so that other widgets' reruns do not run the model again."""
+    cache: dict = st.session_state.setdefault(STATES_CACHE, {})
+    stamp = choice.path.stat().st_mtime_ns if choice.path is not None else id(choice.model)
+    key = (name, stamp, text, layer, state)
+    if key not in cache:
+        model, vocab = choice.load()
+        cache[key] = hidden_states(model, vocab, text, layer=layer, state=state)
+        while len(cache) > STATES_CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
 def render_hidden() -> None:
     """Model pick, typed text, the map of its states coloured by a structure label, and the agreement bars."""
     st.markdown(
@@ -117,8 +131,7 @@ def render_hidden() -> None:
         f"Text (at most {MAX_CHARS:,} characters, one point each)", value=DEFAULT_TEXT, height=180, key="embeddings:hidden:text"
     )
     try:
-        model, vocab = choice.load()
-        result = hidden_states(model, vocab, text, layer=int(layer) - 1, state=state)
+        result = _states(name, choice, text, int(layer) - 1, state)
     except (EmbeddingError, ValueError, OSError) as error:
         st.warning(f"No map: {escape(str(error))}", icon=":material/warning:")
         return
