@@ -72,7 +72,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/compare_arrows:",
         section="Cells",
         summary="Run one task through RNN, LSTM, GRU and SRU side by side, with more layers or both directions.",
-        path=None,
+        path="app_pages/compare_cells.py",
     ),
     PageSpec(
         key="translate",
@@ -96,7 +96,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/draw:",
         section="Papers",
         summary="Verify on-line signatures from SVC2004 with a Siamese RNN and read its error trade-off.",
-        path=None,
+        path="app_pages/signatures.py",
     ),
     PageSpec(
         key="embeddings",
