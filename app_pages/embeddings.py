@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from ui.embeddings.forming import render_forming
+from ui.embeddings.hidden import render_hidden
 from ui.embeddings.models import choose_translator
 from ui.embeddings.phrases import phrases_tab
 from ui.embeddings.words import words_tab
@@ -11,10 +13,15 @@ st.caption(
     "The last figures of Cho et al. (2014): the learned word vectors and the encoder's phrase summaries of a "
     "translator, mapped to 2-D with t-SNE (openTSNE) or PCA. Trained on Tatoeba pairs (CC BY 2.0 FR)."
 )
-translator = choose_translator()
-if translator is not None:
-    tabs = st.tabs(["Words", "Phrases"])  # issue 11 items 4-5 (ui/embeddings/forming.py, hidden.py): their tabs go here
-    with tabs[0]:
+translator = choose_translator()  # for the Words and Phrases tabs
+words, phrases, forming, hidden = st.tabs(["Words", "Phrases", "Watch it form", "Hidden states"])
+with words:
+    if translator is not None:
         words_tab(translator)
-    with tabs[1]:
+with phrases:
+    if translator is not None:
         phrases_tab(translator)
+with forming:
+    render_forming()
+with hidden:
+    render_hidden()

@@ -72,7 +72,7 @@ def choose_translator() -> Translator | None:
         st.info("No translator checkpoint is in the checkpoint folder: upload one above, or train one on the "
                 "Translate page.", icon=":material/info:")  # fmt: skip
         return None
-    label = st.selectbox("Translator", list(choices), key="embeddings:model")
+    label = st.selectbox("Translator (its words and phrases are mapped)", list(choices), key="embeddings:model")
     choice = choices[label]
     if isinstance(choice, Translator):
         return choice
