@@ -47,7 +47,12 @@ def _torch_kernel(kind: str, weights: list[Tensor], x: Tensor, states: list, num
     return output, list(h_n.unbind(0))
 
 
-BLOCK_STEPS = 16  # time steps per block: a block's (B, 16, H) buffers stay in a core's L2 cache
+BLOCK_ROWS = 512  # batch x steps per block: B=32 takes 16 steps a block, whose buffers stay in a core's L2 cache
+
+
+def block_steps_for(batch: int) -> int:
+    """Time steps per block for this batch size: BLOCK_ROWS rows make an efficient matmul that still fits in cache."""
+    return max(1, BLOCK_ROWS // batch)
 
 
 class SRUFunction(torch.autograd.Function):
@@ -63,7 +68,7 @@ class SRUFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor, highway: Tensor, v_forget: Tensor, v_reset: Tensor,
-                c0: Tensor, block_steps: int = BLOCK_STEPS):
+                c0: Tensor, block_steps: int = 16):
         batch, steps, hidden = x.shape[0], x.shape[1], v_forget.shape[0]
         full_bias = torch.cat([bias.new_zeros(hidden), bias])  # W x has no bias; W_f x + b_f, W_r x + b_r
         states = x.new_empty((batch, steps + 1, hidden))  # c_{-1} = c0, then c_0 .. c_{T-1}
@@ -151,7 +156,7 @@ def sru_direction(cell: SRUCell, x: Tensor, c0: Tensor, reverse: bool) -> tuple[
     """One SRU layer and direction: a matmul per block of steps, then its light recurrence."""
     x = x.flip(1) if reverse else x  # (B, T, I)
     output, c_last = SRUFunction.apply(x, cell.weight_ih, cell.bias, cell.highway(x), cell.v_forget, cell.v_reset,
-                                       c0, BLOCK_STEPS)
+                                       c0, block_steps_for(x.shape[0]))
     return (output.flip(1) if reverse else output), c_last
 
 
