@@ -47,67 +47,91 @@ def _torch_kernel(kind: str, weights: list[Tensor], x: Tensor, states: list, num
     return output, list(h_n.unbind(0))
 
 
-BLOCK_STEPS = 16  # time steps per block: a block's (B, 16, H) buffers stay in a core's L2 cache
+BLOCK_ROWS = 512  # batch x steps per block: B=32 takes 16 steps a block, whose buffers stay in a core's L2 cache
+
+
+def block_steps_for(batch: int) -> int:
+    """Time steps per block for this batch size: BLOCK_ROWS rows make an efficient matmul that still fits in cache."""
+    return max(1, BLOCK_ROWS // batch)
 
 
 class SRUFunction(torch.autograd.Function):
-    """A whole SRU layer-direction after its input projection, forward and backward by hand.
+    """A whole SRU layer-direction, input projection included, forward and backward by hand.
 
-    Batch-first (B, T, ...) like the caller, so no transposed copies. Only the light recurrence
-    c_t = f_t*c_{t-1} + (1-f_t)*u_t is a loop (three small ops a step forward, one backward);
-    everything else runs on blocks of `block_steps` steps at once, while the block is still in
-    cache: on a CPU an elementwise pass over (B, T, H) costs memory traffic, not arithmetic.
+    Batch-first (B, T, ...) like the caller. Time runs in blocks of `block_steps` steps: a block's
+    projection W x + b is one matrix product whose result is still in cache when the light
+    recurrence c_t = f_t*c_{t-1} + (1-f_t)*u_t (three small ops a step forward, one backward)
+    and the block-wide reset gate and highway read it; the backward likewise. On a CPU an
+    elementwise pass over (B, T, H) costs memory traffic, not arithmetic, so nothing of size
+    (B, T, 3H) is ever written.
     """
 
     @staticmethod
-    def forward(ctx, projected: Tensor, highway: Tensor, v_forget: Tensor, v_reset: Tensor, c0: Tensor,
-                block_steps: int = BLOCK_STEPS):
-        u, a_forget, a_reset = projected.chunk(3, dim=2)  # (B, T, H) each, strided views
-        batch, steps, hidden = u.shape
-        states = u.new_empty((batch, steps + 1, hidden))  # c_{-1} = c0, then c_0 .. c_{T-1}
-        forgets, reset, output = (u.new_empty(u.shape) for _ in range(3))
+    def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor, highway: Tensor, v_forget: Tensor, v_reset: Tensor,
+                c0: Tensor, block_steps: int = 16):
+        batch, steps, hidden = x.shape[0], x.shape[1], v_forget.shape[0]
+        full_bias = torch.cat([bias.new_zeros(hidden), bias])  # W x has no bias; W_f x + b_f, W_r x + b_r
+        states = x.new_empty((batch, steps + 1, hidden))  # c_{-1} = c0, then c_0 .. c_{T-1}
+        moved, forgets, reset, output = (x.new_empty((batch, steps, hidden)) for _ in range(4))
         states[:, 0] = c0
-        u_t, a_t, c_t, f_t = u.unbind(1), a_forget.unbind(1), states.unbind(1), forgets.unbind(1)  # views, once
-        pieces = zip(*(part.split(block_steps, dim=1) for part in (
-            a_reset, states[:, :-1], states[:, 1:], highway, reset, output)))
-        addcmul, lerp, start = torch.addcmul, torch.lerp, 0
-        for a_r, previous, cells, x, r, h in pieces:
-            for t in range(start, start + r.shape[1]):  # the only sequential work
-                addcmul(a_t[t], v_forget, c_t[t], out=f_t[t]).sigmoid_()  # f_t = sigmoid(a_f + v_f c_{t-1})
-                lerp(u_t[t], c_t[t], f_t[t], out=c_t[t + 1])  # c_t = f c_{t-1} + (1-f) u
-            start += r.shape[1]
-            addcmul(a_r, v_reset, previous, out=r).sigmoid_()  # r_t reads c_{t-1}: the whole block at once
-            lerp(x, cells, r, out=h)  # h_t = r c_t + (1-r) x_t
+        projected = x.new_empty((batch * min(block_steps, steps), 3 * hidden))  # one block of W x + b, reused
+        c_t, f_t = states.unbind(1), forgets.unbind(1)  # views, once
+        addcmul, lerp, t = torch.addcmul, torch.lerp, 0
+        parts = (x, moved, states[:, :-1], states[:, 1:], highway, reset, output)
+        for x_block, moved_block, previous, cells, x_high, r, h in zip(*(p.split(block_steps, dim=1) for p in parts)):
+            rows = batch * x_block.shape[1]
+            torch.addmm(full_bias, x_block.reshape(rows, -1), weight.t(), out=projected[:rows])
+            u_now, a_forget, a_reset = projected[:rows].view(batch, -1, 3 * hidden).chunk(3, dim=2)  # (B, K, H)
+            for a_f, u_step in zip(a_forget.unbind(1), u_now.unbind(1)):  # the only sequential work
+                addcmul(a_f, v_forget, c_t[t], out=f_t[t]).sigmoid_()  # f_t = sigmoid(a_f + v_f c_{t-1})
+                lerp(u_step, c_t[t], f_t[t], out=c_t[t + 1])  # c_t = f c_{t-1} + (1-f) u
+                t += 1
+            torch.sub(cells, u_now, out=moved_block)  # c_t - u_t = f_t (c_{t-1} - u_t): what the backward needs of u
+            addcmul(a_reset, v_reset, previous, out=r).sigmoid_()  # r_t reads c_{t-1}: the whole block at once
+            lerp(x_high, cells, r, out=h)  # h_t = r c_t + (1-r) x_t
         ctx.block_steps = block_steps
-        ctx.save_for_backward(u, highway, v_forget, v_reset, states, forgets, reset)
+        ctx.save_for_backward(x, weight, highway, v_forget, v_reset, moved, states, forgets, reset)
         return output, states[:, -1].clone()
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output: Tensor, grad_last: Tensor):
-        u, highway, v_forget, v_reset, states, forgets, reset = ctx.saved_tensors
-        batch, steps, hidden = u.shape
-        grad_projected = grad_output.new_empty((batch, steps, 3 * hidden))
-        grad_u, grad_a_forget, grad_a_reset = grad_projected.chunk(3, dim=2)
-        grad_highway = grad_output.new_empty(u.shape) if ctx.needs_input_grad[1] else None
-        scratch = u.new_empty((6, batch, min(ctx.block_steps, steps), hidden))  # (B, K, H) each, reused
+        x, weight, highway, v_forget, v_reset, moved, states, forgets, reset = ctx.saved_tensors
+        (batch, steps, inputs), hidden, block_steps = x.shape, moved.shape[2], ctx.block_steps
+        width = min(block_steps, steps)
+        grad_x = x.new_empty(x.shape) if ctx.needs_input_grad[0] else None
+        grad_highway = x.new_empty(moved.shape) if ctx.needs_input_grad[3] else None
+        grad_weight, grad_bias = weight.new_zeros(weight.shape), weight.new_zeros(2 * hidden)
+        grad_projected = x.new_empty((batch * width, 3 * hidden))  # one block of dL/d(W x + b), reused
+        grad_x_rows = x.new_empty((batch * width, inputs)) if grad_x is not None else None
+        scratch = x.new_empty((6, batch, width, hidden))  # (B, K, H) each, reused
         scratch[4:].zero_()  # running dL/dv_f and dL/dv_r terms, summed once at the end
-        parts = [grad_output, u, highway, states[:, :-1], states[:, 1:], forgets, reset,
-                 grad_u, grad_a_forget, grad_a_reset] + ([grad_highway] if grad_highway is not None else [])
+        optional = [part for part in (grad_x, grad_highway) if part is not None]
+        parts = [grad_output, moved, highway, states[:, :-1], states[:, 1:], forgets, reset, x, *optional]
         carry = grad_last  # dL/dc_{end-1} from the steps after the block (through c_end and r_end)
-        for block in reversed(list(zip(*(part.split(ctx.block_steps, dim=1) for part in parts)))):
-            buffers = scratch if block[0].shape[1] == scratch.shape[2] else scratch[:, :, :block[0].shape[1]]
-            carry = _sru_backward_block(*block[:10], v_forget, v_reset, carry, buffers.unbind(0),
-                                        block[10] if grad_highway is not None else None)
+        for block in reversed(list(zip(*(part.split(block_steps, dim=1) for part in parts)))):
+            steps_here = block[0].shape[1]
+            rows = batch * steps_here
+            buffers = scratch if steps_here == width else scratch[:, :, :steps_here]
+            grads = grad_projected[:rows].view(batch, steps_here, 3 * hidden).chunk(3, dim=2)
+            carry = _sru_backward_block(*block[:7], *grads, v_forget, v_reset, carry, buffers.unbind(0),
+                                        block[-1] if grad_highway is not None else None)
+            flat = grad_projected[:rows]  # (B*K, 3H)
+            x_rows = block[7].reshape(rows, inputs)
+            grad_weight.addmm_(flat.t(), x_rows)
+            grad_bias.add_(flat[:, hidden:].sum(dim=0))
+            if grad_x is not None:
+                torch.mm(flat, weight, out=grad_x_rows[:rows])
+                block[8].copy_(grad_x_rows[:rows].view(batch, steps_here, inputs))
         grad_v_forget, grad_v_reset = scratch[4:].sum(dim=(1, 2))
-        return grad_projected, grad_highway, grad_v_forget, grad_v_reset, carry, None
+        return grad_x, grad_weight, grad_bias, grad_highway, grad_v_forget, grad_v_reset, carry, None
 
 
-def _sru_backward_block(grad_output: Tensor, u: Tensor, highway: Tensor, previous: Tensor, cells: Tensor,
+def _sru_backward_block(grad_output: Tensor, moved: Tensor, highway: Tensor, previous: Tensor, cells: Tensor,
                         forgets: Tensor, reset: Tensor, grad_u: Tensor, grad_a_forget: Tensor, grad_a_reset: Tensor,
                         v_forget: Tensor, v_reset: Tensor, carry: Tensor, scratch: tuple[Tensor, ...],
                         grad_highway: Tensor | None) -> Tensor:
-    """Gradients of one block of K steps, every tensor (B, K, H), written in place; returns dL/dc_{start-1}."""
+    """Gradients of one block of K steps, every tensor (B, K, H) (moved: c_t - u_t), written in place; returns dL/dc_{start-1}."""
     total, spread, slope, factor, sum_forget, sum_reset = scratch
     torch.mul(grad_output, reset, out=total)  # g r: what reaches c_t through h_t
     torch.addcmul(total, total, reset, value=-1, out=spread)  # g r (1 - r)
@@ -116,7 +140,7 @@ def _sru_backward_block(grad_output: Tensor, u: Tensor, highway: Tensor, previou
         torch.addcmul(grad_output, grad_output, reset, value=-1, out=grad_highway)  # g (1 - r)
     total[:, :-1].addcmul_(grad_a_reset[:, 1:], v_reset)  # r_{t+1} reads c_t
     total[:, -1].add_(carry)
-    torch.sub(cells, u, out=slope).addcmul_(slope, forgets, value=-1)  # (c_t - u)(1 - f) = dc_t/da_f
+    torch.addcmul(moved, moved, forgets, value=-1, out=slope)  # (c_t - u)(1 - f) = dc_t/da_f
     torch.addcmul(forgets, slope, v_forget, out=factor)  # dc_t/dc_{t-1} = f + (c_{t-1} - u) f (1 - f) v_f
     totals, factors = total.unbind(1), factor.unbind(1)
     for t in range(len(totals) - 2, -1, -1):  # one op a step: dL/dc_t += dc_{t+1}/dc_t dL/dc_{t+1}
@@ -129,10 +153,10 @@ def _sru_backward_block(grad_output: Tensor, u: Tensor, highway: Tensor, previou
 
 
 def sru_direction(cell: SRUCell, x: Tensor, c0: Tensor, reverse: bool) -> tuple[Tensor, Tensor]:
-    """One SRU layer and direction: one matmul over all steps, then the light recurrence."""
+    """One SRU layer and direction: a matmul per block of steps, then its light recurrence."""
     x = x.flip(1) if reverse else x  # (B, T, I)
-    projected = cell.project_input(x)  # (B, T, 3H): one matmul for every step
-    output, c_last = SRUFunction.apply(projected, cell.highway(x), cell.v_forget, cell.v_reset, c0, BLOCK_STEPS)
+    output, c_last = SRUFunction.apply(x, cell.weight_ih, cell.bias, cell.highway(x), cell.v_forget, cell.v_reset,
+                                       c0, block_steps_for(x.shape[0]))
     return (output.flip(1) if reverse else output), c_last
 
 

@@ -156,35 +156,37 @@ def test_truncated_bptt_needs_one_direction():
         Recurrent("gru", 3, 4, bidirectional=True)(torch.randn(1, 4, 3), tbptt=(2, 2))
 
 
+def sru_function_inputs(batch: int, steps: int, inputs: int, hidden: int) -> list[torch.Tensor]:
+    """x, W, b, highway, v_f, v_r, c0 for SRUFunction, double precision, all requiring gradients."""
+    shapes = [(batch, steps, inputs), (3 * hidden, inputs), (2 * hidden,), (batch, steps, hidden), (hidden,), (hidden,),
+              (batch, hidden)]
+    return [torch.randn(*shape, dtype=torch.double, requires_grad=True) for shape in shapes]
+
+
 def test_sru_hand_written_backward_passes_gradcheck():
     from rnnviz.core.fused import SRUFunction
 
     torch.manual_seed(4)
-    steps, batch, hidden = 5, 3, 4
-    shapes = [(batch, steps, 3 * hidden), (batch, steps, hidden), (hidden,), (hidden,), (batch, hidden)]
-    inputs = [torch.randn(*shape, dtype=torch.double, requires_grad=True) for shape in shapes]
-    assert torch.autograd.gradcheck(SRUFunction.apply, inputs)
+    assert torch.autograd.gradcheck(SRUFunction.apply, sru_function_inputs(3, 5, 4, 4))
 
 
-@pytest.mark.parametrize("steps, block_steps", [(1, 1), (7, 2), (7, 3), (8, 4), (9, 16)])
-def test_sru_blocked_backward_passes_gradcheck_across_block_edges(steps, block_steps):
+@pytest.mark.parametrize("steps, block_steps, inputs", [(1, 1, 3), (7, 2, 3), (7, 3, 5), (8, 4, 3), (9, 16, 2)])
+def test_sru_blocked_backward_passes_gradcheck_across_block_edges(steps, block_steps, inputs):
     from rnnviz.core.fused import SRUFunction
 
     torch.manual_seed(5)
-    batch, hidden = 2, 3
-    shapes = [(batch, steps, 3 * hidden), (batch, steps, hidden), (hidden,), (hidden,), (batch, hidden)]
-    inputs = [torch.randn(*shape, dtype=torch.double, requires_grad=True) for shape in shapes]
-    assert torch.autograd.gradcheck(lambda *tensors: SRUFunction.apply(*tensors, block_steps), inputs)
+    tensors = sru_function_inputs(2, steps, inputs, 3)
+    assert torch.autograd.gradcheck(lambda *values: SRUFunction.apply(*values, block_steps), tensors)
 
 
-@pytest.mark.parametrize("block_steps", [1, 3, 16])
-def test_sru_fast_path_is_the_same_for_any_block_length(block_steps, monkeypatch):
+@pytest.mark.parametrize("block_rows", [3, 9, 48])  # blocks of 1, 3 and 16 steps for a batch of 3
+def test_sru_fast_path_is_the_same_for_any_block_length(block_rows, monkeypatch):
     from rnnviz.core import fused
 
     torch.manual_seed(6)
     layer = Recurrent("sru", 4, 5, num_layers=2, bidirectional=True)
     x = torch.randn(3, 11, 4, requires_grad=True)
-    monkeypatch.setattr(fused, "BLOCK_STEPS", block_steps)
+    monkeypatch.setattr(fused, "BLOCK_ROWS", block_rows)
     fast = layer(x, fast=True).output
     explicit = layer(x, fast=False).output
     torch.testing.assert_close(fast, explicit, atol=1e-5, rtol=1e-5)
