@@ -96,7 +96,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/draw:",
         section="Papers",
         summary="Verify on-line signatures from SVC2004 with a Siamese RNN and read its error trade-off.",
-        path=None,
+        path="app_pages/signatures.py",
     ),
     PageSpec(
         key="embeddings",
@@ -104,7 +104,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/scatter_plot:",
         section="Lab",
         summary="Explore learned word and phrase embeddings in a t-SNE map.",
-        path=None,
+        path="app_pages/embeddings.py",
     ),
 )
 

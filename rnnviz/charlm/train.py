@@ -54,12 +54,24 @@ def bracket_corpus(num_chars: int = 300_000, *, max_depth: int = 6, seed: int = 
                   {"generator": "rnnviz.data.languages.bracket_text", "num_chars": num_chars, "seed": seed, **settings})
 
 
+def check_learnable(text: str) -> None:
+    """Refuse a text with nothing to predict (only whitespace, or one character repeated): it trains to 0 bits."""
+    if not any(not char.isspace() for char in text):
+        raise ValueError(f"the text has {len(text):,} characters but all are spaces or line breaks: there is "
+                         "nothing to predict (a model would score a meaningless 0 bits per character); "
+                         "give a text with words")
+    if len(set(text)) < 2:
+        raise ValueError(f"the text is one character ({text[0]!r}) repeated {len(text):,} times: there is nothing "
+                         "to predict; give a text with words")
+
+
 def text_corpus(text: str, *, name: str = "text", validation_fraction: float = 0.1) -> Corpus:
     """Plain text: the last `validation_fraction` is held out for validation."""
     text = prepare_text(text)
     fraction = require_fraction("validation_fraction", validation_fraction, allow_zero=False)
     if len(text) < MIN_CORPUS_CHARS:
         raise ValueError(f"the corpus has {len(text):,} characters; give at least {MIN_CORPUS_CHARS} to train on")
+    check_learnable(text)
     cut = max(len(text) - max(int(len(text) * fraction), 2), 2)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Corpus(name, text[:cut], text[cut:], {"chars": len(text), "sha256": digest,

@@ -32,6 +32,8 @@ from rnnviz.core.validation import require_choice
 from rnnviz.data.text import Vocabulary, clean_unicode
 
 MAX_LENGTH = 10
+MIN_PAIRS = 10  # fewer prepared pairs than this cannot train a model
+TUTORIAL_KEEPS = "keeps only the Latin letters a–z (accents stripped: é → e) and . ! ?"
 ENG_PREFIXES = (
     "i am ", "i m ",
     "he is", "he s ",
@@ -208,6 +210,21 @@ def split_indices(count: int, test: int, validation: int, seed: int = 0) -> tupl
     return order[test + validation:], order[test: test + validation], order[:test]
 
 
+def too_few_pairs(total: int, filtered: int | None, kept: int, preparation: str) -> str:
+    """Why fewer than MIN_PAIRS pairs are left: the step that removed them, and what to change."""
+    if total < MIN_PAIRS:
+        return f"the file has only {total} pairs; a model needs at least {MIN_PAIRS}: use a longer file"
+    if filtered is not None and filtered < MIN_PAIRS:
+        return (f"only {filtered} of the file's {total:,} pairs pass the tutorial's filter (fewer than {MAX_LENGTH} "
+                "words a side, English starting with 'i am', 'he is', 'she is', 'you are', 'we are' or 'they are'); "
+                f"a model needs at least {MIN_PAIRS}: turn the tutorial's filter off to train on every pair")
+    kept_text = TUTORIAL_KEEPS if preparation == "tutorial" else "keeps letters, digits and punctuation of any script"
+    return (f"only {kept} of the file's {total:,} pairs still have words on both sides after the {preparation} "
+            f"normalisation (it {kept_text}); a model needs at least {MIN_PAIRS}: "
+            + ("turn the tutorial's filter off (its normalisation drops other letters), or use another file"
+               if preparation == "tutorial" else "use a file with text on both sides of the tab"))
+
+
 def prepare_pairs(raw: list[tuple[str, str]], *, source: str, target: str, columns: tuple[str, str],
                   tutorial_filter: bool = False, preparation: str | None = None, test: int = 1000,
                   validation: int = 500, seed: int = 0, min_count: int = 1,
@@ -219,6 +236,7 @@ def prepare_pairs(raw: list[tuple[str, str]], *, source: str, target: str, colum
     preparation = preparation or ("tutorial" if tutorial_filter else "unicode")
     require_choice("preparation", preparation, ("tutorial", "unicode"))
     english_first = columns[0] == "eng" or columns[1] != "eng"
+    total = len(raw)
     if tutorial_filter:  # drop early what the filter would drop anyway: 55 % less to normalise
         raw = [pair for pair in raw if may_start_with_prefix(pair[0 if english_first else 1])]
     if preparation == "tutorial":
@@ -229,9 +247,10 @@ def prepare_pairs(raw: list[tuple[str, str]], *, source: str, target: str, colum
     prepared = list(zip(firsts, seconds))
     if tutorial_filter:
         prepared = [p for p in prepared if keep_tutorial_pair(*(p if english_first else p[::-1]))]
+    filtered = len(prepared)
     prepared = [p for p in prepared if p[0].strip() and p[1].strip()]
-    if len(prepared) < 10:
-        raise ValueError(f"only {len(prepared)} pairs are left after preparation; a model needs more")
+    if len(prepared) < MIN_PAIRS:
+        raise ValueError(too_few_pairs(total, filtered if tutorial_filter else None, len(prepared), preparation))
     if source != columns[0]:
         prepared = [(b, a) for a, b in prepared]
     return split_and_count(prepared, test=test, validation=validation, seed=seed, min_count=min_count,

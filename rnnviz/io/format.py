@@ -35,7 +35,8 @@ class CheckpointError(ValueError):
         self.problem = problem
         self.advice = advice
         message = f"{self.subject} {str(self.path)!r}: {problem}"
-        super().__init__(f"{message}. {advice}" if advice else message)
+        advice_sentence = advice[:1].upper() + advice[1:]  # a sentence of its own after the problem's full stop
+        super().__init__(f"{message}. {advice_sentence}" if advice else message)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle with the constructor's arguments (exceptions cross process boundaries)."""

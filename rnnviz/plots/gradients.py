@@ -272,8 +272,9 @@ def singular_value_chart(steps: Sequence[int], series: Mapping[str, Sequence[flo
 
 
 def loss_accuracy_chart(runs: Mapping[str, tuple[Sequence[float], Sequence[float]]], *, baseline: float,
-                        colors: Sequence[str] | None = None, smooth: int = 10, height: int = 520) -> go.Figure:
-    """Loss (top, log scale, running mean over `smooth` steps) and accuracy (bottom) of named runs."""
+                        colors: Sequence[str] | None = None, smooth: int = 10, height: int = 520,
+                        score_title: str = "accuracy") -> go.Figure:
+    """Loss (top, log scale, running mean over `smooth` steps) and accuracy (bottom, titled `score_title`) of runs."""
     if not runs:
         raise ValueError("runs is empty: train a run first")
     palette = colors or PALETTE
@@ -295,7 +296,7 @@ def loss_accuracy_chart(runs: Mapping[str, tuple[Sequence[float], Sequence[float
     figure = go.Figure(traces, layout={"xaxis": {"anchor": "y2", "title": {"text": "training step"}},
                                        "yaxis": {"domain": [0.36, 1.0]},
                                        "yaxis2": {"domain": [0.0, 0.28], "anchor": "x", "range": [0, 1.02],
-                                                  "tickformat": ".0%", "title": {"text": "accuracy"}}})
+                                                  "tickformat": ".0%", "title": {"text": score_title}}})
     _hline(figure, baseline, "input-blind baseline", left=False, below=True)
     style(figure, height=height)
     _log_axis(figure, np.concatenate(every_loss), title={"text": "loss (log)"})

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from rnnviz.data.pairs import EOS_ID, PairData, detokenize, encode_source, normalize, tokenize, unicode_to_ascii
+from rnnviz.data.pairs import EOS_ID, TUTORIAL_KEEPS, PairData, detokenize, encode_source, normalize, tokenize, unicode_to_ascii
 from rnnviz.data.text import EOS, Vocabulary, cap_text
 from rnnviz.io import checkpoints
 from rnnviz.seq2seq.decoding import Hypothesis, beam_search, explain, greedy, sample, sample_counts, score_pairs
@@ -145,7 +145,7 @@ class Translator:
                               if not (c.isascii() and (c.isalpha() or c in ".!? \t\n"))})
             if dropped:
                 shown = " ".join(dropped[:12]) + (" …" if len(dropped) > 12 else "")
-                notes.append(f"The tutorial's normalisation keeps only letters and . ! ? — it dropped: {shown}")
+                notes.append(f"The tutorial's normalisation {TUTORIAL_KEEPS} — it dropped: {shown}")
         limit = min(MAX_INPUT_TOKENS, self.model.max_source_length - 1 if self.model.attention_kind == "tutorial"
                     else MAX_INPUT_TOKENS)
         if len(tokens) > limit:
@@ -159,7 +159,9 @@ class Translator:
             notes.append(f"Most words are not in the model's {language_name(self.source_language)} vocabulary: "
                          f"is this {language_name(self.source_language)}? Unknown words are read as <unk>.")
         elif any(unknown):
-            notes.append("Unknown words are read as <unk>: " + ", ".join(t for t, u in zip(tokens, unknown) if u)[:300])
+            unit = "characters" if self.tokens == "chars" else "words"
+            notes.append(f"Unknown {unit} are read as <unk>: "
+                         + ", ".join(t for t, u in zip(tokens, unknown) if u)[:300])
         if self.info.get("tutorial_filter") and self.tokens == "words" and len(tokens) >= 10:
             notes.append("This model was trained on sentences of fewer than 10 words; expect a poor translation.")
         return Prepared(capped, normalized, tokens, unknown, notes)

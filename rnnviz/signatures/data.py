@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rnnviz.io.data_directory import data_directory
+
 COLUMNS: tuple[str, ...] = ("X", "Y", "T", "BUTTON", "AZIMUTH", "ALTITUDE", "PRESSURE")
 X, Y, T, BUTTON, AZIMUTH, ALTITUDE, PRESSURE = range(7)
 GENUINE_SAMPLES = range(1, 21)  # S1–S20: the user's own signatures
@@ -84,8 +86,7 @@ class Dataset:
         """Add a signature; a second file for the same user and sample is a problem, the first one stays."""
         key = (signature.user, signature.sample)
         if key in self.signatures:
-            self.problems.append(f"{signature.source}: a second file for U{key[0]}S{key[1]}; kept "
-                                 f"{self.signatures[key].source}")
+            self.problems.append(f"{signature.source}: a second file for U{key[0]}S{key[1]}; kept {self.signatures[key].source}")
             return
         self.signatures[key] = signature
 
@@ -120,8 +121,7 @@ def _row(line: str, number: int, source: str) -> list[float]:
     """The seven numbers of one row (file line `number`), or a message naming the line and column."""
     fields = line.split()
     if len(fields) != len(COLUMNS):
-        raise SignatureFileError(f"{source} line {number}: {len(fields)} values, expected 7 "
-                                 f"({' '.join(COLUMNS)})")
+        raise SignatureFileError(f"{source} line {number}: {len(fields)} values, expected 7 ({' '.join(COLUMNS)})")
     values = []
     for column, text in zip(COLUMNS, fields):
         try:
@@ -178,8 +178,7 @@ def read_file(path: str | os.PathLike) -> Signature:
     """One signature file from disk."""
     path = Path(path)
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise SignatureFileError(f"{path.name}: {path.stat().st_size:,} bytes; a signature file is at most "
-                                 f"{MAX_FILE_BYTES:,}")
+        raise SignatureFileError(f"{path.name}: {path.stat().st_size:,} bytes; a signature file is at most {MAX_FILE_BYTES:,}")
     return read_bytes(path.read_bytes(), path.name)
 
 
@@ -230,8 +229,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dataset: Datas
         return
     try:
         if info.file_size > MAX_FILE_BYTES:
-            raise SignatureFileError(f"{info.filename}: {info.file_size:,} bytes; a signature file is at most "
-                                     f"{MAX_FILE_BYTES:,}")
+            raise SignatureFileError(f"{info.filename}: {info.file_size:,} bytes; a signature file is at most {MAX_FILE_BYTES:,}")
         parse_name(info.filename)
         dataset.add(read_bytes(archive.read(info), info.filename))
     except SignatureFileError as error:
@@ -241,16 +239,32 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dataset: Datas
 
 
 def default_folder() -> Path | None:
-    """$RNNVIZ_SIGNATURES, else shared/data/signatures/svc2004 beside or inside the repository; None if absent."""
+    """$RNNVIZ_SIGNATURES, else signatures/svc2004 in $RNNVIZ_DATA, else shared/data/signatures/svc2004 nearby."""
     candidates = [Path(os.environ[DATA_ENV])] if os.environ.get(DATA_ENV) else []
+    root = data_directory()
+    if root is not None:
+        candidates.append(root / "signatures" / "svc2004")
     candidates += [base / "shared" / "data" / "signatures" / "svc2004" for base in (ROOT, ROOT.parent)]
     return next((path for path in candidates if path.is_dir()), None)
+
+
+def notes(signature: Signature) -> list[str]:
+    """Sentences about a readable but odd signature (a pen that did not move), naming its file and lines."""
+    points = signature.points
+    if np.ptp(points[:, X]) == 0 and np.ptp(points[:, Y]) == 0:
+        return [
+            f"{signature.source or signature.name} lines 2–{len(points) + 1}: all {len(points)} points are at the same "
+            "x and y (the pen did not move): speed, angles and curvature are 0, so its time functions are flat"
+        ]
+    return []
 
 
 def load_svc2004(folder: str | os.PathLike | None = None) -> Dataset:
     """The SVC2004 Task 2 public set (40 users × 40 signatures); FileNotFoundError saying where it was looked for."""
     found = Path(folder) if folder is not None else default_folder()
     if found is None:
-        raise FileNotFoundError(f"SVC2004 Task 2 not found: set ${DATA_ENV} to its folder, or put it in "
-                                "../shared/data/signatures/svc2004 beside the repository")
+        raise FileNotFoundError(
+            f"SVC2004 Task 2 not found: set ${DATA_ENV} to its folder, or put it in "
+            "../shared/data/signatures/svc2004 beside the repository"
+        )
     return read_directory(found)

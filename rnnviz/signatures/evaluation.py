@@ -14,8 +14,7 @@ from rnnviz.signatures.dtw import dtw_scores, reference_spread
 from rnnviz.signatures.features import ALL, dataset_time_functions
 from rnnviz.signatures.metrics import equal_error_rate
 
-SCORE_COLUMNS = ("system", "mode", "fold", "claimed_user", "references", "probe_user", "probe_sample", "label",
-                 "score")
+SCORE_COLUMNS = ("system", "mode", "fold", "claimed_user", "references", "probe_user", "probe_sample", "label", "score")
 DTW, DTW_NORMALISED = "DTW", "DTW, user-normalised"
 # Tolosana et al. (2018), Table 4: DTW on BiosecurID (400 users), EER in %.
 PAPER_DTW = {("1vs1", "skilled"): 10.17, ("4vs1", "skilled"): 7.75, ("1vs1", "random"): 0.94, ("4vs1", "random"): 0.50}
@@ -29,8 +28,9 @@ class Evaluation:
     problems: tuple[str, ...] = ()
 
 
-def dtw_fold_scores(functions: dict[tuple[int, int], np.ndarray], dataset: Dataset, fold: protocol.Fold,
-                    parallel: bool = False) -> pd.DataFrame:
+def dtw_fold_scores(
+    functions: dict[tuple[int, int], np.ndarray], dataset: Dataset, fold: protocol.Fold, parallel: bool = False
+) -> pd.DataFrame:
     """1vs1 and 4vs1 DTW scores of one fold's test users, raw and user-normalised (4vs1 = mean of four 1vs1)."""
     by_mode = {mode: protocol.trials(dataset, fold.test, mode) for mode in protocol.MODES}
     rows = []
@@ -38,9 +38,8 @@ def dtw_fold_scores(functions: dict[tuple[int, int], np.ndarray], dataset: Datas
         one_to_one = [t for t in by_mode["1vs1"] if t.claimed_user == claimed]
         references = sorted({t.references[0] for t in one_to_one})
         probes = sorted({(t.probe_user, t.probe_sample) for t in one_to_one})
-        table = dtw_scores([functions[(claimed, r)] for r in references], [functions[p] for p in probes],
-                           parallel)  # (R, P)
-        spread = reference_spread([functions[(claimed, r)] for r in references[:protocol.ENROLMENT]])
+        table = dtw_scores([functions[(claimed, r)] for r in references], [functions[p] for p in probes], parallel)  # (R, P)
+        spread = reference_spread([functions[(claimed, r)] for r in references[: protocol.ENROLMENT]])
         row_of = {reference: index for index, reference in enumerate(references)}
         column_of = {probe: index for index, probe in enumerate(probes)}
         for mode, trial_list in by_mode.items():
@@ -55,13 +54,28 @@ def dtw_fold_scores(functions: dict[tuple[int, int], np.ndarray], dataset: Datas
 
 def _row(system: str, mode: str, fold: int, trial: protocol.Trial, score: float) -> tuple:
     """One score row in SCORE_COLUMNS order."""
-    return (system, mode, fold, trial.claimed_user, " ".join(map(str, trial.references)), trial.probe_user,
-            trial.probe_sample, trial.label, float(score))
+    return (
+        system,
+        mode,
+        fold,
+        trial.claimed_user,
+        " ".join(map(str, trial.references)),
+        trial.probe_user,
+        trial.probe_sample,
+        trial.label,
+        float(score),
+    )
 
 
-def evaluate_dtw(dataset: Dataset, columns: tuple[int, ...] = ALL, folds: int = 5, seed: int = 0,
-                 users: Sequence[int] | None = None,
-                 progress: Callable[[int, int], None] | None = None, parallel: bool = False) -> Evaluation:
+def evaluate_dtw(
+    dataset: Dataset,
+    columns: tuple[int, ...] = ALL,
+    folds: int = 5,
+    seed: int = 0,
+    users: Sequence[int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    parallel: bool = False,
+) -> Evaluation:
     """DTW scores of every test user of every fold: the whole protocol, for the CLI and the bench."""
     kept, problems = protocol.usable_users(dataset, users)
     if len(kept) < 3:
@@ -97,5 +111,4 @@ def eer_table(scores: pd.DataFrame) -> pd.DataFrame:
 def score_sets(scores: pd.DataFrame, system: str, mode: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
     """Genuine and `kind` ("skilled" or "random") impostor scores of one system and mode."""
     group = scores[(scores["system"] == system) & (scores["mode"] == mode)]
-    return (group.loc[group["label"] == "genuine", "score"].to_numpy(),
-            group.loc[group["label"] == kind, "score"].to_numpy())
+    return (group.loc[group["label"] == "genuine", "score"].to_numpy(), group.loc[group["label"] == kind, "score"].to_numpy())

@@ -37,7 +37,7 @@ TIME_FUNCTIONS: tuple[TimeFunction, ...] = (
     TimeFunction(3, "z", "pen pressure", r"z_n", pressure=True),
     TimeFunction(4, "θ", "path-tangent angle", r"\theta_n = \operatorname{atan2}(\dot y_n, \dot x_n)"),
     TimeFunction(5, "v", "path velocity magnitude", r"v_n = \sqrt{\dot x_n^2 + \dot y_n^2}"),
-    TimeFunction(6, "ρ", "log curvature radius", r"\rho_n = \log \dfrac{v_n}{|\dot\theta_n|}"),
+    TimeFunction(6, "ρ", "log curvature radius", r"\rho_n = \log \dfrac{v_n}{\lvert\dot\theta_n\rvert}"),
     TimeFunction(7, "a", "total acceleration magnitude", r"a_n = \sqrt{\dot v_n^2 + (v_n \dot\theta_n)^2}"),
     TimeFunction(8, "ẋ", "first derivative of x", r"\dot x_n = \tfrac{1}{10}\sum_{k=1}^{2} k\,(x_{n+k} - x_{n-k})"),
     TimeFunction(9, "ẏ", "first derivative of y", r"\dot y_n"),
@@ -48,19 +48,28 @@ TIME_FUNCTIONS: tuple[TimeFunction, ...] = (
     TimeFunction(14, "ȧ", "first derivative of a", r"\dot a_n"),
     TimeFunction(15, "ẍ", "second derivative of x", r"\ddot x_n"),
     TimeFunction(16, "ÿ", "second derivative of y", r"\ddot y_n"),
-    TimeFunction(17, "vʳ", "min/max speed ratio, 5 samples",
-                 r"v^r_n = \dfrac{\min\{v_{n-4},\dots,v_n\}}{\max\{v_{n-4},\dots,v_n\}}"),
-    TimeFunction(18, "α", "angle of consecutive samples",
-                 r"\alpha_n = \operatorname{atan2}(y_n - y_{n-1},\; x_n - x_{n-1})"),
+    TimeFunction(
+        17, "vʳ", "min/max speed ratio, 5 samples", r"v^r_n = \dfrac{\min\{v_{n-4},\dots,v_n\}}{\max\{v_{n-4},\dots,v_n\}}"
+    ),
+    TimeFunction(18, "α", "angle of consecutive samples", r"\alpha_n = \operatorname{atan2}(y_n - y_{n-1},\; x_n - x_{n-1})"),
     TimeFunction(19, "α′", "first difference of α", r"\alpha'_n = \alpha_n - \alpha_{n-1}"),
     TimeFunction(20, "s", "sine of α", r"s_n = \sin \alpha_n"),
     TimeFunction(21, "c", "cosine of α", r"c_n = \cos \alpha_n"),
-    TimeFunction(22, "r⁵", "stroke length to width ratio, 5 samples",
-                 r"r^5_n = \dfrac{\sum_{k=n-4}^{n} \sqrt{(x_k - x_{k-1})^2 + (y_k - y_{k-1})^2}}"
-                 r"{\max\{x_{n-4..n}\} - \min\{x_{n-4..n}\}}"),
+    TimeFunction(
+        22,
+        "r⁵",
+        "stroke length to width ratio, 5 samples",
+        r"r^5_n = \dfrac{\sum_{k=n-4}^{n} \sqrt{(x_k - x_{k-1})^2 + (y_k - y_{k-1})^2}}"
+        r"{\max\{x_{n-4..n}\} - \min\{x_{n-4..n}\}}",
+    ),
     TimeFunction(23, "r⁷", "stroke length to width ratio, 7 samples", r"r^7_n \text{ (as } r^5_n \text{ over 7 samples)}"),
 )
 NAMES: tuple[str, ...] = tuple(function.symbol for function in TIME_FUNCTIONS)
+SHORT_NAMES: tuple[str, ...] = (
+    "x", "y", "pressure", "tangent angle", "speed", "log curv. radius", "acceleration", "dx/dn", "dy/dn",
+    "d pressure/dn", "d angle/dn", "d speed/dn", "d log radius/dn", "d accel./dn", "d²x/dn²", "d²y/dn²",
+    "min/max speed", "step angle", "d step angle", "sine", "cosine", "length/width 5", "length/width 7",
+)  # fmt: skip
 ALL: tuple[int, ...] = tuple(range(len(TIME_FUNCTIONS)))  # column indices 0..22
 WITHOUT_PRESSURE: tuple[int, ...] = tuple(i for i, function in enumerate(TIME_FUNCTIONS) if not function.pressure)
 
@@ -109,9 +118,31 @@ def raw_time_functions(points: np.ndarray) -> np.ndarray:
     alpha = np.arctan2(np.diff(y), np.diff(x))
     alpha = np.concatenate([alpha[:1], alpha])  # the first sample takes the angle of the first step
     dalpha = _wrap(np.diff(alpha, prepend=alpha[:1]))
-    columns = [x, y, z, theta, speed, rho, acceleration, dx, dy, dz, dtheta, dspeed, drho, dacceleration, ddx, ddy,
-               speed_ratio, alpha, dalpha, np.sin(alpha), np.cos(alpha), _length_to_width(x, y, 5),
-               _length_to_width(x, y, 7)]
+    columns = [
+        x,
+        y,
+        z,
+        theta,
+        speed,
+        rho,
+        acceleration,
+        dx,
+        dy,
+        dz,
+        dtheta,
+        dspeed,
+        drho,
+        dacceleration,
+        ddx,
+        ddy,
+        speed_ratio,
+        alpha,
+        dalpha,
+        np.sin(alpha),
+        np.cos(alpha),
+        _length_to_width(x, y, 5),
+        _length_to_width(x, y, 7),
+    ]
     return np.stack(columns, axis=1)  # (N, 23)
 
 
@@ -130,7 +161,8 @@ def time_functions(points: np.ndarray, columns: tuple[int, ...] = ALL) -> np.nda
     return normalise(raw_time_functions(points))[:, list(columns)].astype(np.float32)
 
 
-def dataset_time_functions(signatures: dict[tuple[int, int], object], columns: tuple[int, ...] = ALL
-                           ) -> dict[tuple[int, int], np.ndarray]:
+def dataset_time_functions(
+    signatures: dict[tuple[int, int], object], columns: tuple[int, ...] = ALL
+) -> dict[tuple[int, int], np.ndarray]:
     """The chosen normalised time functions of every signature of a data set, by (user, sample)."""
     return {key: time_functions(signature.points, columns) for key, signature in signatures.items()}

@@ -73,8 +73,7 @@ def probit(probabilities: np.ndarray, limits: tuple[float, float] = DET_LIMITS) 
     return torch.special.ndtri(torch.from_numpy(clipped)).numpy()
 
 
-def det_curve(genuine: Sequence[float] | np.ndarray, impostor: Sequence[float] | np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray]:
+def det_curve(genuine: Sequence[float] | np.ndarray, impostor: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """DET points (FAR, FRR) as fractions, one per threshold, FAR falling and FRR rising."""
     rates = error_rates(genuine, impostor)
     return rates.false_acceptance, rates.false_rejection

@@ -59,8 +59,10 @@ def label_of(claimed_user: int, probe_user: int, probe_sample: int) -> str:
             return "skilled"
     elif probe_sample in GENUINE_SAMPLES:
         return "random"
-    raise ValueError(f"U{probe_user}S{probe_sample} is no probe for user {claimed_user}: another user's "
-                     "skilled forgery is neither genuine nor a random forgery")
+    raise ValueError(
+        f"U{probe_user}S{probe_sample} is no probe for user {claimed_user}: another user's "
+        "skilled forgery is neither genuine nor a random forgery"
+    )
 
 
 def make_folds(users: Sequence[int], folds: int = 5, seed: int = 0) -> list[Fold]:
@@ -88,9 +90,11 @@ def usable_users(dataset: Dataset, users: Iterable[int] | None = None) -> tuple[
         references = samples & set(REFERENCES)
         genuine = samples & set(GENUINE_SAMPLES)
         if len(genuine) < MIN_GENUINE or len(references) < ENROLMENT or not samples & set(GENUINE_PROBES):
-            problems.append(f"user {user}: {len(genuine)} genuine signature(s) ({len(references)} of S1–S10, "
-                            f"{len(samples & set(GENUINE_PROBES))} of S11–S20); needs {ENROLMENT} references "
-                            "and a probe, left out")
+            problems.append(
+                f"user {user}: {len(genuine)} genuine signature(s) ({len(references)} of S1–S10, "
+                f"{len(samples & set(GENUINE_PROBES))} of S11–S20); needs {ENROLMENT} references "
+                "and a probe, left out"
+            )
         else:
             kept.append(user)
     return kept, problems
@@ -106,8 +110,7 @@ def trials(dataset: Dataset, test_users: Sequence[int], mode: str = "1vs1") -> l
         references = [s for s in REFERENCES if (claimed, s) in present]
         reference_sets = [tuple(references[:ENROLMENT])] if mode == "4vs1" else [(r,) for r in references]
         probes = [(claimed, s) for s in GENUINE_PROBES + SKILLED_PROBES if (claimed, s) in present]
-        probes += [(other, s) for other in test_users if other != claimed for s in GENUINE_PROBES
-                   if (other, s) in present]
+        probes += [(other, s) for other in test_users if other != claimed for s in GENUINE_PROBES if (other, s) in present]
         for refs in reference_sets:
             result += [Trial(claimed, refs, user, sample, label_of(claimed, user, sample)) for user, sample in probes]
     return result

@@ -231,7 +231,7 @@ def _loop(parameters, loss_fn, next_batch, config, optimizer, guard, history, ca
     """The steps themselves; returns (status, message)."""
     for step in range(1, config.steps + 1):
         if stop is not None and stop.is_set():
-            return "stopped", f"stopped by the user after {step - 1} steps"
+            return "stopped", f"stopped by the user after {step - 1} step{'' if step - 1 == 1 else 's'}"
         optimizer.zero_grad(set_to_none=True)
         loss, metrics = _split_loss(loss_fn(next_batch(), config.tbptt))
         if not torch.isfinite(loss):
@@ -250,5 +250,5 @@ def _loop(parameters, loss_fn, next_batch, config, optimizer, guard, history, ca
         history.append(info)
         _call(callbacks, "on_step_end", info)
         if config.seconds is not None and info.seconds >= config.seconds and step < config.steps:
-            return "finished", f"reached the time budget of {config.seconds:g} s after {step} steps"
-    return "finished", f"finished {config.steps} steps"
+            return "finished", f"reached the time budget of {config.seconds:g} s after {step} step{'' if step == 1 else 's'}"
+    return "finished", f"finished {config.steps} step{'' if config.steps == 1 else 's'}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,22 @@ def test_a_run_that_fails_shows_a_sentence_not_a_traceback(monkeypatch):
     assert not at.exception
     assert "Training failed: RuntimeError: out of memory (simulated)" in " ".join(e.value for e in at.error)
     assert at.session_state["gradlab:runs"] == []
+
+
+def test_the_adding_tasks_score_is_named_a_tolerance_and_a_classification_tasks_an_accuracy():
+    """Issue 17: "Accuracy" was undefined for the adding task, which is regression."""
+    at = open_lab()
+    at.number_input(key="gradlab:steps").set_value(6)
+    at.number_input(key="gradlab:hidden_size").set_value(8).run()
+    at.button(key="gradlab:train").click().run()
+    at = finish(at)
+    assert_clean(at)
+    score = at.metric[2]
+    assert score.label == "Within ±0.04 (last 10%)" and "within 0.04 of the true sum" in score.proto.help
+    titles = [json.loads(chart.proto.spec)["layout"].get("yaxis2", {}).get("title", {}).get("text")
+              for chart in at.get("plotly_chart")]
+    assert "within ±0.04" in titles and "accuracy" not in titles
+    at.selectbox(key="gradlab:task").set_value("copy").run()
+    at.button(key="gradlab:train").click().run()
+    at = finish(at)
+    assert at.metric[2].label == "Accuracy (last 10%)" and "answer symbols" in at.metric[2].proto.help

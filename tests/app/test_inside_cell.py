@@ -228,3 +228,37 @@ def test_find_the_unit_headings_read_as_english() -> None:
     for name in text_signals("a"):
         phrase = f"Units that follow {SIGNAL_PHRASES[name]}"
         assert "the inside" not in phrase and name in phrase
+
+
+def upload_text(at: AppTest, name: str, payload: bytes) -> AppTest:
+    """Choose 'my text file', upload `payload` as `name`, small settings, press Train."""
+    at.radio(key="ic_corpus").set_value("my text file")
+    at.file_uploader(key="ic_upload").set_value((name, payload, "text/plain"))
+    at.select_slider(key="ic_train_steps").set_value(100)
+    at.select_slider(key="ic_train_hidden").set_value(16)
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_spaces_only_text_file_is_refused_instead_of_training_a_zero_bit_model(tmp_path: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    at = upload_text(open_page(tmp_path, monkeypatch), "blank.txt", b" \n" * 3000)
+    assert any("spaces or line breaks" in str(e.value) for e in at.error), texts(at)
+    assert "rnnviz_job:inside-cell" not in at.session_state
+
+
+def test_a_text_over_the_limit_is_cut_with_a_note_saying_to_how_much(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from ui.inside_cell.train import MAX_UPLOAD_CHARS
+
+    line = "to be or not to be, that is the question\n"
+    text = line * (MAX_UPLOAD_CHARS // len(line) + 5000)
+    at = upload_text(open_page(tmp_path, monkeypatch), "big.txt", text.encode())
+    job = at.session_state["rnnviz_job:inside-cell"]
+    job.stop()
+    note = " ".join(str(i.value) for i in at.info).replace("\\", "")  # Markdown escapes out
+    assert f"big.txt has {len(text):,} characters" in note and f"first {MAX_UPLOAD_CHARS:,}" in note, note
+    assert job.wait(timeout=120)
+    at.run()
+    assert f"first {MAX_UPLOAD_CHARS:,}" in " ".join(str(i.value) for i in at.info)  # still said after the run

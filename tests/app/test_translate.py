@@ -237,3 +237,101 @@ def test_the_checkpoints_option_chooses_the_folder(tmp_path: Path, monkeypatch: 
     assert_clean(at)
     assert checkpoints.checkpoint_directory() == tmp_path / "empty"
     assert f"No translation checkpoint found in {tmp_path / 'empty'}" in page_text(at).replace("\\", "")
+
+
+# ---------------------------------------------------------------- an uploaded checkpoint (issue 17 item 3)
+
+CHECKPOINTS = ROOT / "checkpoints"
+SMALL = CHECKPOINTS / "translate-fra-eng-dot-small.safetensors"
+DATES = CHECKPOINTS / "translate-dates.safetensors"
+needs_small = pytest.mark.skipif(not (SMALL.is_file() and DATES.is_file()), reason="shipped checkpoints missing")
+
+
+def upload(page: AppTest, name: str, payload: bytes) -> AppTest:
+    """Upload `payload` as `name` into the Translate tab's checkpoint box, then rerun."""
+    page.file_uploader(key="translate:upload").set_value((name, payload, "application/octet-stream")).run()
+    assert_clean(page)
+    return page
+
+
+@needs_small
+def test_an_uploaded_checkpoint_is_selected_at_once_and_translates(page: AppTest) -> None:
+    upload(page, "my-model.safetensors", SMALL.read_bytes())
+    box = page.selectbox(key="translate:model:fra")
+    assert box.value == "your file: my-model.safetensors"
+    assert not page.error, [e.value for e in page.error]
+    page.text_input(key="translate:text:fra").input("je suis tres fatigue .").run()
+    assert_clean(page)
+    assert page.selectbox(key="translate:model:fra").value == "your file: my-model.safetensors"
+    assert "answered in" in page_text(page)
+    assert "Your file my-model.safetensors is open: French → English" in page_text(page).replace("\\", "")
+
+
+@needs_small
+def test_a_truncated_upload_is_selected_and_its_error_names_the_chosen_file(page: AppTest) -> None:
+    upload(page, "cut-short.safetensors", SMALL.read_bytes()[:100_000])
+    assert page.selectbox(key="translate:model:fra").value == "your file: cut-short.safetensors"
+    errors = " ".join(str(e.value).replace("\\", "") for e in page.error)
+    assert "cut-short.safetensors" in errors, errors
+    assert "uploaded.safetensors" not in errors and "/tmp" not in errors and "tmp" not in errors.split("'")[1]
+
+
+@needs_small
+def test_an_upload_for_another_direction_names_the_file_and_the_user_can_choose_again(page: AppTest) -> None:
+    upload(page, "dates.safetensors", DATES.read_bytes())
+    errors = " ".join(str(e.value).replace("\\", "") for e in page.error)
+    assert "dates.safetensors" in errors and "translates human date → ISO date" in errors, errors
+    shipped_label = page.selectbox(key="translate:model:fra").options[1]
+    page.selectbox(key="translate:model:fra").set_value(shipped_label).run()  # the same upload stays put
+    assert_clean(page)
+    assert page.selectbox(key="translate:model:fra").value == shipped_label and not page.error
+
+
+def test_only_a_new_upload_takes_over_the_model_box_and_a_removed_one_is_forgotten() -> None:
+    from types import SimpleNamespace
+
+    from ui.translate.upload import select_new_upload
+
+    state: dict = {"translate:model:fra": "shipped"}
+    first = SimpleNamespace(name="a.safetensors", file_id="1")
+    choices = {"your file: a.safetensors": first, "shipped": object()}
+    select_new_upload(state, first, "translate:model:fra", choices)
+    assert state["translate:model:fra"] == "your file: a.safetensors"
+    state["translate:model:fra"] = "shipped"  # the person picks a shipped model again
+    select_new_upload(state, first, "translate:model:fra", choices)
+    assert state["translate:model:fra"] == "shipped"
+    state["translate:model:fra"] = "your file: a.safetensors"
+    select_new_upload(state, None, "translate:model:fra", {"shipped": object()})  # upload removed
+    assert "translate:model:fra" not in state
+
+
+def test_an_unreadable_upload_is_named_by_the_chosen_file_not_a_server_path(tmp_path: Path) -> None:
+    from rnnviz.io.checkpoints import CheckpointError
+    from ui.translate.upload import load_upload
+
+    with pytest.raises(CheckpointError) as caught:
+        load_upload("../../secret/Mon modèle.safetensors", b"not a checkpoint at all")
+    message = str(caught.value)
+    assert "Mon modèle.safetensors" in message and "secret" not in message and "uploaded" not in message
+    assert caught.value.path == Path("Mon modèle.safetensors")
+
+
+@needs_models
+def test_every_log_probability_says_its_unit_nats(page: AppTest) -> None:
+    page.slider(key="translate:beam").set_value(3).run()
+    assert_clean(page)
+    caption = next(str(c.value) for c in page.caption if "log p =" in str(c.value))
+    assert " nats " in caption
+    assert any("log p (nats)" in frame.value.columns for frame in page.dataframe)
+    assert not any("log p" in frame.value.columns for frame in page.dataframe)  # no bare, unitless column
+
+
+@needs_models
+def test_a_date_model_calls_unknown_input_characters_and_says_so_in_its_help(page: AppTest) -> None:
+    page.selectbox(key="translate:direction").set_value("Human date → ISO date").run()
+    box = page.text_input(key="translate:text:date")
+    assert "unknown characters become <unk>" in box.help
+    box.input("monday 3 jan 2022 Ω").run()
+    assert_clean(page)
+    notes = " ".join(str(i.value) for i in page.info).replace("\\", "")
+    assert "Unknown characters are read as <unk>" in notes and "Unknown words" not in notes, notes

@@ -278,3 +278,11 @@ def test_committed_checkpoint_says_how_it_was_made_and_traces_like_its_fast_path
     with torch.no_grad():
         logits, _ = loaded.model(torch.tensor([vocab.encode(text)]))
     np.testing.assert_allclose(trace.probabilities, torch.softmax(logits[0], -1).numpy(), atol=1e-5)
+
+
+@pytest.mark.parametrize("text,problem", [(" " * 500, "spaces or line breaks"), (" \n\t" * 300, "spaces or line breaks"),
+                                          ("a" * 500, "one character ('a') repeated")])
+def test_a_text_with_nothing_to_predict_is_refused_before_it_trains_to_zero_bits(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem.replace("(", r"\(").replace(")", r"\)")):
+        text_corpus(text, name="blank.txt")
+    assert text_corpus("ab " * 200, name="ok.txt").train  # two letters and a space: something to learn

@@ -26,3 +26,11 @@ def test_letters_digits_and_spaces_are_left_alone() -> None:
     """Only punctuation gets a backslash: readable sentences stay readable."""
     assert escape("je suis 12 fois plus grand") == "je suis 12 fois plus grand"
     assert escape("a.b") == r"a\.b" and escape("$") == r"\$"
+
+
+@pytest.mark.parametrize("count,expected", [(0, "0 steps"), (1, "1 step"), (2, "2 steps"), (1500, "1,500 steps")])
+def test_plural_agrees_with_its_count(count: int, expected: str) -> None:
+    from ui.markdown import plural
+
+    assert plural(count, "step") == expected
+    assert plural(count, "child", "children").endswith("child" if count == 1 else "children")

@@ -150,3 +150,26 @@ def test_the_tutorial_filter_on_the_real_corpus_keeps_10599_pairs():
     assert data.info["lines"] == 135_842 and data.info["pairs"] == 10_599
     assert data.info["split"] == {"train": 9_099, "validation": 500, "test": 1_000}
     assert len(data.source_vocab) > 3_500 and len(data.target_vocab) > 2_000
+
+
+def test_too_few_pairs_after_the_tutorial_filter_names_the_filter_and_how_to_turn_it_off():
+    raw = [(f"the cat number {i} sleeps .", f"le chat numéro {i} dort .") for i in range(50)]
+    with pytest.raises(ValueError) as caught:
+        prepare_pairs(raw, source="fra", target="eng", columns=("eng", "fra"), tutorial_filter=True)
+    message = str(caught.value)
+    assert "only 0 of the file's 50 pairs pass the tutorial's filter" in message
+    assert "'i am'" in message and "turn the tutorial's filter off" in message
+    data = prepare_pairs(raw, source="fra", target="eng", columns=("eng", "fra"), tutorial_filter=False, test=5,
+                         validation=5)
+    assert data.info["pairs"] == 50  # what the message advises works
+
+
+def test_too_few_pairs_after_the_tutorial_normalisation_says_which_letters_it_keeps():
+    raw = [*[("i am שלום", "אני שלום")] * 12, *[("i am here", "je suis là")] * 5]
+    with pytest.raises(ValueError) as caught:
+        prepare_pairs(raw, source="eng", target="fra", columns=("eng", "fra"), preparation="tutorial")
+    message = str(caught.value)
+    assert "only 5 of the file's 17 pairs still have words on both sides after the tutorial normalisation" in message
+    assert "a–z" in message
+    with pytest.raises(ValueError, match="the file has only 3 pairs"):
+        prepare_pairs(raw[:3], source="eng", target="fra", columns=("eng", "fra"))

@@ -17,8 +17,7 @@ REAL = data.default_folder()
 
 def signature_text(points: int = 5, extra_rows: int = 0) -> str:
     """A small well-formed file: `points` declared, `points + extra_rows` rows, CRLF as in SVC2004."""
-    rows = [f"{100 + 3 * i} {200 + 2 * i} {1000 + 10 * i} {int(i > 0)} 1500 600 {300 + i}"
-            for i in range(points + extra_rows)]
+    rows = [f"{100 + 3 * i} {200 + 2 * i} {1000 + 10 * i} {int(i > 0)} 1500 600 {300 + i}" for i in range(points + extra_rows)]
     return "\r\n".join([str(points), *rows]) + "\r\n"
 
 
@@ -46,17 +45,20 @@ def test_a_good_file_reads_as_n_rows_of_seven_columns() -> None:
     assert points[0, data.X] == 100 and points[4, data.Y] == 208 and points[4, data.PRESSURE] == 304
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    (signature_text(5, extra_rows=1), "U1S1.TXT line 1: says 5 points but 6 rows follow"),
-    (signature_text(5, extra_rows=-1), "U1S1.TXT line 1: says 5 points but 4 rows follow"),
-    ("five\r\n1 2 3 4 5 6 7\r\n", "U1S1.TXT line 1: 'five' is not a whole number"),
-    ("1\r\n1 2 3 1 5 6 7\r\n", "U1S1.TXT line 1: 1 point(s); a signature needs at least 2"),
-    ("1000000\r\n1 2 3 1 5 6 7\r\n", "U1S1.TXT line 1: 1,000,000 points; at most 20,000"),
-    ("", "U1S1.TXT line 1: empty"),
-    ("2\r\n1 2 3 1 5 6 7\r\n1 2 3 1 5 nan 7\r\n", "U1S1.TXT line 3: ALTITUDE is 'nan', not a finite number"),
-    ("2\r\n1 2 3 1 5 6 7\r\n1 2 3 1 5 6\r\n", "U1S1.TXT line 3: 6 values, expected 7"),
-    ("2\r\n1 2 x 1 5 6 7\r\n1 2 3 1 5 6 7\r\n", "U1S1.TXT line 2: T is 'x', not a number"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (signature_text(5, extra_rows=1), "U1S1.TXT line 1: says 5 points but 6 rows follow"),
+        (signature_text(5, extra_rows=-1), "U1S1.TXT line 1: says 5 points but 4 rows follow"),
+        ("five\r\n1 2 3 4 5 6 7\r\n", "U1S1.TXT line 1: 'five' is not a whole number"),
+        ("1\r\n1 2 3 1 5 6 7\r\n", "U1S1.TXT line 1: 1 point(s); a signature needs at least 2"),
+        ("1000000\r\n1 2 3 1 5 6 7\r\n", "U1S1.TXT line 1: 1,000,000 points; at most 20,000"),
+        ("", "U1S1.TXT line 1: empty"),
+        ("2\r\n1 2 3 1 5 6 7\r\n1 2 3 1 5 nan 7\r\n", "U1S1.TXT line 3: ALTITUDE is 'nan', not a finite number"),
+        ("2\r\n1 2 3 1 5 6 7\r\n1 2 3 1 5 6\r\n", "U1S1.TXT line 3: 6 values, expected 7"),
+        ("2\r\n1 2 x 1 5 6 7\r\n1 2 3 1 5 6 7\r\n", "U1S1.TXT line 2: T is 'x', not a number"),
+    ],
+)
 def test_a_bad_file_is_refused_naming_the_file_and_line(text: str, expected: str) -> None:
     with pytest.raises(SignatureFileError) as caught:
         parse_signature(text, "U1S1.TXT")
@@ -64,9 +66,16 @@ def test_a_bad_file_is_refused_naming_the_file_and_line(text: str, expected: str
 
 
 def test_a_zip_keeps_good_files_and_names_every_other_one() -> None:
-    upload = zip_of({"Task2/U1S1.TXT": signature_text(5), "Task2/U1S2.TXT": signature_text(6),
-                     "Task2/notes.docx": b"PK\x03\x04 not a signature", "Task2/U1S3.TXT": "3\r\n1 2 3\r\n",
-                     "Task2/U2S99.TXT": signature_text(5), "Task2/readme.txt": "about the data"})
+    upload = zip_of(
+        {
+            "Task2/U1S1.TXT": signature_text(5),
+            "Task2/U1S2.TXT": signature_text(6),
+            "Task2/notes.docx": b"PK\x03\x04 not a signature",
+            "Task2/U1S3.TXT": "3\r\n1 2 3\r\n",
+            "Task2/U2S99.TXT": signature_text(5),
+            "Task2/readme.txt": "about the data",
+        }
+    )
     dataset = read_zip(upload, "mine.zip")
     assert sorted(dataset.signatures) == [(1, 1), (1, 2)]
     assert dataset.get(1, 2).points.shape == (6, 7)

@@ -101,8 +101,7 @@ def synthetic_users(users: int = 4, seed: int = 0) -> Dataset:
         for sample in range(1, 41):
             noise = 2.0 if sample <= 20 else 12.0
             xy = shape * (1 if sample <= 20 else 1.15) + rng.normal(scale=noise, size=shape.shape)
-            points = np.c_[xy, 10 * np.arange(40), np.ones(40), np.full(40, 900), np.full(40, 600),
-                           300 + 0.1 * xy[:, 0]]
+            points = np.c_[xy, 10 * np.arange(40), np.ones(40), np.full(40, 900), np.full(40, 600), 300 + 0.1 * xy[:, 0]]
             dataset.add(Signature(user, sample, points, source=f"U{user}S{sample}.TXT"))
     return dataset
 

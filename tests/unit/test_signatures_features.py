@@ -37,9 +37,25 @@ def test_a_straight_line_at_constant_speed() -> None:
     n = np.arange(60.0)
     values = raw_time_functions(points_of(3.0 * n, 4.0 * n))  # 5 units a sample, heading atan2(4, 3)
     heading = math.atan2(4, 3)
-    expected = {"ẋ": 3.0, "ẏ": 4.0, "v": 5.0, "θ": heading, "θ̇": 0.0, "a": 0.0, "v̇": 0.0, "ẍ": 0.0, "ÿ": 0.0,
-                "vʳ": 1.0, "α": heading, "α′": 0.0, "s": 0.8, "c": 0.6, "r⁵": 25.0 / 12.0, "r⁷": 35.0 / 18.0,
-                "ż": 0.0}
+    expected = {
+        "ẋ": 3.0,
+        "ẏ": 4.0,
+        "v": 5.0,
+        "θ": heading,
+        "θ̇": 0.0,
+        "a": 0.0,
+        "v̇": 0.0,
+        "ẍ": 0.0,
+        "ÿ": 0.0,
+        "vʳ": 1.0,
+        "α": heading,
+        "α′": 0.0,
+        "s": 0.8,
+        "c": 0.6,
+        "r⁵": 25.0 / 12.0,
+        "r⁷": 35.0 / 18.0,
+        "ż": 0.0,
+    }
     for symbol, value in expected.items():
         np.testing.assert_allclose(column(values, symbol), value, atol=1e-9, err_msg=symbol)
     # an infinite curvature radius is capped, finite: log(v / ε)

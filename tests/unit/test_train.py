@@ -204,3 +204,17 @@ def test_command_lines_take_the_training_knobs_and_their_defaults_from_one_confi
     assert train_config_from(args, defaults) == defaults.replace(batch_size=3, seed=9)
     assert train_config_from(parser.parse_args(["--batch-size", "5", "--lr", "0.1"]), defaults, ("batch_size",)) \
         == defaults.replace(batch_size=5)
+
+
+def test_a_run_of_one_step_says_one_step_not_one_steps():
+    model, head, loss_fn, sampler = regression_setup()
+    stop = threading.Event()
+
+    class StopAtOne:
+        def on_step_end(self, info):
+            stop.set()
+
+    stopped = fit(parameters_of(model, head), loss_fn, sampler, TrainConfig(steps=50), [StopAtOne()], stop)
+    assert stopped.message == "stopped by the user after 1 step"
+    finished = fit(parameters_of(model, head), loss_fn, sampler, TrainConfig(steps=1))
+    assert finished.message == "finished 1 step"

@@ -205,3 +205,25 @@ def test_the_recipe_fills_only_what_was_not_given() -> None:
         batch_size=8, clip_threshold=0.5, learning_rate=1.0)
     long = cli.resolve_recipe(cli._parser().parse_args(["train", "--data", "dates", "--out", "x", "--seconds", "120"]))
     assert (long.hidden, long.dropout, long.learning_rate) == (192, 0.1, 5e-3)
+
+
+def test_the_tutorial_note_says_which_letters_it_keeps_and_names_dropped_hebrew_and_arabic():
+    data = number_data(60)
+    data.info["preparation"] = "tutorial"
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, generator=make_generator(0))
+    prepared = Translator.from_data(model, data).prepare("trois שלום سلام")
+    assert prepared.normalized.strip() == "trois"
+    note = next(note for note in prepared.notes if "dropped" in note)
+    assert "a–z" in note and "ש" in note and "س" in note
+    assert "keeps only letters" not in note  # Hebrew and Arabic are letters too
+
+
+def test_a_character_model_calls_unknown_input_characters_not_words():
+    from rnnviz.data.pairs import date_data
+
+    data = date_data(200, seed=0, test=20, validation=20)
+    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=8, generator=make_generator(0))
+    prepared = Translator.from_data(model, data).prepare("monday 3 jan 2022 Ωж")
+    unknown_notes = [note for note in prepared.notes if "<unk>" in note]
+    assert unknown_notes and all("Unknown characters" in note for note in unknown_notes), prepared.notes
+    assert not any("word" in note for note in unknown_notes)

@@ -12,6 +12,15 @@ INTRO = (
     "Pick a preset for a one-click demonstration of the lecture, or set every knob yourself."
 )
 
+def score_words(task: object) -> tuple[str, str]:
+    """(short name, definition) of the task's score: the adding task is regression, so its 'accuracy' is a tolerance."""
+    tolerance = getattr(task, "tolerance", None)
+    if tolerance is not None:
+        return (f"within ±{tolerance:g}", f"share of sequences whose predicted sum is within {tolerance:g} of the true "
+                "sum (Hochreiter & Schmidhuber's criterion: the adding task is regression, so this is its accuracy)")
+    return "accuracy", "share of the answer symbols the network predicts right (its most likely symbol)"
+
+
 SENTENCES = {
     "loss": "Loss and accuracy of every kept run while it trains: below the dashed line, the run has "
             "learned something from the input.",
@@ -28,7 +37,9 @@ SENTENCES = {
 
 EXPLANATIONS = {
     "loss": r"""
-**Plotted:** training loss of every kept run (thick: mean of 10 steps) and task accuracy.
+**Plotted:** training loss of every kept run (thick: mean of 10 steps) and its score: for adding, the share
+of sums within 0.04 of the truth (a regression task has no "right class"); for copy and first symbol, the
+share of answer symbols predicted right.
 
 **Formula:** dashed = loss of the best answer that ignores the input
 (adding: $\mathrm{Var}(U_1{+}U_2) = 1/6$; classes: $\log K$).

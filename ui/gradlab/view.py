@@ -20,7 +20,7 @@ from rnnviz.plots.base import PALETTE
 from rnnviz.training.jobs import Job
 from ui import markdown, shell
 from ui.gradlab import runs
-from ui.gradlab.text import EXPLANATIONS, SENTENCES
+from ui.gradlab.text import EXPLANATIONS, SENTENCES, score_words
 from ui.training import current_job
 
 TITLES = {"loss": "Loss and accuracy", "heatmap": "Gradient reaching each timestep, over training",
@@ -66,14 +66,16 @@ def summary_metrics(recording: Recording) -> None:
         "diverged": ("diverged", f"at step {summary.diverged_at}"),
         "running": ("training", f"step {summary.steps_done}"),
         "stopped": ("stopped", f"at step {summary.steps_done}"),
-    }.get(summary.status, (summary.verdict, f"{summary.steps_done} steps"))
+    }.get(summary.status, (summary.verdict, markdown.plural(summary.steps_done, "step")))
     columns = st.columns(4)
     columns[0].metric("Outcome", outcome, delta=detail, delta_color="off", delta_arrow="off")
     columns[1].metric("Loss / baseline (last 10%)", "—" if math.isnan(summary.final_relative_loss)
                       else f"{summary.final_relative_loss:.0%}" if summary.final_relative_loss < 100
                       else _power(summary.final_relative_loss),
                       help="1 = no better than ignoring the input; near 0 = solved.")
-    columns[2].metric("Accuracy (last 10%)", "—" if math.isnan(summary.accuracy) else f"{summary.accuracy:.0%}")
+    name, definition = score_words(recording.settings.make_task())
+    columns[2].metric(f"{name.capitalize()} (last 10%)", "—" if math.isnan(summary.accuracy) else f"{summary.accuracy:.0%}",
+                      help=f"The {definition}, over the last tenth of the steps.")
     columns[3].metric("‖∂L/∂h₀‖ ÷ ‖∂L/∂h_T‖", _power(summary.gradient_ratio),
                       help="How much of the gradient at the last step reaches the first one (last measurement).")
 
@@ -144,7 +146,8 @@ def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool, la
                 "the charts above show its initial weights (step 0).", icon=":material/info:")
     else:
         series, colors, baseline = _loss_runs(recording if live else None, color, label)
-        chart_block("loss", gradients.loss_accuracy_chart(series, baseline=baseline, colors=colors),
+        score = score_words(recording.settings.make_task())[0]
+        chart_block("loss", gradients.loss_accuracy_chart(series, baseline=baseline, colors=colors, score_title=score),
                     f"{prefix}:loss")
         settings = recording.settings
         threshold = settings.train.clip_threshold if settings.train.clip == "norm" else None

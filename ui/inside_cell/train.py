@@ -19,6 +19,7 @@ from ui.markdown import escape
 
 JOB_KEY = "inside-cell"
 MAX_UPLOAD_CHARS = 2_000_000
+CUT_NOTE = "ic_upload_cut"  # the note saying how much of a long uploaded text this session's run reads
 KINDS = tuple(kind for kind in MENU_ORDER if kind != "rnn-relu")  # the char models the page trains
 
 
@@ -42,6 +43,13 @@ def _settings_form() -> tuple[str, object, LMSettings] | None:
     return corpus_kind, upload, settings
 
 
+def cut_note(name: str, length: int) -> str:
+    """What a training run on a text longer than MAX_UPLOAD_CHARS reads of it."""
+    return (f"{escape(name)} has {length:,} characters: this run trains on its first {MAX_UPLOAD_CHARS:,} only "
+            f"({100 * MAX_UPLOAD_CHARS / length:.0f} %; the last tenth of those is held out for validation). "
+            "Cut the file yourself to choose which part.")
+
+
 def _corpus(corpus_kind: str, upload: object):
     """The chosen corpus, or None with a message when the upload is missing or unusable."""
     if corpus_kind == "bracket language":
@@ -51,8 +59,11 @@ def _corpus(corpus_kind: str, upload: object):
         return None
     raw = upload.getvalue()
     try:
-        text = raw.decode("utf-8")[:MAX_UPLOAD_CHARS]
-        return text_corpus(text, name=upload.name)
+        text = raw.decode("utf-8")
+        corpus = text_corpus(text[:MAX_UPLOAD_CHARS], name=upload.name)
+        if len(text) > MAX_UPLOAD_CHARS:
+            st.session_state[CUT_NOTE] = cut_note(upload.name, len(text))
+        return corpus
     except UnicodeDecodeError:
         st.error("That file is not UTF-8 text; save it as plain text (UTF-8) and try again.", icon=":material/error:")
     except ValueError as error:
@@ -120,9 +131,12 @@ def train_panel() -> None:
                 "the background; you can keep exploring, and **Stop** keeps what it has learnt so far.")
     chosen = _settings_form()
     if chosen is not None:
+        st.session_state.pop(CUT_NOTE, None)
         corpus = _corpus(chosen[0], chosen[1])
         if corpus is not None:
             _start(corpus, chosen[2])
+    if CUT_NOTE in st.session_state:
+        st.info(st.session_state[CUT_NOTE], icon=":material/content_cut:")
     job = training.live_training(JOB_KEY, _live)
     if (job is not None and not job.active and job.status in ("finished", "stopped")
             and job.extras.get("trained") is not None):

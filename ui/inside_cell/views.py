@@ -53,9 +53,10 @@ def find_the_unit(trace: TextTrace, layer: int) -> None:
         left.button(f"Look at unit {best}", key=f"ic_show_{name}", on_click=_show_unit, args=(best, state),
                     help="Shows this unit in the equations and the coloured text above.")
         top = ranking[:3]
-        right.plotly_chart(units_over_text(trace.chars, signals[name], name, values[:, [s.unit for s in top]],
-                                           [s.unit for s in top], [s.correlation for s in top]),
-                           config=CONFIG, width="stretch")
+        figure = data.figure(trace, "signal units", lambda name=name, top=top: units_over_text(
+            trace.chars, signals[name], name, values[:, [s.unit for s in top]], [s.unit for s in top],
+            [s.correlation for s in top]), layer, state, name)
+        right.plotly_chart(figure, config=CONFIG, width="stretch")
 
 
 def _default_span(text: str) -> tuple[int, int]:
@@ -101,7 +102,8 @@ def select_span(trace: TextTrace, layer: int, state: str) -> None:
     spans = matching_spans(values, units, threshold, min_length=2)
     rows = [{"from": s, "to": e, "length": e - s, "text": trace.text[s:e].replace("\n", "⏎"),
              "your span": s < end and start < e} for s, e in spans[:20]]
-    st.markdown(f"**Spans where all {len(units)} units are on together** (longest first):")
+    which = "the chosen unit is on" if len(units) == 1 else f"all {len(units)} units are on together"
+    st.markdown(f"**Spans where {which}** (longest first):")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 

@@ -17,7 +17,7 @@ from rnnviz.training.jobs import Job
 from rnnviz.training.loop import TrainResult
 from rnnviz.unrolled.tasks import IO_TYPES, MAX_HIDDEN_SIZE, IOTask, StepOutputs, make_io_task, train, train_config
 from ui import training
-from ui.markdown import escape
+from ui.markdown import escape, plural
 
 KEY = "unrolled-io:"
 MODELS = KEY + "models"  # session_state: {task key: SessionModel}, this session's trained models
@@ -133,8 +133,8 @@ def _settings(task: IOTask, task_key: str) -> tuple[str, int, int]:
     hidden = middle.number_input("Hidden size", 1, MAX_HIDDEN_SIZE, defaults.hidden_size, key=f"{KEY}hidden:{task_key}",
                                  help="Units of the hidden state h_t.")
     steps = right.number_input("Training steps", 1, MAX_TRAIN_STEPS, defaults.steps, key=f"{KEY}steps:{task_key}",
-                               help=f"The defaults ({defaults.steps} steps, {defaults.hidden_size} units) reach the "
-                                    "target in seconds on a laptop.")
+                               help=f"The defaults ({plural(defaults.steps, 'step')}, {plural(defaults.hidden_size, 'unit')}) "
+                                    "reach the target in seconds on a laptop.")
     return kind, int(hidden), int(steps)
 
 
@@ -201,7 +201,7 @@ def train_section(task: IOTask, task_key: str, seed: int) -> None:
     reached = (f" It first reached the target after {trained.seconds_to_target:.1f} s of training."
                if trained.seconds_to_target is not None else " It did not reach the target; train longer or bigger.")
     st.caption(f"Held-out {escape(task.metric)}: {trained.metric:.3f} (target {task.target:g}), after "
-               f"{trained.result.steps_done} steps in {trained.result.seconds:.1f} s.{reached}")
+               f"{plural(trained.result.steps_done, 'step')} in {trained.result.seconds:.1f} s.{reached}")
 
 
 def _step_rows(steps: StepOutputs) -> list[dict[str, object]]:
@@ -236,7 +236,7 @@ def run_section(task: IOTask, task_key: str) -> None:
     if kept is None:
         st.info("Press **Train** first: the input box runs the model this session trained.", icon=":material/school:")
         return
-    st.caption(f"The model: {label(kept.kind)}, {kept.hidden_size} units, {kept.steps_done} steps "
+    st.caption(f"The model: {label(kept.kind)}, {plural(kept.hidden_size, 'unit')}, {plural(kept.steps_done, 'step')} "
                f"({kept.status}), held-out score {kept.metric:.3f}.")
     box = st.text_area if task_key == "many-to-one:reviews" else st.text_input
     text = box("Input", task.example, key=f"{KEY}input:{task_key}", help=f"For example: {task.example}")

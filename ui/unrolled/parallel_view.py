@@ -14,6 +14,7 @@ from rnnviz.unrolled.io_decode import FORCING_MODES
 from rnnviz.unrolled.parallel import ForcingCurve, ParallelTiming, time_decoding
 from rnnviz.unrolled.tasks import make_io_task, train, train_config
 from ui import training
+from ui.markdown import plural
 from ui.unrolled.io_view import CONFIG, cached_task, session_model
 
 KEY = "unrolled-parallel:"
@@ -92,7 +93,7 @@ def _target(ratios: list[float], steps: int, per: str, seed: int):
                                        result.message))
             if result.status != "finished":
                 return result
-        return replace(result, message=f"finished {len(ratios)} runs of {steps} steps each")
+        return replace(result, message=f"finished {plural(len(ratios), 'run')} of {plural(steps, 'step')} each")
     return target
 
 
@@ -131,9 +132,9 @@ def forcing_section(seed: int) -> None:
                                 help="About 3 s per 100 steps on a laptop; 450 steps reach the target.")
     per = st.radio("Coin", FORCING_MODES, format_func=PER_NAMES.get, horizontal=True, key=KEY + "per")
     ratios = [1.0, 0.5, 0.0] if plan == "1.0, 0.5 and 0.0" else [1.0, float(ratio)]
-    st.caption(f"{len(ratios)} runs × {steps} steps: about {len(ratios) * steps * 0.03:.0f} s on 2 laptop cores. "
-               "Steps are kept small by default so the comparison fits a lecture; the models will not reach the "
-               "target (450 steps do).")
+    st.caption(f"{plural(len(ratios), 'run')} × {plural(steps, 'step')}: about {len(ratios) * steps * 0.03:.0f} s "
+               "on 2 laptop cores. Steps are kept small by default so the comparison fits a lecture; the models "
+               "will not reach the target (450 steps do).")
     if st.button("Train the runs", key=KEY + "train", icon=":material/play_arrow:", type="primary"):
         st.session_state[KEY + "ratios"] = ratios
         training.start_job(JOB_KEY, _target(ratios, int(steps), per, seed), len(ratios) * int(steps),

@@ -1,0 +1,118 @@
+"""The Signature verification page's fixed text: the paper, the data, the protocol, how to read each chart."""
+
+INTRO = (
+    "Tolosana, Vera-Rodriguez, Fierrez & Ortega-Garcia (2018), *Exploring Recurrent Neural Networks for On-Line "
+    "Handwritten Signature Biometrics*, describe every pen sample of a signature by **23 time functions** "
+    "(their Table 1), compare two signatures with a Siamese RNN, and measure a **DTW baseline** (their Table 4) "
+    "by the **equal error rate** (EER: the threshold where as many forgeries are accepted as genuine "
+    "signatures rejected).\n\n"
+    "**Our data is not the paper's.** The paper used BiosecurID (400 users); we use the public **SVC2004 Task 2** "
+    "set (40 users × 20 genuine signatures and 20 skilled forgeries, pen tablet at 100 Hz; Yeung et al., "
+    "*SVC2004: First International Signature Verification Competition*, ICBA 2004). Compare our numbers with "
+    "the paper's as orderings and trends, not as equal figures."
+)
+
+PROTOCOL = (
+    "**Protocol.** The users are shuffled (seed 0) into 5 folds; each fold's users are tested once, and no user "
+    "is in two parts. For a test user: references S1–S10, genuine probes S11–S20, skilled forgeries S21–S40, "
+    "random forgeries = the genuine probes of the fold's other test users. **1vs1** scores a probe against one "
+    "reference (each of S1–S10 in turn); **4vs1** averages its scores against the four enrolment signatures "
+    "S1–S4. DTW needs no training, so the training and validation users of a fold are not used here."
+)
+
+DTW_METHOD = (
+    "**DTW** (dtaidistance, exact, no window) aligns the two sequences of time-function vectors; the cost is the "
+    "sum of Euclidean distances along the best path divided by the two lengths added; the score is minus that "
+    "cost. **User-normalised** divides it by the user's own spread: the mean cost between the user's four "
+    "enrolment signatures, two by two (the paper does not say it normalises; it helps here, so both are shown)."
+)
+
+TRAJECTORY = (
+    "The pen path as the tablet recorded it: one line per pen-down stroke (the pen in the air is not "
+    "sampled), each dot a sample 10 ms apart, its colour the pen pressure."
+)
+
+FUNCTIONS = (
+    "Each panel is one time function of Table 1 for this signature, against the sample number n, after "
+    "normalisation to mean 0 and variance 1 over the signature (so the y axis is in standard deviations). "
+    "Hover for values."
+)
+
+DET = (
+    "A DET curve shows, for every threshold, the share of forgeries accepted (x) against the share of genuine "
+    "signatures rejected (y), both on probit axes (so normal score distributions draw straight lines). Lower "
+    "left is better; the dot is the EER, where the curve crosses the dotted FAR = FRR line. Points at 0 % are "
+    "drawn on the axis edge (0.1 %)."
+)
+
+HISTOGRAM = (
+    "How the scores of each kind of trial fall: genuine (green), skilled forgeries (red), random forgeries "
+    "(blue), each as a share of its own trials. The dashed line is the EER threshold for the kind of "
+    "forgery chosen: trials to its right are accepted."
+)
+
+VERIFY = (
+    "Pick whose signature is claimed and which signature is shown: the page scores it against the claimed "
+    "user's four enrolment signatures (4vs1, user-normalised DTW) and accepts it when the score reaches the "
+    "skilled-forgery EER threshold of the full SVC2004 evaluation."
+)
+
+FORMULA_NOTE = (
+    "Dots are derivatives over the sample number n, as regressions over ±2 samples: "
+    "ḟₙ = (1/10) Σₖ₌₁² k (fₙ₊ₖ − fₙ₋ₖ). The plot shows the function after normalising it to mean 0 and "
+    "variance 1 over the signature."
+)
+
+SIAMESE_METHOD = (
+    "**Siamese RNNs** (Figure 5 of the paper): both signatures go through the *same* first recurrent layer "
+    "(46 units; LSTM, GRU, or their bidirectional versions BLSTM, BGRU), its two output sequences are joined "
+    "sample by sample and read by a second recurrent layer (23 units), and one sigmoid unit says how likely the "
+    "two share a writer. Training is **writer-independent**: pairs come only from the fold's training users "
+    "(half genuine pairs, half impostors of the scenario: skilled forgeries, other users' signatures, or both), "
+    "and the weights kept are those of the step with the best EER on the validation users. Two choices of "
+    "ours: each signature is resampled to 64 samples so pairs batch without padding, and the score averages "
+    "both input orders, so score(a, b) = score(b, a)."
+)
+
+CURVES = (
+    "Solid: the training loss (binary cross-entropy of the pairs of each batch, left axis). Dotted: the EER on "
+    "the validation users (mean of skilled and random, right axis), measured every 50 steps. The green line is "
+    "the step whose weights scored best on validation, the star its EER: those weights are kept, as the paper's "
+    "Figure 6 marks. A loss falling to 0 while the validation EER stays flat is overfitting: the model learns "
+    "the training users' pairs by heart, not what tells a forgery apart."
+)
+
+TWO_STAGE = (
+    "Stage 1, DTW (4vs1, user-normalised), rejects a signature that is unlike the references: its cut "
+    "({threshold:.3f}) is set on the validation users so that it rejects only 1 % of their genuine signatures. "
+    "Stage 2, the RNN trained on skilled + random, decides the rest. EER of the stages alone and together, on "
+    "the same test users."
+)
+
+TRAIN = (
+    "Pick a system and scenario and press Train: the loss and the validation EER appear live, Stop ends the run "
+    "at once and keeps the best step so far. Afterwards the kept weights score the fold's test users. On two "
+    "busy CPU cores 300 steps take one to three minutes."
+)
+
+LIVE_NOTE = "one fold's 8 test users; the tables above hold the same fold's runs of 1,000 steps at most."
+
+
+def siamese_caption(about: dict) -> str:
+    """Where the Siamese numbers come from."""
+    users = about.get("test_users", [])
+    return (
+        f"SVC2004, fold {about.get('fold', 0)} of 5: trained on its training users, best step on its validation "
+        f"users, tested on its {len(users)} test users ({', '.join(map(str, users))}), at most "
+        f"{about.get('steps', '?')} steps (200 s) per run on a busy 2-core CPU. The other folds were not trained "
+        "(time). In grey brackets: Tolosana et al. (2018), BiosecurID, 400 users; compare orderings, not values."
+    )
+
+
+PAD = (
+    "Sign in the box with a mouse, a pen or a finger and press “Use this signature”: the first four are your "
+    "enrolment, every later one is verified against them (4vs1). Sign a fifth time yourself, then ask a "
+    "neighbour to forge it. A mouse has no pressure, so its drawings use the 21 time functions without it; the "
+    "DTW threshold is the skilled-forgery EER threshold of SVC2004 (tablet signatures, so treat it as a rough "
+    "guide), the BLSTM is the shipped model (trained with pressure: for a mouse it sees a flat pressure)."
+)
