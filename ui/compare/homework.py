@@ -88,7 +88,8 @@ def homework_view() -> None:
             f"Each run got the same number of steps, not the same seconds: the grid was made on a shared "
             f"{results.machine.get('cpus', '?')}-core machine whose load (here "
             f"{results.machine.get('load_at_start', '?')} at the start) would otherwise decide how far each "
-            "run gets. The median time per step is in each table: multiply to compare at equal time."
+            "run gets. For the same reason the median times per step in the tables move with that load: read "
+            "them as rough, and bench/compare.py for a measured ratio."
         )
     for index, (title, runs) in enumerate(homework.questions(results).items()):
         question_block(title, runs, index)
