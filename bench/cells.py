@@ -7,10 +7,11 @@ explicit traced unroll / fast path <= 5.   Run: python bench/cells.py
 from __future__ import annotations
 
 import argparse
+import time
 from collections.abc import Callable
 
 import torch
-from timing import interleaved_medians, print_targets  # bench/timing.py
+from timing import cpu_line, interleaved_medians, print_targets  # bench/timing.py
 
 from rnnviz.core.recurrent import Recurrent
 
@@ -24,7 +25,7 @@ def forward_backward(run: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
     return step
 
 
-def measure(steps: int, hidden: int, batch: int, repeats: int) -> dict[str, float]:
+def measure(steps: int, hidden: int, batch: int, repeats: int, clock: Callable[[], float]) -> dict[str, float]:
     """Seconds per forward+backward for each path."""
     torch.manual_seed(0)
     x = torch.randn(batch, steps, hidden)
@@ -38,7 +39,7 @@ def measure(steps: int, hidden: int, batch: int, repeats: int) -> dict[str, floa
     sru = Recurrent("sru", hidden, hidden)
     functions["sru fast"] = forward_backward(lambda v: sru(v).output, x)
     functions["sru explicit+trace"] = forward_backward(lambda v: sru(v, trace=True).output, x)
-    return interleaved_medians(functions, repeats)
+    return interleaved_medians(functions, repeats, clock=clock)
 
 
 def report(seconds: dict[str, float]) -> list[tuple[str, float, float]]:
@@ -60,10 +61,16 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="cpu: this process's CPU time, steadier than the wall clock on a busy machine")
     args = parser.parse_args()
-    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, "
-          f"T={args.steps} H={args.hidden} B={args.batch}, forward+backward, median of {args.repeats}")
-    seconds = measure(args.steps, args.hidden, args.batch, args.repeats)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(cpu_line())
+    print(f"T={args.steps} H={args.hidden} B={args.batch}, forward+backward, median of {args.repeats}, {args.clock} clock")
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    seconds = measure(args.steps, args.hidden, args.batch, args.repeats, clock)
     for name, value in seconds.items():
         print(f"  {name:28s} {value * 1000:8.2f} ms")
     print_targets([(name, ratio, target, "") for name, ratio, target in report(seconds)], width=34)

@@ -19,7 +19,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from timing import median_seconds  # noqa: E402  (bench/timing.py)
+from timing import cpu_line, median_seconds  # noqa: E402  (bench/timing.py)
 
 from rnnviz.charlm.model import CharLM, char_vocabulary  # noqa: E402
 from rnnviz.charlm.trace import trace_text  # noqa: E402
@@ -85,9 +85,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     args = parser.parse_args()
     torch.set_num_threads(1)  # as the app's server runs (ui/sidebar.py)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs, "
-          f"load average {load:.2f}")
+    print(cpu_line())
     figures = trace_figures(args.repeats)
     figures.update(page_figures(args.repeats))
     for name, value in figures.items():

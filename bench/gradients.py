@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from timing import median_seconds  # bench/timing.py
+from timing import cpu_line, median_seconds  # bench/timing.py
 
 from rnnviz import gradlab
 from rnnviz.gradlab import GradientRecorder, RunSettings, build_model
@@ -153,8 +153,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15)
     arguments = parser.parse_args()
     torch.set_num_threads(arguments.threads)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f} at start")
+    print(cpu_line())
 
     timing = in_worker(lambda: profile_versus_step(arguments.repeats))
     print(f"\n1. T=100, H=128, B=32 (tanh RNN)\n   fast-path training step     {timing['train step'] * 1e3:7.1f} ms"

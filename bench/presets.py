@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 import torch
+from timing import cpu_line  # bench/timing.py
 
 from rnnviz.gradlab.checks import Expectation, check, ratio_series, summarize
 from rnnviz.gradlab.presets import PRESETS
@@ -91,6 +92,7 @@ def main() -> None:
     parser.add_argument("--contrast", action="store_true", help="measure each preset's contrast run instead")
     arguments = parser.parse_args()
     torch.set_num_threads(1)
+    print(cpu_line())
     numbers = {int(n) for n in arguments.presets.split(",")}
     for item in PRESETS:
         settings = item.contrast if arguments.contrast else item.settings

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
 
-from bench.timing import print_targets
+from bench.timing import cpu_line, print_targets
 from rnnviz.signatures import features
 from rnnviz.signatures.data import load_svc2004
 from rnnviz.signatures.evaluation import eer_table, evaluate_dtw
@@ -91,6 +91,7 @@ def main() -> int:
     parser.add_argument("--parallel", action="store_true", help="DTW on every core (OpenMP)")
     parser.add_argument("--skip-dtw", action="store_true", help="time the time functions only")
     arguments = parser.parse_args()
+    print(cpu_line())
     start = time.perf_counter()
     dataset = load_svc2004(arguments.data)
     read_seconds = time.perf_counter() - start

@@ -16,7 +16,6 @@ measured with the CLI, see the README); typed sentence <= 30 ms greedy, <= 100 m
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import sacrebleu
 import torch
+from timing import cpu_line  # bench/timing.py
 from torch import nn
 
 from rnnviz.core.randomness import make_generator
@@ -181,9 +181,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-training", action="store_true", help="only the latency check")
     args = parser.parse_args()
-    load = os.getloadavg()[0]
-    print(f"machine: {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"load average {load:.2f}{'  (busy: timings are unreliable)' if load > 1 else ''}")
+    print(cpu_line())
     data = load_pairs(args.data, source_language="fra", target_language="eng", tutorial_filter=True)
     print(f"data: {data.info['pairs']:,} tutorial-filtered pairs, split {data.info['split']}")
     if not args.skip_training:

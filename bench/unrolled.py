@@ -22,7 +22,7 @@ from torch.nn import functional
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from timing import interleaved_medians, print_targets  # noqa: E402  (bench/timing.py)
+from timing import cpu_line, interleaved_medians, print_targets  # noqa: E402  (bench/timing.py)
 
 from rnnviz.core.kinds import KINDS  # noqa: E402
 from rnnviz.plots.unrolled import graph_figure  # noqa: E402
@@ -31,21 +31,6 @@ from rnnviz.unrolled import build_graph, path_terms  # noqa: E402
 
 GRAPH_TARGET_S, TERMS_TARGET = 0.300, 3.0
 STEPS, HIDDEN, INPUTS, CLASSES = 12, 16, 4, 5
-
-
-def cpu_line() -> str:
-    """CPU model, AVX-512 or not, torch threads and version."""
-    model, flags = "unknown CPU", ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and model == "unknown CPU":
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags") and not flags:
-                flags = line
-    except OSError:
-        pass
-    avx512 = "AVX-512" if " avx512f" in flags else "no AVX-512"
-    return f"{model}, {avx512}, torch {torch.__version__}, {torch.get_num_threads()} thread(s)"
 
 
 def data(kind: str, layers: int, bidirectional: bool, seed: int = 0):

@@ -28,8 +28,6 @@ Run it again on the lecture laptop:
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 from pathlib import Path
 
@@ -38,27 +36,13 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from timing import cpu_line  # noqa: E402  (bench/timing.py)
+
 from rnnviz.unrolled.parallel import time_decoding  # noqa: E402
 from rnnviz.unrolled.tasks import IO_TYPES, IOTask, make_io_task, train  # noqa: E402
 
 TARGET_SECONDS = 20.0
 DEFAULT_REVIEWS = ROOT.parent / "shared" / "data" / "imdb_small.csv"
-
-
-def cpu_description() -> str:
-    """CPU model, AVX-512 or not, cores and torch threads."""
-    model = platform.processor() or "unknown CPU"
-    flags = ""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("model name")),
-                     model)
-        flags = next((line for line in text.splitlines() if line.startswith("flags")), "")
-    except OSError:
-        pass
-    avx512 = "avx512f" in flags or torch.backends.cpu.get_cpu_capability() == "AVX512"
-    return (f"{model}; AVX-512: {'yes' if avx512 else 'no'} (torch uses {torch.backends.cpu.get_cpu_capability()}); "
-            f"{os.cpu_count()} cores; torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
 
 
 def measure(task: IOTask, seeds: list[int]) -> list[str]:
@@ -87,9 +71,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the app uses 1)")
     args = parser.parse_args()
     torch.set_num_threads(max(1, args.threads))
-    print(cpu_description())
-    if hasattr(os, "getloadavg"):
-        print(f"load average (1 min): {os.getloadavg()[0]:.2f}")
+    print(cpu_line())
     tasks = [(io_type, make_io_task(io_type)) for io_type in IO_TYPES]
     if args.reviews.is_file():
         tasks.insert(3, ("many-to-one (reviews)", make_io_task("many-to-one", reviews=args.reviews)))

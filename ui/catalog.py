@@ -72,7 +72,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/compare_arrows:",
         section="Cells",
         summary="Run one task through RNN, LSTM, GRU and SRU side by side, with more layers or both directions.",
-        path=None,
+        path="app_pages/compare_cells.py",
     ),
     PageSpec(
         key="translate",
@@ -104,7 +104,7 @@ PAGES: tuple[PageSpec, ...] = (
         icon=":material/scatter_plot:",
         section="Lab",
         summary="Explore learned word and phrase embeddings in a t-SNE map.",
-        path=None,
+        path="app_pages/embeddings.py",
     ),
 )
 

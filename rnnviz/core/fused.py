@@ -47,65 +47,92 @@ def _torch_kernel(kind: str, weights: list[Tensor], x: Tensor, states: list, num
     return output, list(h_n.unbind(0))
 
 
+BLOCK_STEPS = 16  # time steps per block: a block's (B, 16, H) buffers stay in a core's L2 cache
+
+
 class SRUFunction(torch.autograd.Function):
     """A whole SRU layer-direction after its input projection, forward and backward by hand.
 
-    Batch-first (B, T, ...) like the caller, so no transposed copies; each step touches B rows
-    of H contiguous floats. Only the light recurrence c_t = f_t*c_{t-1} + (1-f_t)*u_t is a loop;
-    the reset gate and the highway output are computed for all steps at once, as SRU intends.
+    Batch-first (B, T, ...) like the caller, so no transposed copies. Only the light recurrence
+    c_t = f_t*c_{t-1} + (1-f_t)*u_t is a loop (three small ops a step forward, one backward);
+    everything else runs on blocks of `block_steps` steps at once, while the block is still in
+    cache: on a CPU an elementwise pass over (B, T, H) costs memory traffic, not arithmetic.
     """
 
     @staticmethod
-    def forward(ctx, projected: Tensor, highway: Tensor, v_forget: Tensor, v_reset: Tensor, c0: Tensor):
+    def forward(ctx, projected: Tensor, highway: Tensor, v_forget: Tensor, v_reset: Tensor, c0: Tensor,
+                block_steps: int = BLOCK_STEPS):
         u, a_forget, a_reset = projected.chunk(3, dim=2)  # (B, T, H) each, strided views
         batch, steps, hidden = u.shape
         states = u.new_empty((batch, steps + 1, hidden))  # c_{-1} = c0, then c_0 .. c_{T-1}
-        forgets = torch.empty_like(u)
+        forgets, reset, output = (u.new_empty(u.shape) for _ in range(3))
         states[:, 0] = c0
         u_t, a_t, c_t, f_t = u.unbind(1), a_forget.unbind(1), states.unbind(1), forgets.unbind(1)  # views, once
-        for t in range(steps):
-            torch.sigmoid(torch.addcmul(a_t[t], v_forget, c_t[t]), out=f_t[t])
-            torch.lerp(u_t[t], c_t[t], f_t[t], out=c_t[t + 1])  # f*c + (1-f)*u
-        previous, cells = states[:, :-1], states[:, 1:]
-        reset = torch.addcmul(a_reset, v_reset, previous).sigmoid_()
-        output = torch.lerp(highway, cells, reset)  # r*c + (1-r)*x
+        pieces = zip(*(part.split(block_steps, dim=1) for part in (
+            a_reset, states[:, :-1], states[:, 1:], highway, reset, output)))
+        addcmul, lerp, start = torch.addcmul, torch.lerp, 0
+        for a_r, previous, cells, x, r, h in pieces:
+            for t in range(start, start + r.shape[1]):  # the only sequential work
+                addcmul(a_t[t], v_forget, c_t[t], out=f_t[t]).sigmoid_()  # f_t = sigmoid(a_f + v_f c_{t-1})
+                lerp(u_t[t], c_t[t], f_t[t], out=c_t[t + 1])  # c_t = f c_{t-1} + (1-f) u
+            start += r.shape[1]
+            addcmul(a_r, v_reset, previous, out=r).sigmoid_()  # r_t reads c_{t-1}: the whole block at once
+            lerp(x, cells, r, out=h)  # h_t = r c_t + (1-r) x_t
+        ctx.block_steps = block_steps
         ctx.save_for_backward(u, highway, v_forget, v_reset, states, forgets, reset)
         return output, states[:, -1].clone()
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output: Tensor, grad_last: Tensor):
-        # In-place arithmetic on purpose: every fresh (B, T, H) buffer costs page faults on CPU.
         u, highway, v_forget, v_reset, states, forgets, reset = ctx.saved_tensors
-        previous, cells = states[:, :-1], states[:, 1:]
-        grad_projected = grad_output.new_empty((*u.shape[:2], 3 * u.shape[2]))
+        batch, steps, hidden = u.shape
+        grad_projected = grad_output.new_empty((batch, steps, 3 * hidden))
         grad_u, grad_a_forget, grad_a_reset = grad_projected.chunk(3, dim=2)
-        # g (1 - r); x itself is often data and needs none
-        grad_highway = torch.addcmul(grad_output, grad_output, reset, value=-1) if ctx.needs_input_grad[1] else None
-        spread = torch.addcmul(reset, reset, reset, value=-1)  # r (1 - r) = dr/da_r; (B, T, H) scratch
-        torch.sub(cells, highway, out=grad_a_reset).mul_(grad_output).mul_(spread)  # g (c - x) r (1 - r)
-        direct = grad_output * reset  # what reaches c_t other than through c_{t+1}'s forget path
-        direct[:, :-1].addcmul_(grad_a_reset[:, 1:], v_reset)  # r_{t+1} reads c_t
-        direct[:, -1] += grad_last
-        torch.addcmul(forgets, forgets, forgets, value=-1, out=spread)  # f (1 - f)
-        slope = torch.sub(previous, u).mul_(spread)  # d c_t / d a_f = (c_{t-1} - u_t) f (1 - f)
-        carry_factor = torch.addcmul(forgets, slope, v_forget)  # d c_t / d c_{t-1}
-        totals, factors = direct.unbind(1), carry_factor.unbind(1)
-        for t in range(u.shape[1] - 2, -1, -1):  # one op per step: dL/dc_t += dc_{t+1}/dc_t * dL/dc_{t+1}
-            totals[t].addcmul_(factors[t + 1], totals[t + 1])
-        grad_c0 = torch.mul(totals[0], factors[0]).addcmul_(grad_a_reset[:, 0], v_reset)
-        torch.mul(direct, slope, out=grad_a_forget)
-        torch.addcmul(direct, direct, forgets, value=-1, out=grad_u)  # direct (1 - f)
-        grad_v_forget = torch.mul(grad_a_forget, previous, out=slope).sum(dim=(0, 1))
-        grad_v_reset = torch.mul(grad_a_reset, previous, out=carry_factor).sum(dim=(0, 1))
-        return grad_projected, grad_highway, grad_v_forget, grad_v_reset, grad_c0
+        grad_highway = grad_output.new_empty(u.shape) if ctx.needs_input_grad[1] else None
+        scratch = u.new_empty((6, batch, min(ctx.block_steps, steps), hidden))  # (B, K, H) each, reused
+        scratch[4:].zero_()  # running dL/dv_f and dL/dv_r terms, summed once at the end
+        parts = [grad_output, u, highway, states[:, :-1], states[:, 1:], forgets, reset,
+                 grad_u, grad_a_forget, grad_a_reset] + ([grad_highway] if grad_highway is not None else [])
+        carry = grad_last  # dL/dc_{end-1} from the steps after the block (through c_end and r_end)
+        for block in reversed(list(zip(*(part.split(ctx.block_steps, dim=1) for part in parts)))):
+            buffers = scratch if block[0].shape[1] == scratch.shape[2] else scratch[:, :, :block[0].shape[1]]
+            carry = _sru_backward_block(*block[:10], v_forget, v_reset, carry, buffers.unbind(0),
+                                        block[10] if grad_highway is not None else None)
+        grad_v_forget, grad_v_reset = scratch[4:].sum(dim=(1, 2))
+        return grad_projected, grad_highway, grad_v_forget, grad_v_reset, carry, None
+
+
+def _sru_backward_block(grad_output: Tensor, u: Tensor, highway: Tensor, previous: Tensor, cells: Tensor,
+                        forgets: Tensor, reset: Tensor, grad_u: Tensor, grad_a_forget: Tensor, grad_a_reset: Tensor,
+                        v_forget: Tensor, v_reset: Tensor, carry: Tensor, scratch: tuple[Tensor, ...],
+                        grad_highway: Tensor | None) -> Tensor:
+    """Gradients of one block of K steps, every tensor (B, K, H), written in place; returns dL/dc_{start-1}."""
+    total, spread, slope, factor, sum_forget, sum_reset = scratch
+    torch.mul(grad_output, reset, out=total)  # g r: what reaches c_t through h_t
+    torch.addcmul(total, total, reset, value=-1, out=spread)  # g r (1 - r)
+    torch.sub(cells, highway, out=grad_a_reset).mul_(spread)  # dL/da_r = g (c - x) r (1 - r)
+    if grad_highway is not None:
+        torch.addcmul(grad_output, grad_output, reset, value=-1, out=grad_highway)  # g (1 - r)
+    total[:, :-1].addcmul_(grad_a_reset[:, 1:], v_reset)  # r_{t+1} reads c_t
+    total[:, -1].add_(carry)
+    torch.sub(cells, u, out=slope).addcmul_(slope, forgets, value=-1)  # (c_t - u)(1 - f) = dc_t/da_f
+    torch.addcmul(forgets, slope, v_forget, out=factor)  # dc_t/dc_{t-1} = f + (c_{t-1} - u) f (1 - f) v_f
+    totals, factors = total.unbind(1), factor.unbind(1)
+    for t in range(len(totals) - 2, -1, -1):  # one op a step: dL/dc_t += dc_{t+1}/dc_t dL/dc_{t+1}
+        totals[t].addcmul_(factors[t + 1], totals[t + 1])
+    torch.mul(total, slope, out=grad_a_forget)
+    torch.addcmul(total, total, forgets, value=-1, out=grad_u)  # total (1 - f)
+    sum_forget.addcmul_(grad_a_forget, previous)
+    sum_reset.addcmul_(grad_a_reset, previous)
+    return torch.mul(totals[0], factors[0]).addcmul_(grad_a_reset[:, 0], v_reset)
 
 
 def sru_direction(cell: SRUCell, x: Tensor, c0: Tensor, reverse: bool) -> tuple[Tensor, Tensor]:
     """One SRU layer and direction: one matmul over all steps, then the light recurrence."""
     x = x.flip(1) if reverse else x  # (B, T, I)
     projected = cell.project_input(x)  # (B, T, 3H): one matmul for every step
-    output, c_last = SRUFunction.apply(projected, cell.highway(x), cell.v_forget, cell.v_reset, c0)
+    output, c_last = SRUFunction.apply(projected, cell.highway(x), cell.v_forget, cell.v_reset, c0, BLOCK_STEPS)
     return (output.flip(1) if reverse else output), c_last
 
 

@@ -221,11 +221,14 @@ def _detach(state: State) -> State:
 
 def unroll(cell: Cell, x: Tensor, state: State, reverse: bool = False) -> tuple[list, State]:
     """Step a cell over x (B, T, I); returns the steps in input time order and the last state."""
-    projected = cell.project_input(x)  # (B, T, chunks*H), one matmul for all steps
+    # unbind, not projected[:, t]: the backward of one unbind stacks T gradients once, while each
+    # select's backward writes its gradient into a zero tensor of the whole (B, T, chunks*H): O(T^2)
+    projected = cell.project_input(x).unbind(1)  # T x (B, chunks*H), one matmul for all steps
+    inputs = x.unbind(1)  # T x (B, I)
     order = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
     steps = [None] * x.shape[1]
     for t in order:
-        step = cell.step_projected(projected[:, t], x[:, t], state)
+        step = cell.step_projected(projected[t], inputs[t], state)
         steps[t], state = step, step.state
     return steps, state
 

@@ -166,6 +166,35 @@ def test_sru_hand_written_backward_passes_gradcheck():
     assert torch.autograd.gradcheck(SRUFunction.apply, inputs)
 
 
+@pytest.mark.parametrize("steps, block_steps", [(1, 1), (7, 2), (7, 3), (8, 4), (9, 16)])
+def test_sru_blocked_backward_passes_gradcheck_across_block_edges(steps, block_steps):
+    from rnnviz.core.fused import SRUFunction
+
+    torch.manual_seed(5)
+    batch, hidden = 2, 3
+    shapes = [(batch, steps, 3 * hidden), (batch, steps, hidden), (hidden,), (hidden,), (batch, hidden)]
+    inputs = [torch.randn(*shape, dtype=torch.double, requires_grad=True) for shape in shapes]
+    assert torch.autograd.gradcheck(lambda *tensors: SRUFunction.apply(*tensors, block_steps), inputs)
+
+
+@pytest.mark.parametrize("block_steps", [1, 3, 16])
+def test_sru_fast_path_is_the_same_for_any_block_length(block_steps, monkeypatch):
+    from rnnviz.core import fused
+
+    torch.manual_seed(6)
+    layer = Recurrent("sru", 4, 5, num_layers=2, bidirectional=True)
+    x = torch.randn(3, 11, 4, requires_grad=True)
+    monkeypatch.setattr(fused, "BLOCK_STEPS", block_steps)
+    fast = layer(x, fast=True).output
+    explicit = layer(x, fast=False).output
+    torch.testing.assert_close(fast, explicit, atol=1e-5, rtol=1e-5)
+    weights = torch.randn_like(fast)
+    grads_fast = torch.autograd.grad((fast * weights).sum(), [x, *layer.parameters()])
+    grads_explicit = torch.autograd.grad((explicit * weights).sum(), [x, *layer.parameters()])
+    for a, b in zip(grads_fast, grads_explicit):
+        torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
+
+
 @pytest.mark.parametrize("values, finite", [
     ([1.0, 2.0, 3.0], True),
     ([3e38, 3e38, 3e38], True),  # the sum overflows to inf, yet every entry is finite

@@ -9,6 +9,9 @@ the network.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,8 @@ from ui.markdown import escape
 CHECKPOINT_ENV = checkpoints.DIRECTORY_ENV  # another folder of checkpoints (tests use it)
 TEXT_CAP = 2_000
 TRACE_CACHE_SIZE = 12
+SHARED_TRACES = 256  # committed models' traces kept per server: a class types the same presets
+FIGURES = 256  # figures kept per server, each tied to the very trace it was drawn from
 KIND_NAMES = {name: kind.label for name, kind in TABLE.items()}
 CORPUS_NAMES = {"brackets": "bracket language", "tinyshakespeare.txt": "Shakespeare"}
 KIND_ORDER = MENU_ORDER
@@ -158,8 +163,17 @@ def prepare(typed: str, cap: int = TEXT_CAP) -> PreparedText:
     return PreparedText(text, len(cleaned), truncated)
 
 
+@st.cache_resource(max_entries=SHARED_TRACES, show_spinner=False)
+def _shared_trace(_model: CharLM, _vocab: Vocabulary, key: tuple, text: str) -> TextTrace:
+    """A committed model's trace of `text`, shared by every session (read-only, like the model)."""
+    return trace_text(_model, _vocab, text)
+
+
 def traced(choice: ModelChoice, text: str) -> TextTrace:
-    """The trace of `text` through a choice's model, kept in this session for the next reruns."""
+    """The trace of `text`: per server for a committed model, kept in this session for one trained here."""
+    if choice.path is not None:
+        model, vocab = load_model(choice)
+        return _shared_trace(model, vocab, (str(choice.path), choice.metadata.get("weights_sha256", "")), text)
     cache: dict = st.session_state.setdefault("inside_cell_traces", {})
     key = (choice.key, choice.metadata.get("weights_sha256", ""), text)
     if key not in cache:
@@ -168,6 +182,33 @@ def traced(choice: ModelChoice, text: str) -> TextTrace:
         while len(cache) > TRACE_CACHE_SIZE:
             cache.pop(next(iter(cache)))
     return cache[key]
+
+
+@st.cache_resource(show_spinner=False)
+def _figure_store() -> tuple[threading.Lock, OrderedDict]:
+    """(lock, trace id and figure arguments -> (trace, figure)), one per server."""
+    return threading.Lock(), OrderedDict()
+
+
+def figure(trace: TextTrace, name: str, build: Callable[[], Any], *arguments: object) -> Any:
+    """`build()` for this trace and arguments, drawn once: a rerun that changes another widget reuses it.
+
+    Each entry keeps its trace alive and is used only for that very trace object, so an id is never reused
+    for another text; figures are shared read-only (st.plotly_chart only serialises them).
+    """
+    lock, entries = _figure_store()
+    key = (id(trace), name, arguments)
+    with lock:
+        found = entries.get(key)
+        if found is not None and found[0] is trace:
+            entries.move_to_end(key)
+            return found[1]
+    built = build()
+    with lock:
+        entries[key] = (trace, built)
+        while len(entries) > FIGURES:
+            entries.popitem(last=False)
+    return built
 
 
 def shown_char(char: str) -> str:

@@ -162,8 +162,10 @@ def heatmap(trace: TextTrace, layer: int, state: str, units: list[int]) -> None:
     st.session_state[UNITS_SHOWN_KEY] = units  # rows -> units, for the click handler on the next run
     chosen = (st.session_state.get(T_KEY), st.session_state.get(UNIT_KEY))
     highlight = chosen if all(isinstance(v, int) for v in chosen) else None
-    figure = state_heatmap(trace.state(state, layer), trace.chars, name=state, highlight=highlight,
-                           value_range=value_range(trace.kind, state), units=units, unknown=trace.unknown)
+    figure = data.figure(trace, "heatmap", lambda: state_heatmap(
+        trace.state(state, layer), trace.chars, name=state, highlight=highlight,
+        value_range=value_range(trace.kind, state), units=units, unknown=trace.unknown),
+        layer, state, tuple(units), highlight)
     st.plotly_chart(figure, key=CHART_KEY, on_select=_on_heatmap_select, selection_mode=("points", "box"),
                     config=CONFIG, width="stretch")
 
@@ -206,5 +208,6 @@ def unit_text(trace: TextTrace, layer: int, state: str, unit: int) -> None:
         "blue is negative, red positive, white near 0"
     st.markdown(f"**Unit {unit}'s {state} along your text** ({scale}). Units that track something "
                 "(a quote, the depth of brackets, the position in a line) light up in a visible pattern.")
-    st.plotly_chart(colored_text(trace.chars, values, name=f"{state} {unit}", value_range=bounds,
-                                 unknown=trace.unknown), config=CONFIG, width="stretch")
+    figure = data.figure(trace, "unit text", lambda: colored_text(
+        trace.chars, values, name=f"{state} {unit}", value_range=bounds, unknown=trace.unknown), layer, state, unit)
+    st.plotly_chart(figure, config=CONFIG, width="stretch")

@@ -53,9 +53,10 @@ def find_the_unit(trace: TextTrace, layer: int) -> None:
         left.button(f"Look at unit {best}", key=f"ic_show_{name}", on_click=_show_unit, args=(best, state),
                     help="Shows this unit in the equations and the coloured text above.")
         top = ranking[:3]
-        right.plotly_chart(units_over_text(trace.chars, signals[name], name, values[:, [s.unit for s in top]],
-                                           [s.unit for s in top], [s.correlation for s in top]),
-                           config=CONFIG, width="stretch")
+        figure = data.figure(trace, "signal units", lambda name=name, top=top: units_over_text(
+            trace.chars, signals[name], name, values[:, [s.unit for s in top]], [s.unit for s in top],
+            [s.correlation for s in top]), layer, state, name)
+        right.plotly_chart(figure, config=CONFIG, width="stretch")
 
 
 def _default_span(text: str) -> tuple[int, int]:

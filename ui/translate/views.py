@@ -11,14 +11,14 @@ from rnnviz.core.randomness import make_generator
 from rnnviz.data.pairs import date_data, load_pairs
 from rnnviz.io.checkpoints import CheckpointError, checkpoint_directory
 from rnnviz.io.data_directory import data_directory, resolve_data_path
-from rnnviz.plots.attention import attention_heatmap, snapshot_heatmap, top_words_rows
+from rnnviz.plots.attention import snapshot_heatmap, top_words_rows
 from rnnviz.seq2seq.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.training import Seq2SeqConfig, live_run
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
 from ui import sidebar, training
 from ui.markdown import escape
-from ui.translate import upload
+from ui.translate import cached, upload
 from ui.translate.paper import paper_tables
 
 DIRECTIONS = {"French → English": ("fra", "eng"), "English → French": ("eng", "fra"),
@@ -105,8 +105,9 @@ def show_prepared(translator: Translator, prepared) -> None:
     st.text(separator.join(t if t != " " else "␣" for t in shown) + "  </s>")
 
 
+@st.fragment
 def translate_tab() -> None:
-    """One typed sentence: translation, attention, beam candidates, top-5 next words."""
+    """One typed sentence: translation, attention, beam, top-5 next words (a fragment: reruns alone)."""
     left, middle, right = st.columns([2, 4, 2])
     direction = left.selectbox("Direction", list(DIRECTIONS), key="translate:direction")
     source, target = DIRECTIONS[direction]
@@ -137,7 +138,7 @@ def translate_tab() -> None:
                          key=f"translate:text:{source}",
                          help=f"Anything goes: unknown {'characters' if translator.tokens == 'chars' else 'words'} "
                               "become <unk>, long text is cut, markup is shown as text.")
-    result = translator.translate(text, beam=beam)
+    result, figure = cached.translation(translator, cached.checkpoint_key(choices[label]), text, beam)
     show_notes(result.prepared.notes)
     if result.prepared.empty:
         st.warning("Nothing left to translate after the preparation: type a few words.", icon=":material/edit:")
@@ -146,11 +147,11 @@ def translate_tab() -> None:
     st.caption(f"{translator.direction} · log p = {result.logprob:.2f} nats (natural log of the translation's "
                f"probability) · answered in {result.milliseconds:.0f} ms")
     show_prepared(translator, result.prepared)
-    show_attention(translator, result)
+    show_attention(translator, result, figure)
     show_candidates(result, beam)
 
 
-def show_attention(translator: Translator, result) -> None:
+def show_attention(translator: Translator, result, figure) -> None:
     """The attention heatmap of one translation, or why there is none."""
     if result.attention is None:
         st.info("This model has no attention: the decoder reads one summary vector of the whole sentence "
@@ -159,8 +160,7 @@ def show_attention(translator: Translator, result) -> None:
     st.markdown("**Where the decoder looks.** Each row is a word the decoder wrote, top to bottom; each "
                 "column a word of the input. Dark cells hold most of the attention weight (each row sums "
                 "to 1). Hover a cell for its weight.")
-    st.plotly_chart(attention_heatmap(result.attention, result.source_tokens, [*result.output_tokens, "</s>"],
-                                      unknown=[*result.prepared.unknown, False]), key="translate:heatmap")
+    st.plotly_chart(figure, key="translate:heatmap")
     show_end_marker_note(translator, result.attention)
 
 
@@ -178,8 +178,9 @@ def show_candidates(result, beam: int) -> None:
     st.dataframe(pd.DataFrame(top_words_rows(result.top, result.output_tokens)), hide_index=True)
 
 
+@st.fragment
 def compare_tab() -> None:
-    """The same sentence through each attention kind, side by side."""
+    """(A fragment: reruns alone.) The same sentence through each attention kind, side by side."""
     found, _ = checkpoint_list()
     small = {item.attention: item for item in found if item.path.name.endswith("-small.safetensors")}
     if not small:
@@ -193,7 +194,8 @@ def compare_tab() -> None:
     st.markdown("In each map, rows are the output words and columns the input words; dark = looked at.")
     for kind in kinds:
         item = small[kind]
-        result = translator_from(item).translate(text)
+        result, figure = cached.translation(translator_from(item), cached.checkpoint_key(item), text,
+                                            height=360, expected_width=520)  # three quarters of the page
         left, right = st.columns([1, 3], vertical_alignment="center")
         with left:
             st.markdown(f"#### {ATTENTION_LABELS[kind]}")
@@ -211,11 +213,7 @@ def compare_tab() -> None:
             if result.attention is None:
                 st.info("No attention: the decoder reads one summary vector of the whole sentence.")
             else:
-                st.plotly_chart(attention_heatmap(result.attention, result.source_tokens,
-                                                  [*result.output_tokens, "</s>"], height=360,
-                                                  expected_width=520,  # three quarters of the page
-                                                  unknown=[*result.prepared.unknown, False]),
-                                key=f"compare:{kind}")
+                st.plotly_chart(figure, key=f"compare:{kind}")
     if rows := [{"attention": ATTENTION_LABELS[k], "held-out BLEU": small[k].metrics.get("test_bleu"),
                  "exact match %": small[k].metrics.get("test_exact")} for k in kinds]:
         st.markdown("**Held-out scores** (1,000 pairs never trained on, greedy decoding):")
@@ -335,8 +333,9 @@ def _finished_run(job) -> None:
         st.success("Done: pick “trained on this page” in the Translate tab's model list.")
 
 
+@st.fragment
 def scoring_tab() -> None:
-    """Cho et al. (2014): the model as a phrase scorer, its top phrases and its samples (Tables 2-3)."""
+    """Cho et al. (2014): phrase scores, top phrases and samples (Tables 2-3); a fragment, reruns alone."""
     choices = {**models_for("eng", "fra"), **models_for("fra", "eng")}
     if not choices:
         st.warning(f"No translation checkpoint found in {escape(str(checkpoint_directory()))}.")
@@ -358,14 +357,14 @@ def scoring_tab() -> None:
     target_text = right.text_input(f"{language_name(translator.target_language)} phrase",
                                    key=f"score:target:{direction}",
                                    value=french if translator.target_language == "fra" else english)
-    _score_and_phrases(translator, source_text, target_text)
+    _score_and_phrases(translator, cached.checkpoint_key(choices[label]), source_text, target_text)
     paper_tables(translator, sidebar.seed())
 
 
-def _score_and_phrases(translator: Translator, source_text: str, target_text: str) -> None:
+def _score_and_phrases(translator: Translator, key: str | None, source_text: str, target_text: str) -> None:
     """The typed pair's score word by word, the source's top phrases and its samples (Tables 2-3 of one phrase)."""
     try:
-        total, words, prepared = translator.score(source_text, target_text)
+        total, words, prepared = cached.answer(translator, key, "score", source_text, target_text)
     except ValueError as error:
         st.info(escape(str(error)))
         return
@@ -378,11 +377,13 @@ def _score_and_phrases(translator: Translator, source_text: str, target_text: st
     with columns[0]:
         st.markdown("**Top-scoring target phrases** (beam search, as in Table 2):")
         st.dataframe(pd.DataFrame([{"phrase": p, LOG_P: round(lp, 2)}
-                                   for p, lp in translator.top_phrases(source_text, k=5)]), hide_index=True,
+                                   for p, lp in cached.answer(translator, key, "top_phrases", source_text, k=5)]),
+                     hide_index=True,
                      column_config=PHRASE_COLUMNS)
     with columns[1]:
         temperature = st.slider("Sampling temperature", 0.3, 2.0, 1.0, 0.1, key="score:temperature")
         st.markdown("**50 samples, the 5 likeliest with their counts** (as in Table 3):")
         st.dataframe(pd.DataFrame([{"phrase": p, "times": n, LOG_P: round(lp, 2)} for p, n, lp in
-                                   translator.samples(source_text, 50, temperature, seed=sidebar.seed())]),
+                                   cached.answer(translator, key, "samples", source_text, 50, temperature,
+                                                                 seed=sidebar.seed())]),
                      hide_index=True, column_config=PHRASE_COLUMNS)

@@ -1,0 +1,341 @@
+"""A class at once: N simulated students typing on Translate and Inside the cell against one `streamlit run app.py`.
+
+The server runs on a free loopback port; every student is a page of one headless Chromium (the real
+client: fragments, websockets and reruns exactly as a person's browser does them). Each types a new input,
+waits until the page shows the answer to that very input and the script run has finished, pauses
+0.5-1.5 s, and repeats, at most --rounds times and for at most --seconds per phase. Printed per page and N:
+p50 / p95 / max latency, the ratio of p50 to the one-user p50, errors (no answer in time), wrong outputs
+(the page settled on an answer other than the model's own for that input), and the server's CPU time per
+interaction (its own user+system time over the phase, from /proc): the "server time" an interaction costs.
+
+    python bench/load.py --users 1 3            # here (a shared 2-core machine): small N only
+    python bench/load.py --users 1 10 30        # the issue's table, on a machine of its own
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
+
+FRENCH = [
+    "je suis grand .",
+    "il est petit .",
+    "elle est tres fatiguee .",
+    "nous sommes en retard .",
+    "je suis content .",
+    "tu es malade .",
+    "il est tres riche .",
+    "elle est plus grande que moi .",
+    "je suis desole .",
+    "nous sommes prets .",
+    "vous etes gentil .",
+    "ils sont ici .",
+]
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+MAIN = '[data-testid="stMainBlockContainer"]'
+IDLE = """() => { const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"]'); }"""
+
+
+@dataclass
+class Phase:
+    """What one page's students measured at one N."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+
+
+def free_port() -> int:
+    """A free loopback TCP port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(port: int, root: Path = ROOT) -> subprocess.Popen:
+    """`streamlit run app.py` on loopback; returns once /_stcore/health answers (at most 120 s)."""
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    server = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server stopped: {server.stderr.read()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError("the server did not answer /_stcore/health within 120 s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _default_translator(source: str, target: str, prefer_corpus: bool = False):
+    """The model a page picks first for a direction (Translate: tutorial-sized; Phrase scoring: the corpus one)."""
+    from rnnviz.io.checkpoints import checkpoint_directory
+    from rnnviz.seq2seq.translator import Translator, list_translators
+
+    found = [c for c in list_translators(str(checkpoint_directory()))[0] if (c.source, c.target) == (source, target)]
+    ordered = sorted(found, key=lambda c: ("small" in c.path.name, "corpus" in c.path.name, c.path.name))
+    corpus = [c for c in ordered if "corpus" in c.path.name]
+    return Translator.load((corpus[0] if prefer_corpus and corpus else ordered[0]).path)
+
+
+def expected_answers() -> dict[str, object]:
+    """What each page must show: translations, the phrase scorer, the model's own answer time (ms)."""
+    translator = _default_translator("fra", "eng")
+    translator.translate(FRENCH[0])  # the first call pays for torch's lazy start
+    began = time.perf_counter()
+    translations = {sentence: translator.translate(sentence).text for sentence in FRENCH}
+    answer_ms = 1000 * (time.perf_counter() - began) / len(FRENCH)
+    scorer = _default_translator("eng", "fra", prefer_corpus=True)
+    return {"translations": translations, "answer_ms": answer_ms, "scorer": scorer}
+
+
+def round_input(page_name: str, user: int, round_index: int, offset: int, expected: dict) -> tuple[str, str]:
+    """A new input for this page, user and round (never typed before in this run), and what the page must show."""
+    serial = offset + round_index
+    if page_name == "translate":  # trailing spaces: a new input for the server, the same sentence for the model
+        sentence = FRENCH[(user + serial) % len(FRENCH)]
+        return sentence + " " * (1 + serial + 37 * user), expected["translations"][sentence] or "(no words)"
+    if page_name == "phrase-scoring":
+        sentence = FRENCH[(user + serial) % len(FRENCH)] + " " * (1 + serial + 37 * user)
+        total = expected["scorer"].score("i am very tired .", sentence)[0]
+        return sentence, f"log p(target | source) = {total:.2f} nats"
+    return inside_text(user, serial)
+
+
+def inside_text(user: int, round_index: int) -> tuple[str, str]:
+    """A 500-character text whose character at position 8 changes every round, and how the page names it."""
+    letter = LETTERS[(user * 7 + round_index) % 26]
+    body = "(a (b) c" + letter + " (d (e f) g) 'quote' " * 30
+    return body[:500], f"reading ‘{letter}’"
+
+
+async def settle(page, check: str, argument: str, timeout: float) -> str:
+    """'ok' once the page shows `argument` (per `check`) and is idle; 'wrong' if idle without it; 'timeout'."""
+    try:
+        await page.wait_for_function(
+            f"(expected) => ({IDLE})() && ({check})(expected)", arg=argument, polling=50, timeout=timeout * 1000
+        )
+        return "ok"
+    except Exception:  # Playwright's TimeoutError: decide between wrong and late
+        return "wrong" if await page.evaluate(IDLE) else "timeout"
+
+
+HAS_HEADING = """(expected) => [...document.querySelectorAll('[data-testid="stMainBlockContainer"] h3')]
+  .some((h) => h.textContent.trim() === expected)"""
+HAS_TEXT = """(expected) => document.querySelector('[data-testid="stMainBlockContainer"]').innerText.includes(expected)"""
+
+
+URLS = {"phrase-scoring": "smt-paper"}  # the catalog's url path of each page
+BOXES = {
+    "translate": ("Type a sentence in French", HAS_HEADING, "Enter"),
+    "phrase-scoring": ("French phrase", HAS_TEXT, "Enter"),
+    "inside-cell": ("Text to read (type or paste your own)", HAS_TEXT, "Control+Enter"),
+}
+
+
+async def one_user(
+    browser,
+    base: str,
+    page_name: str,
+    user: int,
+    rounds: int,
+    stop_at: float,
+    expected: dict,
+    phase: Phase,
+    answer_timeout: float,
+    offset: int,
+) -> None:
+    """One student: open the page, then type, wait for the answer, pause; bounded in rounds and time."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = await context.new_page()
+        await page.goto(f"{base}/{URLS.get(page_name, page_name)}", wait_until="domcontentloaded", timeout=answer_timeout * 1000)
+        await page.wait_for_function(IDLE, polling=100, timeout=answer_timeout * 1000)
+        for round_index in range(rounds):
+            if time.monotonic() > stop_at:
+                break
+            text, wanted = round_input(page_name, user, round_index, offset, expected)
+            label, check, submit = BOXES[page_name]
+            box = page.locator(MAIN).get_by_role("textbox", name=label)
+            await box.fill(text)
+            began = time.perf_counter()
+            await box.press(submit)
+            outcome = await settle(page, check, wanted, answer_timeout)
+            if outcome == "ok":
+                phase.latencies.append(time.perf_counter() - began)
+            elif outcome == "wrong":
+                phase.wrong.append(f"user {user} round {round_index}: expected {wanted!r}")
+            else:
+                phase.errors.append(f"user {user} round {round_index}: no answer within {answer_timeout:.0f} s")
+            await asyncio.sleep(random.uniform(0.5, 1.5))
+    except Exception as error:  # a broken session is counted, the others go on
+        phase.errors.append(f"user {user}: {type(error).__name__}: {str(error)[:200]}")
+    finally:
+        await context.close()
+
+
+async def run_phase(
+    base: str, pages: list[str], users: int, rounds: int, seconds: float, expected: dict, answer_timeout: float, offset: int
+) -> dict[str, Phase]:
+    """`users` students on each page at once; returns what each page measured."""
+    from playwright.async_api import async_playwright
+
+    phases = {name: Phase() for name in pages}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            stop_at = time.monotonic() + seconds
+            await asyncio.gather(
+                *(
+                    one_user(browser, base, name, user, rounds, stop_at, expected, phases[name], answer_timeout, offset)
+                    for name in pages
+                    for user in range(users)
+                )
+            )
+        finally:
+            await browser.close()
+    return phases
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The `share` quantile (nearest rank) of values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def report(name: str, users: int, phase: Phase, one_user_p50: float | None, cpu_per_interaction: float) -> None:
+    """One line per page and N."""
+    if not phase.latencies:
+        print(f"{name:12s} N={users:3d}  no answers; errors {len(phase.errors)}, wrong {len(phase.wrong)}")
+        for line in (phase.errors + phase.wrong)[:3]:
+            print(f"    {line}")
+        return
+    p50, p95, worst = (percentile(phase.latencies, 0.5), percentile(phase.latencies, 0.95), max(phase.latencies))
+    ratio = f"{p50 / one_user_p50:5.1f}x" if one_user_p50 else "   - "
+    print(
+        f"{name:12s} N={users:3d}  answers {len(phase.latencies):4d}  p50 {p50:6.3f} s  p95 {p95:6.3f} s  "
+        f"max {worst:6.3f} s  p50/one-user {ratio}  errors {len(phase.errors)}  wrong {len(phase.wrong)}  "
+        f"server CPU {1000 * cpu_per_interaction:5.0f} ms/interaction"
+    )
+    for line in (phase.errors + phase.wrong)[:3]:
+        print(f"    {line}")
+
+
+def measure(
+    root: Path, label: str, pages: list[str], users_list: list[int], arguments: argparse.Namespace, expected: dict
+) -> dict[tuple[str, int], tuple[float, float]]:
+    """Start `root`'s app, run each N in turn, print one line per page and N; (page, N) -> (p50 s, CPU s)."""
+    port = free_port()
+    server = start_server(port, root)
+    base = f"http://127.0.0.1:{port}"
+    print(f"{label}: {root} on {base}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
+    results: dict[tuple[str, int], tuple[float, float]] = {}
+    try:
+        asyncio.run(run_phase(base, pages, 1, 1, 60.0, expected, arguments.answer_timeout, 0))  # warm-up
+        one_user: dict[str, float] = {}
+        for phase_index, users in enumerate(users_list, start=1):
+            phases = {}
+            before = cpu_seconds(server.pid)
+            phases = asyncio.run(
+                run_phase(
+                    base,
+                    pages,
+                    users,
+                    arguments.rounds,
+                    arguments.seconds,
+                    expected,
+                    arguments.answer_timeout,
+                    1000 * phase_index,
+                )
+            )
+            spent = cpu_seconds(server.pid) - before
+            count = sum(len(p.latencies) + len(p.wrong) for p in phases.values()) or 1
+            for name, phase in phases.items():
+                if users == 1 and phase.latencies:
+                    one_user[name] = statistics.median(phase.latencies)
+                report(name, users, phase, one_user.get(name), spent / count)
+                if phase.latencies:
+                    results[(name, users)] = (statistics.median(phase.latencies), spent / count)
+            print(
+                f"  (N={users}: load average {os.getloadavg()[0]:.1f}; server CPU includes each student opening "
+                "the page, shared between the pages run together)"
+            )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return results
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line (bench/reruns.py reuses it)."""
+    options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    options.add_argument("--users", type=int, nargs="+", default=[1, 10, 30], help="the N to try, in order")
+    options.add_argument("--pages", nargs="+", default=["translate", "inside-cell"], choices=sorted(BOXES))
+    options.add_argument("--rounds", type=int, default=8, help="inputs each student types (at most)")
+    options.add_argument("--seconds", type=float, default=90.0, help="time limit of one phase")
+    options.add_argument("--answer-timeout", type=float, default=60.0, help="an answer later than this is an error")
+    options.add_argument(
+        "--baseline", type=Path, default=None, help="another checkout of the app (e.g. ../main) measured first, the same way"
+    )
+    return options
+
+
+def main() -> None:
+    """Optionally a baseline checkout, then this one: each N in turn, one line per page and N."""
+    arguments = parser().parse_args()
+    if chromium_path() is None:
+        sys.exit("Chromium is not installed (apt-get install chromium): the students are Chromium pages.")
+    random.seed(0)
+    expected = expected_answers()
+    print(f"the model's own answer: {expected['answer_ms']:.1f} ms per sentence (greedy, this process)")
+    if arguments.baseline is not None:
+        measure(arguments.baseline.resolve(), "baseline", arguments.pages, arguments.users, arguments, expected)
+    measure(ROOT, "this checkout", arguments.pages, arguments.users, arguments, expected)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""The Embeddings page under AppTest: every control, hostile phrases, maps of 3 points, too large a perplexity."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnnviz.embeddings.phrases import find_corpus
+from rnnviz.seq2seq.translator import list_translators
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+PAGE = "app_pages/embeddings.py"
+TIMEOUT = 300  # the first run imports torch, opens a checkpoint and encodes the phrases
+W, P = "embeddings:words", "embeddings:phrases"
+
+SHIPPED = {c.path.name: c for c in list_translators()[0]}
+CORPUS = "translate-eng-fra-corpus.safetensors"
+needs_models = pytest.mark.skipif(CORPUS not in SHIPPED, reason=f"checkpoints/{CORPUS} missing")
+needs_corpus = pytest.mark.skipif(CORPUS not in SHIPPED or find_corpus(SHIPPED[CORPUS].info) is None,
+                                  reason="eng-fra.txt not found in $RNNVIZ_DATA or ../shared/data")  # fmt: skip
+
+
+def page_text(at: AppTest) -> str:
+    """Everything a person reads on the page."""
+    parts: list[str] = []
+    for kind in ("title", "markdown", "caption", "text", "error", "warning", "info", "success"):
+        parts.extend(str(element.value) for element in at.get(kind))
+    return "\n".join(parts).replace("\\", "")  # markdown escapes removed
+
+
+def table_with(at: AppTest, column: str):
+    """The first table on the page that has this column."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with a {column!r} column")
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception and no error box from the shell's boundary."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert "stopped because of an error" not in page_text(at)
+
+
+@pytest.fixture()
+def page() -> AppTest:
+    """The embeddings page of the real app, small maps (500 words, 500 phrases), PCA."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    at.number_input(key=f"{W}:count").set_value(500)
+    at.select_slider(key=f"{P}:count").set_value(500)
+    at.radio(key=f"{W}:projection").set_value("PCA (instant)")
+    at.radio(key=f"{P}:projection").set_value("PCA (instant)").run()
+    assert_clean(at)
+    return at
+
+
+@needs_corpus
+def test_the_page_opens_with_both_maps_and_the_distortion_warning(page: AppTest) -> None:
+    assert page.title[0].value == "Embeddings"
+    assert len(page.get("plotly_chart")) == 3  # words map, phrases map, agreement bars
+    text = page_text(page)
+    assert "The map distorts distances" in text and "trustworthiness" in text
+    assert "Do similar phrases sit together?" in text
+    assert len(page.get("download_button")) == 6  # three per map
+
+
+@needs_corpus
+def test_searching_a_word_lists_neighbours_with_cosine_values_and_zooms(page: AppTest) -> None:
+    page.text_input(key=f"{W}:search").input("three").run()
+    assert_clean(page)
+    table = table_with(page, "word")
+    assert len(table) == 10 and table["cosine similarity"].between(-1, 1).all()
+    assert table["cosine similarity"].is_monotonic_decreasing and "three" not in table["word"].tolist()
+    page.toggle(key=f"{W}:zoom").set_value(True).run()
+    assert_clean(page)
+    page.text_input(key=f"{W}:search").input("zzzqqq").run()
+    assert "is not among the 500 mapped words" in page_text(page)
+
+
+@needs_corpus
+def test_every_colour_side_and_the_own_word_list(page: AppTest) -> None:
+    for prop in page.selectbox(key=f"{W}:colour").options:
+        page.selectbox(key=f"{W}:colour").set_value(prop).run()
+        assert_clean(page)
+    page.text_input(key=f"{W}:own").input("one, two, three, <script>").run()
+    assert "Not among the mapped words: <script>" in page_text(page)  # named, as escaped text
+    page.selectbox(key=f"{W}:colour").set_value("cluster in the full space").run()
+    page.slider(key=f"{W}:clusters").set_value(4).run()
+    assert_clean(page)
+    page.radio(key=f"{W}:side").set_value(page.radio(key=f"{W}:side").options[1]).run()
+    assert_clean(page)
+    for prop in page.selectbox(key=f"{P}:colour").options:
+        page.selectbox(key=f"{P}:colour").set_value(prop).run()
+        assert_clean(page)
+
+
+@needs_corpus
+def test_three_points_and_too_large_a_perplexity_give_messages(page: AppTest) -> None:
+    page.number_input(key=f"{W}:count").set_value(3).run()
+    assert_clean(page)  # PCA of 3 points works
+    page.radio(key=f"{W}:projection").set_value("t-SNE (openTSNE)").run()
+    assert "t-SNE needs at least 10 points" in page_text(page)
+    page.number_input(key=f"{W}:count").set_value(500)
+    page.number_input(key=f"{W}:perplexity").set_value(400.0).run()
+    assert_clean(page)
+    assert "lower the perplexity to 166 or less" in page_text(page)
+
+
+@needs_corpus
+def test_a_typed_phrase_is_placed_with_its_nearest_phrases_and_translations(page: AppTest) -> None:
+    page.text_input(key=f"{P}:typed").input("i am very tired and zzzq").run()
+    assert_clean(page)
+    text = page_text(page)
+    assert "zzzq ⚠" in text and "Nearest training phrases" in text
+    table = table_with(page, "translation")
+    assert len(table) == 8 and table["translation"].str.len().gt(0).all()
+    assert table["cosine similarity"].is_monotonic_decreasing
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "typed", ["", "   ", ("i am tired " * 500)[:5000], "🙂🙂🙂", "qqqx zzzy wwwv", "<script>alert(1)</script> i am"]
+)
+def test_hostile_phrases_get_messages_not_tracebacks(page: AppTest, typed: str) -> None:
+    page.text_input(key=f"{P}:typed").input(typed).run()
+    assert_clean(page)
+    text = page_text(page)
+    if not typed.strip():
+        assert "Type a phrase" in text
+    elif typed.startswith("qqqx"):
+        assert "Every word is unknown" in text
+    elif typed.startswith("🙂"):
+        assert "Nothing is left to encode" in text or "Every word is unknown" in text
+    elif len(typed) == 5000:
+        assert "cut" in text.lower() or "first" in text.lower()
+    assert "<script>alert" not in "".join(str(m.value) for m in page.get("markdown"))
+
+
+@needs_corpus
+def test_the_t_sne_map_replaces_the_pca_map_when_ready(page: AppTest) -> None:
+    page.radio(key=f"{W}:projection").set_value("t-SNE (openTSNE)").run()
+    assert_clean(page)
+    deadline = time.monotonic() + 240
+    while "t-SNE map of 500 points" not in page_text(page) and time.monotonic() < deadline:
+        time.sleep(2)
+        page.run()
+    assert "t-SNE map of 500 points" in page_text(page)
+    assert any("t-SNE x" in str(chart.proto.spec) for chart in page.get("plotly_chart"))
+
+
+@needs_models
+def test_the_date_translator_maps_its_phrases_by_month() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(PAGE).run()
+    dates = [label for label in at.selectbox(key="embeddings:model").options if label.lower().startswith("human date")]
+    if not dates:
+        pytest.skip("no date translator shipped")
+    at.selectbox(key="embeddings:model").set_value(dates[0])
+    at.radio(key=f"{P}:projection").set_value("PCA (instant)")
+    at.radio(key=f"{W}:projection").set_value("PCA (instant)").run()
+    assert_clean(at)
+    assert "month" in at.selectbox(key=f"{P}:colour").options
+    at.text_input(key=f"{P}:typed").input("monday 3 march 2025").run()
+    assert_clean(at)
+    assert len(table_with(at, "translation")) == 8

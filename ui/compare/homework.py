@@ -1,0 +1,177 @@
+"""The homework, answered: the shipped grid drawn at once, its three questions, exports, and one row re-run live."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from rnnviz.compare import homework, report
+from rnnviz.io.data_directory import DATA_ENV, data_directory, resolve_data_path
+from rnnviz.plots.compare import final_scores
+from rnnviz.training.jobs import Job
+from rnnviz.training.loop import TrainResult
+from ui.markdown import escape
+from ui.training import live_training, start_job
+
+JOB_KEY = "compare-homework"
+PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
+QUESTION_TEXT = {
+    "LSTM and SRU instead of GRU (1 layer, one-way)": "The tutorial's GRU against LSTM and SRU, everything else equal.",
+    "More layers (GRU, one-way)": "The tutorial's GRU with 1, 2 and 3 encoder layers.",
+    "Bidirectional encoder (GRU, 1 layer)": "The tutorial's one-way GRU encoder against a bidirectional one "
+    "(half the units per direction, so the memory the decoder attends to has the same width).",
+}
+
+
+@st.cache_data(show_spinner=False)
+def _shipped(path: str, modified: float) -> homework.HomeworkResults:
+    """The results file, read once per version of it."""
+    return homework.read_results(path)
+
+
+@st.cache_resource(show_spinner="Preparing the tutorial's pairs…")
+def _pairs(path: str):
+    """The tutorial's fra->eng pairs, prepared once per server."""
+    return homework.load_tutorial_pairs(path)
+
+
+def results_file() -> homework.HomeworkResults | None:
+    """The shipped results, or None with a message."""
+    path = homework.SHIPPED
+    try:
+        return _shipped(str(path), path.stat().st_mtime)
+    except (OSError, ValueError) as error:
+        st.warning(f"The homework's results cannot be read: {escape(str(error))}", icon=":material/warning:")
+        return None
+
+
+def _rows(runs: list) -> list[dict]:
+    """The summary table, its size column named for what it is here."""
+    rows = report.summary_rows(runs, homework.METRIC, gradients=False)
+    return [{("encoder units per direction" if k == "hidden size" else k): v for k, v in row.items()} for row in rows]
+
+
+def question_block(title: str, runs: list, index: int) -> None:
+    """One question: its sentence, the table, one sentence per pair, the scores."""
+    st.markdown(f"#### {title}")
+    st.markdown(QUESTION_TEXT.get(title, ""))
+    st.dataframe(_rows(runs), hide_index=True, width="stretch")
+    st.markdown("\n".join(f"- {escape(text)}" for text in report.pair_sentences(runs, homework.METRIC, True)))
+    groups = report.group_runs(runs)
+    st.markdown(
+        "Each dot is one seed's held-out BLEU; the bar is their mean, the whisker one standard deviation. Higher is better."
+    )
+    st.plotly_chart(
+        final_scores([g.label for g in groups], [g.scores for g in groups], y_title="held-out BLEU", height=340),
+        key=f"compare:homework:{index}",
+        config=PLOT_CONFIG,
+        theme=None,
+    )
+
+
+def homework_view() -> None:
+    """Everything of the homework tab."""
+    results = results_file()
+    if results is None:
+        return
+    st.markdown(
+        f"The lecture's homework on the tutorial's French→English pairs, trained ahead and shipped with the app: "
+        f"**{escape(results.budget)}**, {results.seeds} seeds per row, held-out BLEU on "
+        f"{results.data.get('split', {}).get('test', '?')} pairs never trained on (greedy decoding, sacrebleu). "
+        "Both the encoder and the decoder use the row's cell; the layers and the direction are the encoder's."
+    )
+    st.caption("Made by this command (its line is stored in the file):")
+    st.code(results.command, language="bash", wrap_lines=True)
+    if results.steps:
+        st.caption(
+            f"Each run got the same number of steps, not the same seconds: the grid was made on a shared "
+            f"{results.machine.get('cpus', '?')}-core machine whose load (here "
+            f"{results.machine.get('load_at_start', '?')} at the start) would otherwise decide how far each "
+            "run gets. The median time per step is in each table: multiply to compare at equal time."
+        )
+    for index, (title, runs) in enumerate(homework.questions(results).items()):
+        question_block(title, runs, index)
+    with st.expander("The whole grid (every cell × layers × direction)", icon=":material/table:"):
+        st.dataframe(report.summary_rows(results.records(), homework.METRIC, gradients=False), hide_index=True, width="stretch")
+    left, right = st.columns(2)
+    left.download_button(
+        "Homework report (Markdown)",
+        homework.markdown(results),
+        file_name="homework.md",
+        mime="text/markdown",
+        icon=":material/description:",
+        key="compare:homework:md",
+    )
+    right.download_button(
+        "Homework runs (CSV)",
+        report.runs_csv(results.records()),
+        file_name="homework-runs.csv",
+        mime="text/csv",
+        icon=":material/table:",
+        key="compare:homework:csv",
+    )
+    rerun_panel(results)
+
+
+def _pairs_path() -> str | None:
+    """eng-fra.txt inside the server's data folder, or None with a message."""
+    root = data_directory()
+    typed = st.text_input(
+        "Pairs file in the server's data folder", "eng-fra.txt", key="compare:homework:file", help=f"Read inside {DATA_ENV} only"
+    )
+    try:
+        path = resolve_data_path(typed)
+    except ValueError as error:
+        st.info(escape(str(error)), icon=":material/folder_off:")
+        return None
+    if not Path(path).is_file():
+        st.info(
+            f"No file {escape(typed)} in {escape(root.name if root else '')}/: re-running needs the tutorial's "
+            "eng-fra.txt there.",
+            icon=":material/help:",
+        )
+        return None
+    return str(path)
+
+
+def _row_target(path: str, row: tuple[str, int, bool], seed: int, results: homework.HomeworkResults):
+    """A Job target: train one row of the grid with the file's budget, then score it."""
+
+    def target(job: Job) -> TrainResult:
+        data = _pairs(path)
+        run = homework.train_row(data, *row, seed, results.seconds, results.steps, stop=job.stop_event, callbacks=[job])
+        job.extras["run"] = run
+        return TrainResult(run.status, run.steps, [], f"{run.message}; held-out BLEU {run.test_bleu:.1f}", run.train_seconds)
+
+    return target
+
+
+def rerun_panel(results: homework.HomeworkResults) -> None:
+    """Pick a row, train it again here, and read its BLEU beside the shipped seeds."""
+    with st.expander("Check a row: train it again here", icon=":material/replay:"):
+        path = _pairs_path()
+        rows = homework.grid()
+        names = [f"{cell.upper()} ×{layers} {'bidirectional' if both else 'one-way'}" for cell, layers, both in rows]
+        choice = st.selectbox("Row", range(len(rows)), format_func=names.__getitem__, key="compare:homework:row")
+        seed = st.number_input("Seed", 0, 1000, 0, key="compare:homework:seed")
+        steps = results.steps or 1_000_000
+        st.button(
+            "Train this row",
+            icon=":material/play_arrow:",
+            disabled=path is None,
+            key="compare:homework:train",
+            on_click=lambda: start_job(JOB_KEY, _row_target(path, rows[choice], int(seed), results), steps, label="homework row"),
+        )
+        job = live_training(JOB_KEY, lambda job: st.caption(f"{len(job.history)} steps so far"))
+        if job is not None and not job.active and "run" in job.extras:
+            run = job.extras["run"]
+            shipped = [
+                r.test_bleu
+                for r in results.runs
+                if (r.cell, r.layers, r.bidirectional) == (run.cell, run.layers, run.bidirectional)
+            ]
+            st.markdown(
+                f"This run: held-out BLEU **{run.test_bleu:.1f}** after {run.steps} steps; the shipped seeds "
+                f"of this row: {', '.join(f'{b:.1f}' for b in shipped)}."
+            )
