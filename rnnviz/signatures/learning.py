@@ -143,7 +143,7 @@ def train_siamese(
     stop: threading.Event | None = None,
     validate_every: int = VALIDATE_EVERY,
     on_validation: Callable[[Validation, Validation], None] | None = None,
-    duration_input: bool = True,
+    duration_input: bool = False,
 ) -> TrainedSiamese:
     """Train on fold.train, keep the step with the best validation EER on fold.validation; seeds from config.seed.
 
