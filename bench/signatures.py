@@ -40,7 +40,6 @@ def verify_seconds(dataset) -> float:
     from rnnviz.io import checkpoints
     from rnnviz.signatures.dtw import dtw_scores, reference_spread
     from rnnviz.signatures.experiments import BUILDERS
-    from rnnviz.signatures.siamese import resample
 
     model = checkpoints.load(CHECKPOINT, builders=BUILDERS).model.eval()
     references = [dataset.get(1, s).points for s in (1, 2, 3, 4)]
@@ -50,8 +49,8 @@ def verify_seconds(dataset) -> float:
         functions = [features.time_functions(points) for points in references]
         probe = features.time_functions(dataset.get(1, 25).points)
         _ = float(dtw_scores(functions, [probe]).mean()) / reference_spread(functions)
-        first = torch.stack([torch.from_numpy(resample(f, model.length)) for f in functions])
-        second = torch.from_numpy(resample(probe, model.length)).expand(4, -1, -1)
+        first = torch.stack([model.inputs(f) for f in functions])
+        second = model.inputs(probe).expand(4, -1, -1)
         with torch.no_grad():
             model(first, second)
         best = min(best, time.perf_counter() - start)

@@ -143,6 +143,7 @@ def train_siamese(
     stop: threading.Event | None = None,
     validate_every: int = VALIDATE_EVERY,
     on_validation: Callable[[Validation, Validation], None] | None = None,
+    duration_input: bool = False,
 ) -> TrainedSiamese:
     """Train on fold.train, keep the step with the best validation EER on fold.validation; seeds from config.seed.
 
@@ -152,8 +153,8 @@ def train_siamese(
         raise ValueError(f"scenario must be one of {', '.join(SCENARIOS)}, got {scenario!r}")
     if set(fold.train) & set(fold.validation):
         raise ValueError("a user is in both the training and the validation part")
-    data = prepare(dataset, [*fold.train, *fold.validation], columns, LENGTH)
-    model = SiameseRNN(system, len(columns), generator=make_generator(config.seed))
+    data = prepare(dataset, [*fold.train, *fold.validation], columns, LENGTH, duration_input)
+    model = SiameseRNN(system, len(columns), duration_input=duration_input, generator=make_generator(config.seed))
     keeper = BestOnValidation(model, data, validation_trials(dataset, fold.validation), scenario, validate_every)
     keeper.listeners += [on_validation] if on_validation else []
     sampler = pair_sampler(data, fold.train, scenario, config.batch_size)

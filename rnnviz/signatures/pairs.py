@@ -19,7 +19,7 @@ from torch import Tensor
 from rnnviz.signatures import protocol
 from rnnviz.signatures.data import GENUINE_SAMPLES, SKILLED_SAMPLES, Dataset
 from rnnviz.signatures.features import ALL, time_functions
-from rnnviz.signatures.siamese import LENGTH, resample
+from rnnviz.signatures.siamese import LENGTH, model_input
 
 SCENARIOS: tuple[str, ...] = ("skilled", "random", "skilled + random")
 
@@ -37,12 +37,14 @@ class PairData:
         return torch.tensor([self.index[key] for key in keys], dtype=torch.long)
 
 
-def prepare(dataset: Dataset, users: Sequence[int], columns: tuple[int, ...] = ALL, length: int = LENGTH) -> PairData:
-    """Time functions of every signature of `users`, resampled to `length` samples."""
+def prepare(
+    dataset: Dataset, users: Sequence[int], columns: tuple[int, ...] = ALL, length: int = LENGTH, duration: bool = False
+) -> PairData:
+    """Time functions of every signature of `users`, resampled to `length` samples (plus log duration if asked)."""
     keys = sorted(key for key in dataset.signatures if key[0] in set(users))
     if not keys:
         raise ValueError("none of these users has a signature in the data set")
-    arrays = [resample(time_functions(dataset.signatures[key].points, columns), length) for key in keys]
+    arrays = [model_input(time_functions(dataset.signatures[key].points, columns), length, duration) for key in keys]
     return PairData(torch.from_numpy(np.stack(arrays)), {key: row for row, key in enumerate(keys)}, tuple(columns))
 
 

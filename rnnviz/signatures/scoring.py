@@ -27,7 +27,7 @@ def siamese_fold_scores(
     model: SiameseRNN, dataset: Dataset, fold: protocol.Fold, system: str, columns: tuple[int, ...]
 ) -> pd.DataFrame:
     """1vs1 and 4vs1 scores of every trial of the fold's test users (rows in SCORE_COLUMNS)."""
-    data = prepare(dataset, fold.test, columns, model.length)
+    data = prepare(dataset, fold.test, columns, model.length, model.duration_input)
     one = protocol.trials(dataset, fold.test, "1vs1")
     pairs = [((t.claimed_user, t.references[0]), (t.probe_user, t.probe_sample)) for t in one]
     logits = pair_logits(model, data, pairs)

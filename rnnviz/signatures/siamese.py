@@ -4,9 +4,10 @@ The paper's topology (Figure 5): both signatures go through the same first recur
 shared); its two output sequences are concatenated sample by sample and read by a second recurrent layer
 (23 units); a linear unit with a sigmoid gives the probability that both were written by the same person.
 Bidirectional systems use bidirectional layers of the same sizes in each direction. Two choices of ours,
-said on the page: each signature's time functions are resampled to a fixed length (128 samples) so that
-pairs batch without padding (the paper does not say how it aligned lengths); and the score is the mean of
-the logits of (a, b) and (b, a), so that score(a, b) = score(b, a) holds by construction.
+said on the page: each signature's time functions are resampled to a fixed length (64 samples) so that
+pairs batch without padding (the paper does not say how it aligned lengths), with one more input of ours, the
+signature's duration (log of its 10 ms samples), which resampling and normalising would otherwise hide;
+and the score is the mean of the logits of (a, b) and (b, a), so that score(a, b) = score(b, a) holds by construction.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ SYSTEMS: dict[str, tuple[str, bool]] = {
 }
 FIRST_HIDDEN, SECOND_HIDDEN = 46, 23  # the paper's memory blocks per layer
 LENGTH = 64  # samples per resampled signature
+DURATION_SCALE = 100.0  # samples (1 s at 100 Hz): the duration input is log(N / 100)
 
 
 def resample(functions: np.ndarray, length: int = LENGTH) -> np.ndarray:
@@ -44,6 +46,15 @@ def resample(functions: np.ndarray, length: int = LENGTH) -> np.ndarray:
     return np.stack([np.interp(new, old, column) for column in array.T], axis=1).astype(np.float32)  # (L, F)
 
 
+def model_input(functions: np.ndarray, length: int = LENGTH, duration: bool = True) -> np.ndarray:
+    """Resampled time functions (length, F), plus a constant log-duration column (length, F + 1) if `duration`."""
+    resampled = resample(functions, length)
+    if not duration:
+        return resampled
+    column = np.full((length, 1), np.log(len(functions) / DURATION_SCALE), dtype=np.float32)
+    return np.concatenate([resampled, column], axis=1)
+
+
 class SiameseRNN(nn.Module):
     """Two signatures (B, L, F) in, the logit that they share a writer (B,) out; shared first layer."""
 
@@ -54,6 +65,7 @@ class SiameseRNN(nn.Module):
         first_hidden: int = FIRST_HIDDEN,
         second_hidden: int = SECOND_HIDDEN,
         length: int = LENGTH,
+        duration_input: bool = False,
         *,
         generator: torch.Generator | None = None,
     ) -> None:
@@ -62,7 +74,8 @@ class SiameseRNN(nn.Module):
             raise ValueError(f"system must be one of {', '.join(SYSTEMS)}, got {system!r}")
         kind, bidirectional = SYSTEMS[system]
         self.system, self.input_size, self.length = system, int(input_size), int(length)
-        self.first = Recurrent(kind, input_size, first_hidden, 1, bidirectional, generator=generator)
+        self.duration_input = bool(duration_input)
+        self.first = Recurrent(kind, input_size + self.duration_input, first_hidden, 1, bidirectional, generator=generator)
         self.second = Recurrent(kind, 2 * self.first.output_size, second_hidden, 1, bidirectional, generator=generator)
         self.output = nn.Linear(self.second.output_size, 1)
         bound = 1 / math.sqrt(self.second.output_size)
@@ -80,13 +93,18 @@ class SiameseRNN(nn.Module):
             "first_hidden": self.first.hidden_size,
             "second_hidden": self.second.hidden_size,
             "length": self.length,
+            "duration_input": self.duration_input,
         }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> SiameseRNN:
         """Rebuild from `config`."""
         return cls(config["system"], config["input_size"], config["first_hidden"], config["second_hidden"],
-                   config["length"])  # fmt: skip
+                   config["length"], config.get("duration_input", False))  # fmt: skip
+
+    def inputs(self, functions: np.ndarray) -> Tensor:
+        """One signature's time functions (N, input_size) as this model's input (length, inputs)."""
+        return torch.from_numpy(model_input(functions, self.length, self.duration_input))
 
     def embed(self, signatures: Tensor) -> Tensor:
         """The shared first layer: (B, L, F) -> (B, L, first outputs)."""

@@ -16,7 +16,7 @@ from rnnviz.signatures.learning import BestOnValidation, train_siamese, validati
 from rnnviz.signatures.pairs import SCENARIOS, pair_label, pair_sampler, prepare
 from rnnviz.signatures.paper import paper_eer
 from rnnviz.signatures.scoring import REJECTED, two_stage_scores
-from rnnviz.signatures.siamese import SYSTEMS, SiameseRNN, resample
+from rnnviz.signatures.siamese import SYSTEMS, SiameseRNN, model_input, resample
 from rnnviz.training.loop import TrainConfig
 
 BUILDERS = {"siamese": "rnnviz.signatures.siamese:SiameseRNN"}
@@ -132,7 +132,7 @@ def test_training_keeps_the_best_validation_step_and_learns_the_synthetic_writer
     assert not trained.model.training
     keeper = BestOnValidation(
         trained.model,
-        prepare(dataset, fold.validation, length=trained.model.length),
+        prepare(dataset, fold.validation, length=trained.model.length, duration=trained.model.duration_input),
         validation_trials(dataset, fold.validation),
         "skilled + random",
         20,
@@ -191,3 +191,14 @@ def test_two_stage_rejects_what_dtw_rejects_and_keeps_the_rnn_score_otherwise() 
     assert paper_eer("1vs1", "BGRU, trained random", "random") == 5.33
     assert paper_eer("4vs1", "DTW, user-normalised", "random") == 0.50
     assert paper_eer("4vs1", "two-stage (DTW, then GRU)", "random") is None
+
+
+def test_the_duration_input_is_a_constant_log_of_the_length_and_survives_a_checkpoint(tmp_path) -> None:
+    functions = np.random.default_rng(0).normal(size=(250, 4))
+    inputs = model_input(functions, 16, duration=True)
+    assert inputs.shape == (16, 5) and np.allclose(inputs[:, 4], np.log(2.5))
+    assert model_input(functions, 16, duration=False).shape == (16, 4)
+    model = SiameseRNN("GRU", input_size=4, first_hidden=5, second_hidden=3, length=16, duration_input=True).eval()
+    assert model.first.input_size == 5 and tuple(model.inputs(functions).shape) == (16, 5)
+    path = checkpoints.save(tmp_path / "signature-duration.safetensors", model, builders=BUILDERS)
+    assert checkpoints.load(path, builders=BUILDERS).model.duration_input

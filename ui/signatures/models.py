@@ -14,7 +14,7 @@ from rnnviz.signatures.data import Dataset
 from rnnviz.signatures.experiments import BUILDERS, system_name
 from rnnviz.signatures.learning import Validation, train_siamese
 from rnnviz.signatures.scoring import siamese_fold_scores
-from rnnviz.signatures.siamese import SYSTEMS, SiameseRNN, resample
+from rnnviz.signatures.siamese import SYSTEMS, SiameseRNN
 from rnnviz.signatures.summary import load_summary
 from rnnviz.training.jobs import Job
 from rnnviz.training.loop import TrainConfig
@@ -67,7 +67,7 @@ def rnn_4vs1(checkpoint: checkpoints.Checkpoint, dataset: Dataset, claimed: int,
         raise ValueError(f"user {claimed} has none of the references S1–S10")
 
     def prepared(key: tuple[int, int]) -> torch.Tensor:
-        return torch.from_numpy(resample(features.time_functions(dataset.get(*key).points, columns), model.length))
+        return model.inputs(features.time_functions(dataset.get(*key).points, columns))
 
     first = torch.stack([prepared((claimed, r)) for r in references])  # (R, L, F)
     second = prepared(probe).expand(len(references), -1, -1)  # (R, L, F)

@@ -13,7 +13,6 @@ from rnnviz.signatures.dtw import dtw_scores, reference_spread
 from rnnviz.signatures.evaluation import DTW_NORMALISED
 from rnnviz.signatures.experiments import system_name
 from rnnviz.signatures.protocol import ENROLMENT
-from rnnviz.signatures.siamese import resample
 from rnnviz.signatures.summary import system_entry
 from ui.markdown import escape
 from ui.signatures import data, models, text
@@ -118,9 +117,9 @@ def _verify(enrolled: list[np.ndarray], points: np.ndarray, pointer: str, column
     if "BLSTM" in shipped:
         model = shipped["BLSTM"].model
         model_columns = tuple(shipped["BLSTM"].extra.get("time_functions", features.ALL))
-        prepared = [torch.from_numpy(resample(features.time_functions(p, model_columns), model.length)) for p in enrolled]
+        prepared = [model.inputs(features.time_functions(p, model_columns)) for p in enrolled]
         first = torch.stack(prepared)  # (4, L, F)
-        probe_rnn = torch.from_numpy(resample(features.time_functions(points, model_columns), model.length))
+        probe_rnn = model.inputs(features.time_functions(points, model_columns))
         second = probe_rnn.expand(len(enrolled), -1, -1)  # (4, L, F)
         with torch.no_grad():
             verdict["rnn"] = float(model(first, second).mean())
