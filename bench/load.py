@@ -6,7 +6,8 @@ waits until the page shows the answer to that very input and the script run has 
 0.5-1.5 s, and repeats, at most --rounds times and for at most --seconds per phase. Printed per page and N:
 p50 / p95 / max latency, the ratio of p50 to the one-user p50, errors (no answer in time), wrong outputs
 (the page settled on an answer other than the model's own for that input), and the server's CPU time per
-interaction (its own user+system time over the phase, from /proc): the "server time" an interaction costs.
+interaction (its user+system time from /proc, counted once every student has opened the page): the
+"server time" an interaction costs.
 
     python bench/load.py --users 1 3            # here (a shared 2-core machine): small N only
     python bench/load.py --users 1 10 30        # the issue's table, on a machine of its own
@@ -60,6 +61,26 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Start:
+    """Typing starts when every student has opened the page, so the server's CPU counts interactions only."""
+
+    total: int
+    pid: int
+    seconds: float
+    arrived: int = 0
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+    cpu_at_start: float = 0.0
+    stop_at: float = 0.0
+
+    def arrive(self) -> None:
+        """One student has opened the page (or failed to)."""
+        self.arrived += 1
+        if self.arrived == self.total:
+            self.cpu_at_start, self.stop_at = cpu_seconds(self.pid), time.monotonic() + self.seconds
+            self.opened.set()
 
 
 def free_port() -> int:
@@ -183,7 +204,7 @@ async def one_user(
     page_name: str,
     user: int,
     rounds: int,
-    stop_at: float,
+    start: Start,
     expected: dict,
     phase: Phase,
     answer_timeout: float,
@@ -193,10 +214,15 @@ async def one_user(
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     try:
         page = await context.new_page()
-        await page.goto(f"{base}/{URLS.get(page_name, page_name)}", wait_until="domcontentloaded", timeout=answer_timeout * 1000)
-        await page.wait_for_function(IDLE, polling=100, timeout=answer_timeout * 1000)
+        page.set_default_timeout(answer_timeout * 1000)
+        try:
+            await page.goto(f"{base}/{URLS.get(page_name, page_name)}", wait_until="domcontentloaded")
+            await page.wait_for_function(IDLE, polling=100)
+        finally:
+            start.arrive()
+        await asyncio.wait_for(start.opened.wait(), timeout=4 * answer_timeout)
         for round_index in range(rounds):
-            if time.monotonic() > stop_at:
+            if time.monotonic() > start.stop_at:
                 break
             text, wanted = round_input(page_name, user, round_index, offset, expected)
             label, check, submit = BOXES[page_name]
@@ -219,26 +245,34 @@ async def one_user(
 
 
 async def run_phase(
-    base: str, pages: list[str], users: int, rounds: int, seconds: float, expected: dict, answer_timeout: float, offset: int
-) -> dict[str, Phase]:
-    """`users` students on each page at once; returns what each page measured."""
+    base: str,
+    pid: int,
+    pages: list[str],
+    users: int,
+    rounds: int,
+    seconds: float,
+    expected: dict,
+    answer_timeout: float,
+    offset: int,
+) -> tuple[dict[str, Phase], float]:
+    """`users` students on each page at once; what each page measured, and the server's CPU s once all typed."""
     from playwright.async_api import async_playwright
 
     phases = {name: Phase() for name in pages}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            stop_at = time.monotonic() + seconds
+            start = Start(users * len(pages), pid, seconds)
             await asyncio.gather(
                 *(
-                    one_user(browser, base, name, user, rounds, stop_at, expected, phases[name], answer_timeout, offset)
+                    one_user(browser, base, name, user, rounds, start, expected, phases[name], answer_timeout, offset)
                     for name in pages
                     for user in range(users)
                 )
             )
         finally:
             await browser.close()
-    return phases
+    return phases, cpu_seconds(pid) - start.cpu_at_start
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -275,14 +309,13 @@ def measure(
     print(f"{label}: {root} on {base}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
     results: dict[tuple[str, int], tuple[float, float]] = {}
     try:
-        asyncio.run(run_phase(base, pages, 1, 1, 60.0, expected, arguments.answer_timeout, 0))  # warm-up
+        asyncio.run(run_phase(base, server.pid, pages, 1, 1, 60.0, expected, arguments.answer_timeout, 0))  # warm-up
         one_user: dict[str, float] = {}
         for phase_index, users in enumerate(users_list, start=1):
-            phases = {}
-            before = cpu_seconds(server.pid)
-            phases = asyncio.run(
+            phases, spent = asyncio.run(
                 run_phase(
                     base,
+                    server.pid,
                     pages,
                     users,
                     arguments.rounds,
@@ -292,7 +325,6 @@ def measure(
                     1000 * phase_index,
                 )
             )
-            spent = cpu_seconds(server.pid) - before
             count = sum(len(p.latencies) + len(p.wrong) for p in phases.values()) or 1
             for name, phase in phases.items():
                 if users == 1 and phase.latencies:
@@ -301,8 +333,8 @@ def measure(
                 if phase.latencies:
                     results[(name, users)] = (statistics.median(phase.latencies), spent / count)
             print(
-                f"  (N={users}: load average {os.getloadavg()[0]:.1f}; server CPU includes each student opening "
-                "the page, shared between the pages run together)"
+                f"  (N={users}: load average {os.getloadavg()[0]:.1f}; server CPU counted once every student had "
+                "opened the page, shared between the pages run together)"
             )
     finally:
         server.terminate()
