@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -90,7 +91,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(port: int, root: Path = ROOT) -> subprocess.Popen:
+def start_server(port: int, root: Path = ROOT, options: list[str] = ()) -> subprocess.Popen:
     """`streamlit run app.py` on loopback; returns once /_stcore/health answers (at most 120 s)."""
     command = [
         sys.executable,
@@ -108,12 +109,15 @@ def start_server(port: int, root: Path = ROOT) -> subprocess.Popen:
         "false",
         "--server.fileWatcherType",
         "none",
+        *(f"--{option.split('=', 1)[0]}={option.split('=', 1)[1]}" for option in options),
     ]
-    server = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the server; a pipe left unread would block it
+    server = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=log, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the server stopped: {server.stderr.read()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"the server stopped: {log.read()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
                 return server
@@ -304,7 +308,7 @@ def measure(
 ) -> dict[tuple[str, int], tuple[float, float]]:
     """Start `root`'s app, run each N in turn, print one line per page and N; (page, N) -> (p50 s, CPU s)."""
     port = free_port()
-    server = start_server(port, root)
+    server = start_server(port, root, arguments.option)
     base = f"http://127.0.0.1:{port}"
     print(f"{label}: {root} on {base}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
     results: dict[tuple[str, int], tuple[float, float]] = {}
@@ -355,6 +359,13 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--answer-timeout", type=float, default=60.0, help="an answer later than this is an error")
     options.add_argument(
         "--baseline", type=Path, default=None, help="another checkout of the app (e.g. ../main) measured first, the same way"
+    )
+    options.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Streamlit option for the server, e.g. runner.postScriptGC=false",
     )
     return options
 

@@ -67,10 +67,10 @@ async def server_ms(base: str, pid: int, page_name: str, rounds: int, expected: 
     return costs
 
 
-def measure(root: Path, label: str, rounds: int, expected: dict) -> dict[str, float]:
+def measure(root: Path, label: str, rounds: int, expected: dict, options: list[str]) -> dict[str, float]:
     """Median server ms per page of one checkout, printed with max and the ratio to the model's answer."""
     port = free_port()
-    server = start_server(port, root)
+    server = start_server(port, root, options)
     medians: dict[str, float] = {}
     try:
         for offset, page_name in enumerate(PAGES, start=1):
@@ -95,14 +95,25 @@ def main() -> None:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--baseline", type=Path, default=None, help="another checkout measured first")
     options.add_argument("--rounds", type=int, default=6, help="typed inputs per page")
+    options.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Streamlit option for both servers, e.g. runner.postScriptGC=false",
+    )
     arguments = options.parse_args()
     if chromium_path() is None:
         sys.exit("Chromium is not installed (apt-get install chromium).")
     expected = expected_answers()
     print(f"the model's own answer: {expected['answer_ms']:.1f} ms CPU per sentence (greedy, this process)")
     began = time.monotonic()
-    before = measure(arguments.baseline.resolve(), "baseline", arguments.rounds, expected) if arguments.baseline else {}
-    after = measure(ROOT, "this", arguments.rounds, expected)
+    before = (
+        measure(arguments.baseline.resolve(), "baseline", arguments.rounds, expected, arguments.option)
+        if arguments.baseline
+        else {}
+    )
+    after = measure(ROOT, "this", arguments.rounds, expected, arguments.option)
     for page_name, cost in after.items():
         if page_name in before:
             print(f"{page_name:15s} this / baseline = {cost / before[page_name]:.2f} (server time per typed input)")
