@@ -17,7 +17,7 @@ from rnnviz.plots.attention import attention_heatmap
 from rnnviz.seq2seq.translator import Translation, Translator
 
 ENTRIES = 512  # scoring answers kept: a lecture's phrases, a few MB of plain lists
-FIGURES = 128  # translations with their figures: ~600 objects each that Streamlit's post-run gc.collect walks
+FIGURES = 32  # translations with figures: ~600 objects each, walked by Streamlit's post-run gc.collect
 
 
 def checkpoint_key(choice: object) -> str | None:
