@@ -6,7 +6,8 @@ waits until the page shows the answer to that very input and the script run has 
 0.5-1.5 s, and repeats, at most --rounds times and for at most --seconds per phase. Printed per page and N:
 p50 / p95 / max latency, the ratio of p50 to the one-user p50, errors (no answer in time), wrong outputs
 (the page settled on an answer other than the model's own for that input), and the server's CPU time per
-interaction (its own user+system time over the phase, from /proc): the "server time" an interaction costs.
+interaction (its user+system time from /proc, counted once every student has opened the page): the
+"server time" an interaction costs.
 
     python bench/load.py --users 1 3            # here (a shared 2-core machine): small N only
     python bench/load.py --users 1 10 30        # the issue's table, on a machine of its own
@@ -22,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -62,6 +64,26 @@ class Phase:
     wrong: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Start:
+    """Typing starts when every student has opened the page, so the server's CPU counts interactions only."""
+
+    total: int
+    pid: int
+    seconds: float
+    arrived: int = 0
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
+    cpu_at_start: float = 0.0
+    stop_at: float = 0.0
+
+    def arrive(self) -> None:
+        """One student has opened the page (or failed to)."""
+        self.arrived += 1
+        if self.arrived == self.total:
+            self.cpu_at_start, self.stop_at = cpu_seconds(self.pid), time.monotonic() + self.seconds
+            self.opened.set()
+
+
 def free_port() -> int:
     """A free loopback TCP port."""
     with socket.socket() as probe:
@@ -69,7 +91,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(port: int, root: Path = ROOT) -> subprocess.Popen:
+def start_server(port: int, root: Path = ROOT, options: list[str] = ()) -> subprocess.Popen:
     """`streamlit run app.py` on loopback; returns once /_stcore/health answers (at most 120 s)."""
     command = [
         sys.executable,
@@ -87,12 +109,15 @@ def start_server(port: int, root: Path = ROOT) -> subprocess.Popen:
         "false",
         "--server.fileWatcherType",
         "none",
+        *(f"--{option.split('=', 1)[0]}={option.split('=', 1)[1]}" for option in options),
     ]
-    server = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the server; a pipe left unread would block it
+    server = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=log, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the server stopped: {server.stderr.read()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"the server stopped: {log.read()[-2000:]}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
                 return server
@@ -120,12 +145,15 @@ def _default_translator(source: str, target: str, prefer_corpus: bool = False):
 
 
 def expected_answers() -> dict[str, object]:
-    """What each page must show: translations, the phrase scorer, the model's own answer time (ms)."""
+    """What each page must show: translations, the phrase scorer, the model's own answer (CPU ms)."""
+    import torch
+
+    torch.set_num_threads(int(os.environ.get("RNNVIZ_TORCH_THREADS", "1")))  # as the server does (ui/sidebar.py)
     translator = _default_translator("fra", "eng")
     translator.translate(FRENCH[0])  # the first call pays for torch's lazy start
-    began = time.perf_counter()
+    began = time.process_time()  # CPU time, comparable with the server's CPU time per interaction
     translations = {sentence: translator.translate(sentence).text for sentence in FRENCH}
-    answer_ms = 1000 * (time.perf_counter() - began) / len(FRENCH)
+    answer_ms = 1000 * (time.process_time() - began) / len(FRENCH)
     scorer = _default_translator("eng", "fra", prefer_corpus=True)
     return {"translations": translations, "answer_ms": answer_ms, "scorer": scorer}
 
@@ -180,7 +208,7 @@ async def one_user(
     page_name: str,
     user: int,
     rounds: int,
-    stop_at: float,
+    start: Start,
     expected: dict,
     phase: Phase,
     answer_timeout: float,
@@ -190,10 +218,15 @@ async def one_user(
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     try:
         page = await context.new_page()
-        await page.goto(f"{base}/{URLS.get(page_name, page_name)}", wait_until="domcontentloaded", timeout=answer_timeout * 1000)
-        await page.wait_for_function(IDLE, polling=100, timeout=answer_timeout * 1000)
+        page.set_default_timeout(answer_timeout * 1000)
+        try:
+            await page.goto(f"{base}/{URLS.get(page_name, page_name)}", wait_until="domcontentloaded")
+            await page.wait_for_function(IDLE, polling=100)
+        finally:
+            start.arrive()
+        await asyncio.wait_for(start.opened.wait(), timeout=4 * answer_timeout)
         for round_index in range(rounds):
-            if time.monotonic() > stop_at:
+            if time.monotonic() > start.stop_at:
                 break
             text, wanted = round_input(page_name, user, round_index, offset, expected)
             label, check, submit = BOXES[page_name]
@@ -216,26 +249,34 @@ async def one_user(
 
 
 async def run_phase(
-    base: str, pages: list[str], users: int, rounds: int, seconds: float, expected: dict, answer_timeout: float, offset: int
-) -> dict[str, Phase]:
-    """`users` students on each page at once; returns what each page measured."""
+    base: str,
+    pid: int,
+    pages: list[str],
+    users: int,
+    rounds: int,
+    seconds: float,
+    expected: dict,
+    answer_timeout: float,
+    offset: int,
+) -> tuple[dict[str, Phase], float]:
+    """`users` students on each page at once; what each page measured, and the server's CPU s once all typed."""
     from playwright.async_api import async_playwright
 
     phases = {name: Phase() for name in pages}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            stop_at = time.monotonic() + seconds
+            start = Start(users * len(pages), pid, seconds)
             await asyncio.gather(
                 *(
-                    one_user(browser, base, name, user, rounds, stop_at, expected, phases[name], answer_timeout, offset)
+                    one_user(browser, base, name, user, rounds, start, expected, phases[name], answer_timeout, offset)
                     for name in pages
                     for user in range(users)
                 )
             )
         finally:
             await browser.close()
-    return phases
+    return phases, cpu_seconds(pid) - start.cpu_at_start
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -267,19 +308,18 @@ def measure(
 ) -> dict[tuple[str, int], tuple[float, float]]:
     """Start `root`'s app, run each N in turn, print one line per page and N; (page, N) -> (p50 s, CPU s)."""
     port = free_port()
-    server = start_server(port, root)
+    server = start_server(port, root, arguments.option)
     base = f"http://127.0.0.1:{port}"
     print(f"{label}: {root} on {base}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
     results: dict[tuple[str, int], tuple[float, float]] = {}
     try:
-        asyncio.run(run_phase(base, pages, 1, 1, 60.0, expected, arguments.answer_timeout, 0))  # warm-up
+        asyncio.run(run_phase(base, server.pid, pages, 1, 1, 60.0, expected, arguments.answer_timeout, 0))  # warm-up
         one_user: dict[str, float] = {}
         for phase_index, users in enumerate(users_list, start=1):
-            phases = {}
-            before = cpu_seconds(server.pid)
-            phases = asyncio.run(
+            phases, spent = asyncio.run(
                 run_phase(
                     base,
+                    server.pid,
                     pages,
                     users,
                     arguments.rounds,
@@ -289,7 +329,6 @@ def measure(
                     1000 * phase_index,
                 )
             )
-            spent = cpu_seconds(server.pid) - before
             count = sum(len(p.latencies) + len(p.wrong) for p in phases.values()) or 1
             for name, phase in phases.items():
                 if users == 1 and phase.latencies:
@@ -298,8 +337,8 @@ def measure(
                 if phase.latencies:
                     results[(name, users)] = (statistics.median(phase.latencies), spent / count)
             print(
-                f"  (N={users}: load average {os.getloadavg()[0]:.1f}; server CPU includes each student opening "
-                "the page, shared between the pages run together)"
+                f"  (N={users}: load average {os.getloadavg()[0]:.1f}; server CPU counted once every student had "
+                "opened the page, shared between the pages run together)"
             )
     finally:
         server.terminate()
@@ -321,6 +360,13 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument(
         "--baseline", type=Path, default=None, help="another checkout of the app (e.g. ../main) measured first, the same way"
     )
+    options.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Streamlit option for the server, e.g. runner.postScriptGC=false",
+    )
     return options
 
 
@@ -331,7 +377,7 @@ def main() -> None:
         sys.exit("Chromium is not installed (apt-get install chromium): the students are Chromium pages.")
     random.seed(0)
     expected = expected_answers()
-    print(f"the model's own answer: {expected['answer_ms']:.1f} ms per sentence (greedy, this process)")
+    print(f"the model's own answer: {expected['answer_ms']:.1f} ms CPU per sentence (greedy, this process)")
     if arguments.baseline is not None:
         measure(arguments.baseline.resolve(), "baseline", arguments.pages, arguments.users, arguments, expected)
     measure(ROOT, "this checkout", arguments.pages, arguments.users, arguments, expected)

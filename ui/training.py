@@ -3,6 +3,11 @@
 The run itself happens in a background `rnnviz.training.jobs.Job`; a fragment polls it every half
 second, so the page stays responsive, Stop works at once, and leaving the page does not
 kill the run. At most `training_slots().capacity` runs train at once on the server.
+
+A run nobody watches is freed: each tick of the live panel marks the job watched; a job unwatched for
+`ABANDON_SECONDS` whose session has no open connection (its tab was closed, not merely hidden: a hidden
+tab's timers are throttled but its websocket stays open) stops and gives its slot to the next in the queue.
+Whoever comes back to that session reads why it stopped.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from rnnviz.training.jobs import Job, JobSlots, JobTarget
+from rnnviz.training.jobs import ABANDON_SECONDS, Job, JobSlots, JobTarget
 from ui.shell import error_boundary
 from ui.sidebar import apply_server_threads
 
@@ -50,12 +55,25 @@ def current_job(key: str) -> Job | None:
     return st.session_state.get(_session_key(key))
 
 
+def session_connected() -> Callable[[], bool] | None:
+    """A check, safe from any thread, that this session still has an open connection (None: no server)."""
+    from streamlit.runtime import Runtime, exists
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is None or not exists():
+        return None
+    runtime, session_id = Runtime.instance(), context.session_id
+    return lambda: bool(runtime.is_active_session(session_id))
+
+
 def start_job(key: str, target: JobTarget, steps: int, label: str = "") -> Job:
-    """Stop this page's previous run, if any, and queue a new one."""
+    """Stop this page's previous run, if any, and queue a new one (stopped if its session goes away)."""
     previous = current_job(key)
     if previous is not None and previous.active:
         previous.stop()
-    job = Job(target, training_slots(), steps, label, threads=apply_server_threads()).start()
+    job = Job(target, training_slots(), steps, label, threads=apply_server_threads(), abandon_after=ABANDON_SECONDS,
+              connected=session_connected()).start()
     st.session_state[_session_key(key)] = job
     return job
 
@@ -99,6 +117,7 @@ def _live_panel(key: str, render_live: Callable[[Job], None]) -> None:
     job = current_job(key)
     if job is None:
         return
+    job.watched()
     if not job.active:
         st.rerun()  # the whole page redraws with the final results
     progress_column, stop_column = st.columns([5, 1], vertical_alignment="center")
@@ -115,6 +134,7 @@ def live_training(key: str, render_live: Callable[[Job], None]) -> Job | None:
     job = current_job(key)
     if job is None:
         return None
+    job.watched()
     if job.active:
         _live_panel(key, render_live)
     else:

@@ -8,6 +8,12 @@ A job may set torch's intra-op threads in its own thread (`threads=`). That sett
 the thread: `torch.set_num_threads` also writes a process-wide value that every later thread starts
 from and that decides whether any thread parallelizes at all, so a server passes every job the same
 count (its owner's setting), never a per-user one.
+
+An abandoned run is freed: a job given `abandon_after=` seconds and a `connected()` check stops itself (or
+leaves the queue) once nobody has called `watched()` for that long *and* `connected()` says its page is gone.
+The two together tell a closed tab from a background one: a browser throttles a hidden tab's timers (its
+heartbeats may come a minute apart) but keeps its connection open, so only a closed or lost page is stopped.
+The check runs wherever the stop flag is read: each training step and each tick of the queue's wait.
 """
 
 from __future__ import annotations
@@ -25,6 +31,19 @@ from rnnviz.training.loop import StepInfo, TrainResult
 
 LOGGER = logging.getLogger(__name__)
 ACTIVE = ("queued", "running")
+ABANDON_SECONDS = 30.0  # a run nobody has asked about for this long, whose page is gone, is stopped
+
+
+class _StopFlag(threading.Event):
+    """A job's stop event that also reads as set once the job is abandoned (checked on every read)."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self._job = job
+
+    def is_set(self) -> bool:
+        """Set by Stop, or now because nobody watches the job and its page is gone."""
+        return super().is_set() or self._job.check_abandoned()
 
 
 class JobSlots:
@@ -80,14 +99,18 @@ class Job:
     _tickets = itertools.count(1)
 
     def __init__(self, target: JobTarget, slots: JobSlots, steps: int, label: str = "",
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, *, abandon_after: float | None = None,
+                 connected: Callable[[], bool] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
             raise ValueError(f"threads must be a whole number >= 1 or None, got {threads!r}")
         self.ticket = next(self._tickets)
         self.label = label
         self.steps = steps
         self.threads = threads  # torch intra-op threads this job trains with (None: whatever is set)
-        self.stop_event = threading.Event()
+        self.abandon_after, self._connected, self._clock = abandon_after, connected, clock
+        self.last_watched = clock()
+        self.abandoned_after: float | None = None  # seconds without a watcher when it was stopped, if it was
+        self.stop_event = _StopFlag(self)
         self.history: list[StepInfo] = []
         self.extras: dict[str, Any] = {}  # what page-specific callbacks record (profiles, attention, ...)
         self.result: TrainResult | None = None
@@ -105,6 +128,24 @@ class Job:
     def stop(self) -> None:
         """Ask the job to stop after the current step (or leave the queue)."""
         self.stop_event.set()
+
+    def watched(self) -> None:
+        """A page showed this job just now (its live panel's tick): it is not abandoned."""
+        self.last_watched = self._clock()
+
+    def check_abandoned(self) -> bool:
+        """Stop the job, and say so, when nobody watched it for `abandon_after` s and its page is gone."""
+        if self.abandoned_after is not None:
+            return True
+        if self.abandon_after is None or self._connected is None or self.status not in ACTIVE:
+            return False
+        unwatched = self._clock() - self.last_watched
+        if unwatched < self.abandon_after or self._connected():
+            return False
+        self.abandoned_after = unwatched
+        LOGGER.info("training job %s abandoned after %.0f s without a watcher: stopped", self.ticket, unwatched)
+        threading.Event.set(self.stop_event)
+        return True
 
     def on_step_end(self, info: StepInfo) -> None:
         """Training callback: record progress."""
@@ -135,6 +176,10 @@ class Job:
 
     def message(self) -> str:
         """One sentence on the job's state, for the page."""
+        if self.abandoned_after is not None and not self.active:
+            return (f"Stopped after {len(self.history)} of {self.steps} steps: no open page showed this run for "
+                    f"{self.abandoned_after:.0f} s (the tab was closed or lost its connection), so its training "
+                    "slot went to the next run in the queue. Train again to start over.")
         if self.status == "queued":
             return f"Waiting for a free training slot: position {self.queue_position()} in the queue."
         if self.status == "running":

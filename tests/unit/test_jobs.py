@@ -123,3 +123,88 @@ def test_a_seeded_run_repeats_bit_for_bit_whatever_the_process_threads_were():
 def test_a_job_refuses_a_thread_count_that_is_not_a_whole_number_above_zero(threads):
     with pytest.raises(ValueError, match="threads"):
         Job(training_target(1), JobSlots(1), steps=1, threads=threads)
+
+
+class FakeClock:
+    """Seconds that move only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def watched_job(slots: JobSlots, clock: FakeClock, connected: dict, gate: threading.Event | None = None) -> Job:
+    """A long job that is stopped if unwatched for 30 (fake) seconds while `connected["open"]` is False."""
+    return Job(training_target(10_000, gate), slots, steps=10_000, abandon_after=30.0,
+               connected=lambda: connected["open"], clock=clock)
+
+
+def wait_for(condition, timeout: float = 10.0) -> None:
+    """Poll until `condition()` holds (the job runs in its own thread)."""
+    deadline = threading.Event()
+    timer = threading.Timer(timeout, deadline.set)
+    timer.start()
+    try:
+        while not condition():
+            assert not deadline.wait(0.01), "condition not reached in time"
+    finally:
+        timer.cancel()
+
+
+def test_a_run_without_a_watcher_whose_page_is_gone_is_stopped_and_says_why():
+    clock, connected = FakeClock(), {"open": False}
+    job = watched_job(JobSlots(1), clock, connected).start()
+    wait_for(lambda: job.status == "running" and len(job.history) > 2)
+    clock.now += 29.0
+    assert not job.stop_event.is_set() and job.active  # not yet: 29 s
+    clock.now += 2.0
+    assert job.wait(timeout=10)
+    assert job.status == "stopped" and job.abandoned_after is not None and job.abandoned_after >= 30
+    assert "no open page showed this run for 31 s" in job.message()
+    assert "slot went to the next run" in job.message()
+
+
+def test_a_watched_run_is_not_stopped_and_a_connected_background_tab_is_not_either():
+    clock, connected = FakeClock(), {"open": False}
+    job = watched_job(JobSlots(1), clock, connected).start()
+    wait_for(lambda: len(job.history) > 2)
+    for _ in range(5):  # a live panel ticking: 100 s in all, never 30 s apart
+        clock.now += 20.0
+        job.watched()
+        assert not job.stop_event.is_set()
+    connected["open"] = True  # a hidden tab: timers throttled (no ticks), websocket still open
+    clock.now += 300.0
+    assert not job.stop_event.is_set() and job.active
+    job.stop()
+    assert job.wait(timeout=10) and job.abandoned_after is None
+    assert "no open page" not in job.message()
+
+
+def test_an_abandoned_run_frees_its_slot_for_the_next_in_the_queue():
+    clock, connected, gate = FakeClock(), {"open": False}, threading.Event()
+    slots = JobSlots(1)
+    first = watched_job(slots, clock, connected, gate).start()
+    wait_for(lambda: first.status == "running")
+    waiting = Job(training_target(3), slots, steps=3).start()
+    wait_for(lambda: waiting.queue_position() == 1)
+    clock.now += 31.0
+    gate.set()
+    assert first.wait(timeout=10) and first.status == "stopped" and first.abandoned_after is not None
+    assert waiting.wait(timeout=30) and waiting.status == "finished"
+
+
+def test_an_abandoned_job_still_in_the_queue_leaves_it():
+    clock, connected, gate = FakeClock(), {"open": False}, threading.Event()
+    slots = JobSlots(1)
+    running = Job(training_target(10_000, gate), slots, steps=10_000).start()  # no abandonment rule: holds the slot
+    wait_for(lambda: running.status == "running")
+    queued = watched_job(slots, clock, connected).start()
+    wait_for(lambda: queued.queue_position() == 1)
+    clock.now += 31.0
+    assert queued.wait(timeout=10) and queued.status == "stopped"
+    assert "no open page" in queued.message() and slots.position(queued.ticket) == 0
+    running.stop()
+    gate.set()
+    assert running.wait(timeout=10)

@@ -16,7 +16,8 @@ import streamlit as st
 from rnnviz.plots.attention import attention_heatmap
 from rnnviz.seq2seq.translator import Translation, Translator
 
-ENTRIES = 512  # answers kept per function: a lecture's sentences and presets, a few MB
+ENTRIES = 512  # scoring answers kept: a lecture's phrases, a few MB of plain lists
+FIGURES = 32  # translations with figures: ~600 objects each, walked by Streamlit's post-run gc.collect
 
 
 def checkpoint_key(choice: object) -> str | None:
@@ -40,7 +41,7 @@ def _figure(result: Translation, options: tuple) -> go.Figure | None:
     )
 
 
-@st.cache_resource(max_entries=ENTRIES, show_spinner=False)
+@st.cache_resource(max_entries=FIGURES, show_spinner=False)
 def _translation(_translator: Translator, key: str, text: str, beam: int, options: tuple) -> tuple[Translation, go.Figure | None]:
     """One checkpoint's translation of `text` and its attention map, once per server."""
     result = _translator.translate(text, beam=beam)
