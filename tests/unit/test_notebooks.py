@@ -72,9 +72,13 @@ def kernel_name() -> str:
 
 
 def kernel_environment() -> dict[str, str]:
-    """This environment with the checkout first on PYTHONPATH (not an installed copy of rnnviz)."""
+    """This environment with the checkout first on PYTHONPATH (not an installed copy of rnnviz), one torch thread.
+
+    One thread unless OMP_NUM_THREADS says otherwise: on a shared, loaded machine torch's thread pool
+    spins against the other jobs (the gradient notebook took 154 s with it, 13 s without, at load 13 on 2 cores).
+    """
     paths = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    return {"OMP_NUM_THREADS": "1", **os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 @pytest.mark.slow
