@@ -20,7 +20,7 @@ log = get_logger("rnnviz.app")
 
 APP_DIR = Path(__file__).resolve().parents[1]
 APP_TITLE = "rnnviz"
-APP_ICON = ":material/cyclone:"
+APP_ICON = "🌀"  # an emoji favicon is an inline SVG; a :material/ one is fetched from fonts.gstatic.com
 
 ERROR_KEY_PREFIX = "page-error-"
 WHAT_TO_TRY = (
