@@ -27,6 +27,14 @@ BRACKET_WORDS = (
 )  # fmt: skip
 CALL_NAMES = ("f", "g", "sum", "max", "min", "map", "print", "len")  # written right before "("
 MAX_BRACKET_DEPTH = 12
+BRACKET_SAMPLE = (  # a hand-written text of the bracket language, shown where a page needs one to read
+    'f(a [b c] "say {x}") x\n'
+    'let (x (y [z {n}])) "hello world"\n'
+    "print(max([one two] {yes (no)}))\n"
+    'if [red "blue (cat)" dog] then {go}\n'
+    "map(list [set (put [get {a b}] c)] x)\n"
+    '"stop" len({i [n (x)]}) and not "yes"\n'
+)
 MAX_BRACKET_CHARS = 2_000_000  # about 5 s to generate
 _CLOSERS = frozenset(BRACKET_PAIRS.values())
 

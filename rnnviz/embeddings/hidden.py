@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnnviz.charlm.model import CharLM, prepare_text
+from rnnviz.data.languages import BRACKET_SAMPLE
 from rnnviz.data.text import Vocabulary
 from rnnviz.embeddings.neighbours import chance_agreement, knn_agreement
 from rnnviz.embeddings.projection import MIN_PCA_POINTS, MIN_TSNE_POINTS, EmbeddingError, Map, cached_map
@@ -28,15 +29,7 @@ NEIGHBOURS = 10
 PERPLEXITY = 30
 THREADS = 1  # openTSNE on 2 threads was 3-4x slower than on 1 when the 2 cores were shared
 LABELINGS = {"depth": "bracket depth", "quote": "inside a quote", "char": "the character just read"}
-DEFAULT_TEXT = (
-    'f(a [b c] "say {x}") x\n'
-    'let (x (y [z {n}])) "hello world"\n'
-    "print(max([one two] {yes (no)}))\n"
-    'if [red "blue (cat)" dog] then {go}\n'
-    "map(list [set (put [get {a b}] c)] x)\n"
-    '"stop" len({i [n (x)]}) and not "yes"\n'
-    'g([f "x (y)" z] {a [b (c)]}) "end"\n'
-)
+DEFAULT_TEXT = BRACKET_SAMPLE + 'g([f "x (y)" z] {a [b (c)]}) "end"\n'  # Inside the cell's text and one line more
 SHOWN = {"\n": "⏎", "\t": "⇥"}
 
 

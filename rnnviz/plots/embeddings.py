@@ -115,9 +115,8 @@ def embedding_map(
         )
     _add_search(figure, array, hover, highlight, neighbours)
     _add_placed(figure, placed, placed_texts)
-    style(
-        figure, x_title=axis_titles(method, explained)[0], y_title=axis_titles(method, explained)[1], height=height, template=None
-    )
+    x_title, y_title = axis_titles(method, explained)
+    style(figure, x_title=x_title, y_title=y_title, height=height, template=None)
     figure.update_layout(legend={"title": {"text": _safe(colour_title, 40)}, "itemsizing": "constant"}, dragmode="zoom")
     if ranges is not None:
         figure.update_xaxes(range=list(ranges[0]))

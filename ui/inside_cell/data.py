@@ -22,6 +22,7 @@ import streamlit as st
 from rnnviz.charlm.model import CharLM, prepare_text
 from rnnviz.charlm.trace import TextTrace, trace_text
 from rnnviz.core.kinds import MENU_ORDER, TABLE
+from rnnviz.data.languages import BRACKET_SAMPLE
 from rnnviz.data.text import Vocabulary, cap_text
 from rnnviz.io import checkpoints
 from ui.markdown import escape
@@ -35,14 +36,6 @@ KIND_NAMES = {name: kind.label for name, kind in TABLE.items()}
 CORPUS_NAMES = {"brackets": "bracket language", "tinyshakespeare.txt": "Shakespeare"}
 KIND_ORDER = MENU_ORDER
 
-BRACKET_SAMPLE = (
-    'f(a [b c] "say {x}") x\n'
-    'let (x (y [z {n}])) "hello world"\n'
-    "print(max([one two] {yes (no)}))\n"
-    'if [red "blue (cat)" dog] then {go}\n'
-    "map(list [set (put [get {a b}] c)] x)\n"
-    '"stop" len({i [n (x)]}) and not "yes"\n'
-)
 SHAKESPEARE_SAMPLE = (
     "HAMLET:\n"
     "To be, or not to be: that is the question:\n"
