@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.helpers import assert_clean
+
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120  # the first run imports torch and openTSNE
 JOB_STATE = "rnnviz_job:embeddings_forming"
@@ -27,12 +29,6 @@ def hidden_script() -> None:
     from ui.embeddings.hidden import render_hidden
 
     render_hidden()
-
-
-def assert_clean(at: AppTest) -> None:
-    """No exception and no error box."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def page_text(at: AppTest) -> str:

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.gradlab.presets import PRESETS
+from tests.app.helpers import assert_clean
 from ui.gradlab import settings as gradlab_settings
 from ui.training import current_job
 
@@ -57,12 +58,6 @@ def start_long_run(records: int):
     while len(job.history) < records and job.active:
         job.wait(0.05)
     return at, job
-
-
-def assert_clean(at: AppTest) -> None:
-    """No exception, no error box."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def text_of(at: AppTest) -> str:

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rnnviz.io import checkpoints
+from tests.app.helpers import assert_clean
 from ui.inside_cell import data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,12 +25,6 @@ def open_page(folder: Path | None = None, monkeypatch: pytest.MonkeyPatch | None
         monkeypatch.setenv(data.CHECKPOINT_ENV, str(folder))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     return at.switch_page(PAGE).run()
-
-
-def assert_clean(at: AppTest) -> None:
-    """No exception and no error box."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def texts(at: AppTest) -> str:

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app.helpers import assert_clean
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/unrolled.py"
 
@@ -16,12 +18,6 @@ def open_page() -> AppTest:
     """The real app (sidebar, error boundary) switched to the Unrolled graph."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     return at.switch_page(PAGE).run()
-
-
-def assert_clean(at: AppTest) -> None:
-    """No exception, no error box."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def graph_spec(at: AppTest) -> dict:

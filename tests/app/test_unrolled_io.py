@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz.training.loop import TrainResult
 from rnnviz.unrolled.tasks import Trained
+from tests.app.helpers import assert_clean
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/unrolled.py"
@@ -24,12 +25,6 @@ def open_page(io_type: str | None = None) -> AppTest:
     if io_type is not None:
         at.selectbox(key=KEY + "type").set_value(io_type).run()
     return at
-
-
-def assert_clean(at: AppTest) -> None:
-    """No exception, no error box."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def text_of(at: AppTest) -> str:
