@@ -51,3 +51,21 @@ def show(figure: go.Figure, *, name: str, key: str | None = None, where: DeltaGe
                                help="The numbers behind this chart. The camera button in the chart's toolbar "
                                     f"saves it as a {PNG_WIDTH}x{PNG_HEIGHT} PNG.")
     return state
+
+
+def run_downloads(*, name: str, script: str | None, checkpoint: bytes | None = None, where: DeltaGenerator | None = None,
+                  key: str | None = None) -> None:
+    """A finished run's two downloads: the script that redoes it from scratch, and its weights (.safetensors)."""
+    target = where if where is not None else st
+    stem = file_stem(name)
+    left, right = target.columns(2)
+    if script is not None:
+        left.download_button("Script that redoes this run (.py)", data=script, file_name=f"{stem}.py",
+                             mime="text/x-python", on_click="ignore", icon=":material/code:",
+                             key=f"{key or stem}:script",
+                             help="Plain PyTorch with rnnviz: the run's settings and seed written out as code.")
+    if checkpoint is not None:
+        right.download_button("Trained weights (.safetensors)", data=checkpoint, file_name=f"{stem}.safetensors",
+                              mime="application/octet-stream", on_click="ignore", icon=":material/download:",
+                              key=f"{key or stem}:weights",
+                              help="Open it again on this page or with rnnviz.io.checkpoints (no pickle).")

@@ -92,3 +92,19 @@ def test_rejected_link_values_are_named_and_accepted_ones_are_not() -> None:
     assert [r.name for r in rejected_parameters({"seed": ["abc"]}, {"seed": 0})] == ["seed"]
     note = note_text(rejected_parameters({"t": ["<script>" * 20]}, {}))
     assert "<script>" not in note and "160 characters" in note
+
+
+def test_a_reproduction_script_writes_settings_as_literals_and_compiles() -> None:
+    from rnnviz.io.scripts import keyword_arguments, literal, reproduction_script
+
+    assert literal([1, 0.5, "a'b", None, (True,)]) == "[1, 0.5, \"a'b\", None, (True,)]"
+    with pytest.raises(ValueError):
+        literal(float("nan"))
+    body = f"settings = dict(\n{keyword_arguments({'hidden_size': 32, 'kind': 'lstm'})}\n)\nprint(settings)"
+    text = reproduction_script(summary='A """quoted""" run', page="Gradient lab", file_name="run.py",
+                               imports=["import math"], body=body)
+    namespace: dict = {}
+    exec(compile(text, "run.py", "exec"), namespace)
+    assert namespace["settings"] == {"hidden_size": 32, "kind": "lstm"}
+    with pytest.raises(SyntaxError):
+        reproduction_script(summary="s", page="p", file_name="x.py", imports=[], body="def (")
