@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -99,7 +100,9 @@ def serve(root: Path, options: list[str], processes: int | None) -> Target:
         return Target(url, [server.pid], lambda: stop_server(server), [url])
     import deploy
 
-    deployment = deploy.start(processes, listen="127.0.0.1:0", root=root, options=list(options))
+    logs = ROOT / "artifacts" / "logs" / f"deploy-{processes}"  # kept for a look afterwards (nginx, Streamlit)
+    shutil.rmtree(logs, ignore_errors=True)
+    deployment = deploy.start(processes, listen="127.0.0.1:0", root=root, options=list(options), folder=logs)
     pids, addresses = [p.pid for p in deployment.streamlits.values()], list(deployment.streamlits)
     return Target(deployment.url, pids, deployment.stop, [f"http://{address}" for address in addresses])
 
