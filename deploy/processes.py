@@ -34,6 +34,18 @@ def free_port(host: str = "127.0.0.1") -> int:
         return probe.getsockname()[1]
 
 
+def free_ports(host: str, count: int) -> list[int]:
+    """`count` different free ports (each probe closes its socket, so the system could hand one out twice)."""
+    ports: list[int] = []
+    for _ in range(100 * count):
+        if len(ports) == count:
+            break
+        port = free_port(host)
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
 def nginx_path() -> str | None:
     """Path of Debian's nginx binary (often in /usr/sbin, outside a user's PATH), or None."""
     return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None)
@@ -182,7 +194,7 @@ def start(
     listen_host, listen_port = listen.rsplit(":", 1)
     if listen_port == "0":
         listen = f"{listen_host}:{free_port(listen_host)}"
-    ports = [first_port + index if first_port else free_port(host) for index in range(processes)]
+    ports = list(range(first_port, first_port + processes)) if first_port else free_ports(host, processes)
     keep = folder is not None
     folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="rnnviz-deploy-"))
     folder.mkdir(parents=True, exist_ok=True)

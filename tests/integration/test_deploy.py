@@ -8,21 +8,20 @@ browser's sticky cookie. Skipped where nginx or Chromium is not installed (`.ci/
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 import deploy
 from tests.e2e import browser as br
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.slow,
-    pytest.mark.skipif(deploy.nginx_path() is None, reason="nginx is not installed (apt-get install nginx)"),
-    pytest.mark.skipif(br.chromium_path() is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
-]
+NO_NGINX = "nginx is not installed (apt-get install nginx; .ci/run installs it)"
+NO_CHROMIUM = "Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)"
+needs_nginx = pytest.mark.skipif(deploy.nginx_path() is None, reason=NO_NGINX)
 NEW_SESSIONS = 16  # new browsers tried until both processes have one (all on one process: 2 * 0.5**16)
 LOG_LINE = re.compile(  # deploy/nginx_config.py's log_format "sticky"
     r'"(?P<method>\S+) (?P<path>\S+) [^"]*" (?P<status>\d+) \S+ upstream=(?P<upstream>.*?) sticky=(?P<key>\S+)$'
@@ -32,6 +31,10 @@ LOG_LINE = re.compile(  # deploy/nginx_config.py's log_format "sticky"
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[deploy.Deployment]:
     """Two processes on free loopback ports, nginx on another; everything stopped afterwards."""
+    if deploy.nginx_path() is None:
+        pytest.skip(NO_NGINX)
+    if br.chromium_path() is None:
+        pytest.skip(NO_CHROMIUM)
     with deploy.start(2, listen="127.0.0.1:0") as running:
         yield running
 
@@ -39,6 +42,8 @@ def deployment() -> Iterator[deploy.Deployment]:
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[object]:
     """Headless Debian chromium through Playwright."""
+    if br.chromium_path() is None:
+        pytest.skip(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -75,6 +80,26 @@ def logged_requests(deployment: deploy.Deployment, key: str, wanted: int, second
         time.sleep(0.2)
 
 
+@needs_nginx
+def test_the_generated_configuration_is_accepted_by_nginx(tmp_path: Path) -> None:
+    (tmp_path / "temp").mkdir()
+    config = tmp_path / "nginx.conf"
+    config.write_text(deploy.render(["127.0.0.1:8601", "10.0.0.2:8601"], tmp_path))
+    command = [deploy.nginx_path(), "-p", str(tmp_path), "-c", str(config), "-e", str(tmp_path / "error.log"), "-t"]
+    checked = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert checked.returncode == 0, checked.stderr
+    assert "hash $sticky_key consistent" in config.read_text()
+
+
+def test_a_deployment_without_any_process_is_refused_with_a_message() -> None:
+    with pytest.raises(ValueError, match="at least one Streamlit process"):
+        deploy.render([], Path("/tmp"))
+    with pytest.raises(ValueError, match="--upstream HOST:PORT"):
+        deploy.start(0)
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
 def test_both_processes_serve_new_sessions(deployment: deploy.Deployment, chromium: object) -> None:
     served: set[str] = set()
     for _ in range(NEW_SESSIONS):
@@ -88,6 +113,8 @@ def test_both_processes_serve_new_sessions(deployment: deploy.Deployment, chromi
     assert served == set(deployment.streamlits)
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
 def test_one_browser_stays_on_one_process_across_reloads(deployment: deploy.Deployment, chromium: object) -> None:
     context = chromium.new_context(viewport=br.VIEWPORT)
     answered: list[str] = []
@@ -109,6 +136,8 @@ def test_one_browser_stays_on_one_process_across_reloads(deployment: deploy.Depl
     assert {deploy.last_upstream(entry["upstream"]) for entry in entries} == {first}
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
 def test_killing_one_process_sends_its_users_to_the_other(deployment: deploy.Deployment, chromium: object) -> None:
     context = chromium.new_context(viewport=br.VIEWPORT)
     try:
