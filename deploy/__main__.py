@@ -82,6 +82,8 @@ def main() -> int:
             print(f"Streamlit on http://{address} (log {deployment.log(address)})")
         if deployment.proxy is not None:
             print(f"Students open {deployment.url} (nginx; config and logs in {deployment.folder}). Ctrl-C stops all.")
+        else:
+            print("No proxy here (--no-proxy): name these processes with --upstream on the proxy machine. Ctrl-C stops all.")
         sys.stdout.flush()
         return watch(deployment)
     except KeyboardInterrupt:
