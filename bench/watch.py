@@ -11,7 +11,7 @@ the most CPU during the window, and is left out, so what remains is what serving
   it) and all watch; (CPU per second - alone's) / (K - 1) is what a tab watching a queued run costs;
 - the first tab's run time (click to final view) with K tabs watching against alone: the ratio.
 
-    python bench/watch.py                         # this checkout, preset 6, K = 8
+    python bench/watch.py                         # this checkout, preset 1 (1,000 steps), K = 8
     python bench/watch.py --baseline ../main      # main's first, the same way
 """
 
@@ -74,7 +74,7 @@ class Sampler(threading.Thread):
         """(seconds, server CPU outside the training thread, its CPU) from `start` until that thread stops training."""
         inside = [sample for sample in self.samples if start <= sample[0] <= end]
         if len(inside) < 3:
-            raise RuntimeError("the window is shorter than three samples: use a longer preset or fewer tabs")
+            raise RuntimeError("the first run ended before every tab watched: use a longer --preset or fewer --tabs")
         first, seen = inside[0], {}
         for _, _, threads in inside:
             seen.update(threads)  # the last CPU time seen of every thread, ended ones included
@@ -124,8 +124,11 @@ def run_phase(browser, base: str, sampler: Sampler, tabs_count: int, preset: str
     button = re.compile(rf"^{re.escape(preset)} · ")
     try:
         clicked = time.monotonic()
-        for tab in tabs:
+        for index, tab in enumerate(tabs):
             tab.get_by_role("button", name=button).first.click()
+            if index == 0:  # the first tab's run takes the training slot; the others then click at once
+                stop_button(tab).wait_for(timeout=limit * 1000)
+        for tab in tabs:
             stop_button(tab).wait_for(timeout=limit * 1000)  # its live panel is up (training or queued)
         opened = time.monotonic() + SETTLE
         stop_button(tabs[0]).wait_for(state="hidden", timeout=limit * 1000)
@@ -183,12 +186,16 @@ def report(alone: Phase, crowd: Phase, tabs: int) -> None:
     )
     print(f"  per tab watching a queued run: {100 * queued:5.1f} % of a core")
     print(f"  run time with {tabs} tabs watching / alone: {crowd.run_seconds / alone.run_seconds:.2f} (target <= 1.50)")
+    print(
+        f"  the training thread's share of a core: alone {100 * alone.training_cpu / alone.window_seconds:.1f} %, "
+        f"with {tabs} tabs {100 * crowd.training_cpu / crowd.window_seconds:.1f} % (what the machine's load left it)"
+    )
 
 
 def main() -> None:
     """Optionally a baseline checkout, then this one."""
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--preset", default="6", help="the gradient-lab preset the tabs click (its number)")
+    options.add_argument("--preset", default="1", help="the gradient-lab preset the tabs click (its number)")
     options.add_argument("--tabs", type=int, default=8, help="tabs watching at once in the second phase")
     options.add_argument("--seconds", type=float, default=300.0, help="time limit of one wait")
     options.add_argument("--baseline", type=Path, default=None, help="another checkout (e.g. ../main), measured first")

@@ -176,12 +176,13 @@ def _figure_cache(job: Job) -> _FigureCache:
 def live_figure(job: Job, name: str, build: Callable[[], Figure], version: Hashable | None = None) -> Figure:
     """The live chart `name` of `job`: `build()` again only when its data `version` (default `job.version`) moved.
 
-    While the chart budget is spent (CHART_CPU_SHARE of a core since the last rebuild) a changed chart keeps
-    its previous figure for a tick or two; a chart drawn for the first time is always built.
+    While the job trains and the chart budget is spent (CHART_CPU_SHARE of a core since the last rebuild), a
+    changed chart keeps its previous figure for a tick or two; a chart drawn for the first time, or once the
+    job ended, is always up to date.
     """
     cache, version = _figure_cache(job), job.version if version is None else version
     cached = cache.figures.get(name)
-    if cached is not None and (cached[0] == version or _wall_clock() < cache.due):
+    if cached is not None and (cached[0] == version or (job.status == "running" and _wall_clock() < cache.due)):
         return cached[1]
     started = _cpu_clock()
     figure = build()

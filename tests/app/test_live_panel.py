@@ -32,7 +32,9 @@ def _script() -> None:
 
         st.write(training.live_figure(job, "chart", build))
 
-    training.live_training("demo", render_live)
+    job = training.live_training("demo", render_live)
+    if job is not None and not job.active:
+        render_live(job)  # the final chart, as a page draws it after the run
 
 
 def idle_job() -> Job:
@@ -125,6 +127,23 @@ def test_a_changed_chart_waits_while_its_cpu_budget_is_spent(monkeypatch):
     assert at.session_state["builds"] == 1 and "chart of version 1" in text(at)  # the budget is spent
     now[0] += wait
     run_fragment(at, panel, monkeypatch)
+    assert at.session_state["builds"] == 2 and f"chart of version {job.version}" in text(at)
+
+
+def test_the_chart_after_the_run_is_up_to_date_even_with_the_budget_spent(monkeypatch):
+    cpu = [0.0]
+
+    def cpu_clock() -> float:  # a build costs 10 s of CPU: the budget stays spent for minutes
+        cpu[0] += 5.0
+        return cpu[0]
+
+    monkeypatch.setattr(training, "_cpu_clock", cpu_clock)
+    job = idle_job()
+    job.status = "running"
+    at = page(job)
+    step(job)
+    job.result, job.status = TrainResult("finished", 1, [], "Finished.", 1.0), "finished"
+    at.run()
     assert at.session_state["builds"] == 2 and f"chart of version {job.version}" in text(at)
 
 
