@@ -38,6 +38,7 @@ from ui.sidebar import apply_server_threads
 
 RUNNING_SECONDS = 1.0  # the live panel's pace while its run trains
 QUEUED_SECONDS = 4.0  # while it waits for a free slot (only the queue position can change)
+STOP_WAIT_SECONDS = 1.0  # after Stop, how long the panel waits for the run to end before its next tick
 CHART_CPU_SHARE = 0.03  # at most this share of a core on rebuilding one tab's live charts
 _FIGURES = "rnnviz_live_figures"  # session state: job ticket -> _FigureCache
 _CACHED_JOBS = 4  # a page may show more than one live panel; older jobs' figures are dropped
@@ -211,6 +212,8 @@ def _live_panel(key: str, render_live: Callable[[Job], None], pace: float | None
     progress_column.progress(fraction, text=_progress_text(job))
     if stop_column.button("Stop", key=f"stop:{key}", icon=":material/stop:", width="stretch"):
         job.stop()
+        if job.wait(timeout=STOP_WAIT_SECONDS):  # it left the queue or ended its step: show why at once
+            st.rerun()
     with error_boundary("the live charts"):  # fragment reruns bypass the page's boundary
         render_live(job)
     _settle_chart_budget(job)

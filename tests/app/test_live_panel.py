@@ -6,6 +6,8 @@ reruns a browser's timer would ask for are sent as tests/app/test_fragments.py s
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.runtime.forward_msg_queue import ForwardMsgQueue
@@ -14,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from rnnviz.training.jobs import Job, JobSlots
 from rnnviz.training.loop import StepInfo, TrainResult
 from tests.app.test_fragments import fragment_id, run_fragment
+from tests.unit.test_jobs import training_target
 from ui import training
 
 KEY = "rnnviz_job:demo"
@@ -156,3 +159,17 @@ def test_a_new_run_starts_with_no_cached_chart():
     at.session_state[KEY] = second
     at.run()
     assert at.session_state["builds"] == 2
+
+
+def test_stop_on_a_queued_run_shows_at_once_that_it_stopped(monkeypatch):
+    monkeypatch.setattr(training, "STOP_WAIT_SECONDS", 60.0)  # the wait ends when the run does: room for a busy machine
+    slots, gate = JobSlots(1), threading.Event()
+    ahead = Job(training_target(3, gate), slots, steps=3).start()
+    queued = Job(training_target(3, gate), slots, steps=3).start()
+    while ahead.status != "running" or queued.queue_position() != 1:
+        ahead.wait(timeout=0.01)
+    at = page(queued)
+    at.button(key="stop:demo").click().run()  # no waiting for the queued pace's next tick
+    assert queued.status == "stopped" and [box.value for box in at.info] == [queued.message()]
+    gate.set()
+    assert ahead.wait(30)
