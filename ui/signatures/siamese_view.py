@@ -17,7 +17,7 @@ from rnnviz.signatures.scoring import TWO_STAGE
 from rnnviz.signatures.summary import system_entry
 from ui.markdown import escape
 from ui.signatures import models, text
-from ui.training import live_training, start_job
+from ui.training import live_figure, live_training, start_job
 
 MODES = ("1vs1", "4vs1")
 
@@ -135,7 +135,8 @@ def _curve_of(job) -> dict:
 def _render_live(job) -> None:
     """The live loss and validation EER while training."""
     if job.history:
-        st.plotly_chart(training_curves_figure(_curve_of(job)), key="signatures:live_curve")
+        figure = live_figure(job, "curve", lambda: training_curves_figure(_curve_of(job)))  # rebuilt when the job moved
+        st.plotly_chart(figure, key="signatures:live_curve")
     if job.extras.get("scoring"):
         st.caption("Training done: scoring the test users' trials …")
 
