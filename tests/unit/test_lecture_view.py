@@ -81,13 +81,21 @@ def test_chart_files_are_named_safely_and_saved_at_projector_size() -> None:
 def test_a_link_keeps_every_setting_including_repeated_ones() -> None:
     link = link_to_view("http://host:8501/translate", {"sentence": ["je suis <b>"], "kinds": ["dot", "general"]})
     assert link == "http://host:8501/translate?sentence=je+suis+%3Cb%3E&kinds=dot&kinds=general"
-    assert link_to_view("http://host:8501", {}) == "http://host:8501"
+    assert link_to_view("http://host:8501", {}) == "http://host:8501/"  # as the address bar shows it
+    assert link_to_view("http://host:8501/?old=1#top", {"seed": 7}) == "http://host:8501/?seed=7"
 
 
 def test_rejected_link_values_are_named_and_accepted_ones_are_not() -> None:
     state = {"seed": 7, "projector": True, "rate": 0.5, "text": "hi", "kinds": ["a", "b"]}
-    asked = {"seed": ["7"], "projector": ["true"], "rate": ["0.50"], "text": ["hi"], "kinds": ["a", "b"],
-             "units": ["64"], "seed2": ["x" * 100_000]}
+    asked = {
+        "seed": ["7"],
+        "projector": ["true"],
+        "rate": ["0.50"],
+        "text": ["hi"],
+        "kinds": ["a", "b"],
+        "units": ["64"],
+        "seed2": ["x" * 100_000],
+    }
     assert [r.name for r in rejected_parameters(asked, state)] == ["units", "seed2"]
     assert [r.name for r in rejected_parameters({"seed": ["abc"]}, {"seed": 0})] == ["seed"]
     note = note_text(rejected_parameters({"t": ["<script>" * 20]}, {}))
@@ -97,14 +105,28 @@ def test_rejected_link_values_are_named_and_accepted_ones_are_not() -> None:
 def test_a_reproduction_script_writes_settings_as_literals_and_compiles() -> None:
     from rnnviz.io.scripts import keyword_arguments, literal, reproduction_script
 
-    assert literal([1, 0.5, "a'b", None, (True,)]) == "[1, 0.5, \"a'b\", None, (True,)]"
+    assert literal([1, 0.5, "a'b", None, (True,)]) == '[1, 0.5, "a\'b", None, (True,)]'
     with pytest.raises(ValueError):
         literal(float("nan"))
     body = f"settings = dict(\n{keyword_arguments({'hidden_size': 32, 'kind': 'lstm'})}\n)\nprint(settings)"
-    text = reproduction_script(summary='A """quoted""" run', page="Gradient lab", file_name="run.py",
-                               imports=["import math"], body=body)
+    text = reproduction_script(
+        summary='A """quoted""" run', page="Gradient lab", file_name="run.py", imports=["import math"], body=body
+    )
     namespace: dict = {}
     exec(compile(text, "run.py", "exec"), namespace)
     assert namespace["settings"] == {"hidden_size": 32, "kind": "lstm"}
     with pytest.raises(SyntaxError):
         reproduction_script(summary="s", page="p", file_name="x.py", imports=[], body="def (")
+
+
+@pytest.mark.parametrize("text", ["inf", "-Infinity", "1e999", "9" * 400])
+def test_an_infinite_number_in_a_link_gives_a_whole_number_input_its_default(text: str) -> None:
+    from streamlit.elements.widgets.number_input import NumberInputSerde
+    from streamlit.proto.NumberInput_pb2 import NumberInput
+
+    from ui.links import guard_number_inputs
+
+    guard_number_inputs()
+    serde = NumberInputSerde(value=3, data_type=NumberInput.INT, min_value=0, max_value=10)
+    assert serde.deserialize(float(text)) == 3  # unguarded: OverflowError, a traceback on the page
+    assert serde.deserialize(7.0) == 7 and serde.deserialize(None) == 3
