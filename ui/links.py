@@ -77,12 +77,21 @@ class Rejected:
     reason: str
 
 
-def rejected_parameters(asked: Mapping[str, list[str]], state: Mapping[str, object]) -> list[Rejected]:
-    """The parameters of the link that the page did not take as given: unknown names, or values it changed."""
+def rejected_parameters(
+    asked: Mapping[str, list[str]], state: Mapping[str, object], kept: Mapping[str, list[str]] | None = None
+) -> list[Rejected]:
+    """The parameters of the link that the page did not take as given: unknown names, or values it changed.
+
+    `kept` is the URL's query after the page ran: a value Streamlit left there as sent was taken (a
+    selectbox keeps its option's label, "S25 · skilled forgery", while its state holds 25); one it
+    dropped or corrected was not, unless it was the default, which the URL leaves out.
+    """
     rejected = []
     for name, values in asked.items():
         if name not in state:
             rejected.append(Rejected(name, values[0] if values else "", "not a setting of this page"))
+        elif kept is not None and list(kept.get(name, [])) == list(values):
+            continue
         elif not _same(values, state[name]):
             rejected.append(Rejected(name, values[0] if values else "", "not a value this setting can take"))
     return rejected
@@ -105,8 +114,13 @@ def _same(values: list[str], used: object) -> bool:
 
 def note_text(rejected: list[Rejected]) -> str:
     """One Markdown note listing what the link asked for and the page did not use."""
-    parts = [f"`{escape(r.name[:NOTE_LIMIT])}` = {escape(_short(r.value))} ({r.reason})" for r in rejected]
+    parts = [f"`{_code(r.name[:NOTE_LIMIT])}` = {escape(_short(r.value))} ({r.reason})" for r in rejected]
     return "This link asked for settings the page cannot use, so it shows its defaults for them: " + "; ".join(parts) + "."
+
+
+def _code(text: str) -> str:
+    """Text for inside a Markdown code span: shown as typed (no backslashes), backticks and line breaks removed."""
+    return " ".join(text.replace("`", "'").split()) or "?"
 
 
 def _short(value: str) -> str:

@@ -157,7 +157,7 @@ def _note_rejected(slot: DeltaGenerator, asked: dict[str, list[str]]) -> None:
     if not asked or st.session_state.get(CHECKED_QUERY_KEY) == asked:
         return
     st.session_state[CHECKED_QUERY_KEY] = asked
-    rejected = links.rejected_parameters(asked, st.session_state)
+    rejected = links.rejected_parameters(asked, st.session_state, links.asked_query())
     if rejected:
         slot.info(links.note_text(rejected), icon=":material/link_off:")
     for unknown in (r.name for r in rejected if r.name not in st.session_state):

@@ -98,6 +98,19 @@ def test_rejected_link_values_are_named_and_accepted_ones_are_not() -> None:
     }
     assert [r.name for r in rejected_parameters(asked, state)] == ["units", "seed2"]
     assert [r.name for r in rejected_parameters({"seed": ["abc"]}, {"seed": 0})] == ["seed"]
+
+
+def test_a_value_streamlit_kept_in_the_url_counts_as_taken_and_one_it_dropped_does_not() -> None:
+    asked = {"signatures:sample": ["S25 · skilled forgery"], "signatures:user": ["99"], "seed": ["0"]}
+    state = {"signatures:sample": 25, "signatures:user": 1, "seed": 0}
+    kept = {"signatures:sample": ["S25 · skilled forgery"]}  # user 99 dropped; seed 0 is the default, left out
+    assert [r.name for r in rejected_parameters(asked, state, kept)] == ["signatures:user"]
+    assert [r.name for r in rejected_parameters(asked, state)] == ["signatures:sample", "signatures:user"]
+
+
+def test_the_note_shows_names_as_typed_and_values_as_text() -> None:
+    note = note_text(rejected_parameters({"signatures:det": ["<b>x</b>"], "a`b": ["1"]}, {"signatures:det": []}))
+    assert "`signatures:det`" in note and "`a'b`" in note and "<b>" not in note
     note = note_text(rejected_parameters({"t": ["<script>" * 20]}, {}))
     assert "<script>" not in note and "160 characters" in note
 
