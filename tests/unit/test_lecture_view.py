@@ -13,6 +13,7 @@ from rnnviz.plots.attention import attention_heatmap
 from rnnviz.plots.base import PALETTE, heatmap, loss_curve
 from rnnviz.plots.export import figure_csv, figure_rows
 from rnnviz.plots.projector import COLOURBLIND_PALETTE, MIN_TEXT_SIZE, enlarge
+from rnnviz.plots.signatures import score_histogram_figure
 from ui.charts import chart_config, file_stem
 from ui.links import link_to_view, note_text, rejected_parameters
 
@@ -26,12 +27,14 @@ def text_sizes(figure: go.Figure) -> list[float]:
     sizes += [trace.colorbar.tickfont.size for trace in figure.data if "colorbar" in trace]
     sizes += [annotation.font.size for annotation in layout.annotations]
     sizes += [trace.textfont.size for trace in figure.data if "textfont" in trace and trace.textfont.size]
-    return sizes
+    inherited = layout.font.size or 12  # an unset size is the layout's (Plotly's default: 12 px)
+    return [inherited if size is None else size for size in sizes]
 
 
 FIGURES = {
     "loss curve": lambda: loss_curve([1, 2, 3], {"lstm": [3.0, 2.0, 1.0], "gru": [2.5, 1.5, 1.0]}),
     "heatmap": lambda: heatmap(np.arange(6.0).reshape(2, 3), x_title="time step", y_title="unit"),
+    "histogram": lambda: score_histogram_figure([0.0, 1.0, 2.0], {"genuine": [3, 1], "skilled": [1, 2]}, threshold=1.0),
     "attention": lambda: attention_heatmap(np.full((2, 3), 1 / 3), ["a", "b", "c"], ["x", "</s>"]),
 }
 
