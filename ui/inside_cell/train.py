@@ -84,9 +84,10 @@ def _live(job: Job) -> None:
     """The loss curve while training runs."""
     history = list(job.history)
     if history:
-        st.plotly_chart(loss_curve([info.step for info in history],
-                                   [info.metrics.get("bits_per_char", float("nan")) for info in history],
-                                   y_title="bits per character"), config=CONFIG, width="stretch")
+        figure = training.live_figure(job, "loss", lambda: loss_curve(
+            [info.step for info in history], [info.metrics.get("bits_per_char", float("nan")) for info in history],
+            y_title="bits per character"), len(history))  # rebuilt only when a step was added
+        st.plotly_chart(figure, config=CONFIG, width="stretch")
 
 
 def _register(job: Job) -> None:

@@ -254,12 +254,15 @@ def _live_charts(job) -> None:
     if history:
         with columns[0]:
             st.markdown("**Training loss** (cross-entropy per target token; lower is better):")
-            st.plotly_chart(plots.loss_curve([h.step for h in history], [h.loss for h in history]),
-                            key="train:loss")
+            figure = training.live_figure(job, "loss", lambda: plots.loss_curve([h.step for h in history],
+                                                                                [h.loss for h in history]), len(history))
+            st.plotly_chart(figure, key="train:loss")
     if snapshots:
         with columns[1]:
             st.markdown("**Attention on the fixed sentence**, after the latest epoch:")
-            st.plotly_chart(snapshot_heatmap(snapshots, len(snapshots) - 1, height=420), key="train:snapshot")
+            figure = training.live_figure(job, "snapshot", lambda: snapshot_heatmap(snapshots, len(snapshots) - 1,
+                                                                                     height=420), len(snapshots))
+            st.plotly_chart(figure, key="train:snapshot")
 
 
 def train_tab() -> None:

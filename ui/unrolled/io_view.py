@@ -167,8 +167,10 @@ def _live_chart(task: IOTask):
     def render(job: Job) -> None:
         history = list(job.history)
         if history:
-            st.plotly_chart(loss_curve([info.step for info in history], [info.loss for info in history],
-                                       y_title=_loss_title(task)), config=CONFIG, width="stretch", theme=None)
+            figure = training.live_figure(job, "loss", lambda: loss_curve(
+                [info.step for info in history], [info.loss for info in history], y_title=_loss_title(task)),
+                len(history))  # rebuilt only when a step was added
+            st.plotly_chart(figure, config=CONFIG, width="stretch", theme=None)
     return render
 
 

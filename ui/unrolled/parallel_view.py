@@ -116,7 +116,8 @@ def _curves_chart(job: Job, ratios: list[float]) -> None:
     st.markdown("Training loss per step for each teacher-forcing ratio (same seed: same first weights, same "
                 "batches). The loss is measured with the inputs that ratio feeds, so a low curve at 1.0 means "
                 "it learnt to continue from true characters — check the held-out score below.")
-    st.plotly_chart(forcing_curves_figure(losses), config=CONFIG, width="stretch", theme=None)
+    figure = training.live_figure(job, "curves", lambda: forcing_curves_figure(losses))  # rebuilt when the job moved
+    st.plotly_chart(figure, config=CONFIG, width="stretch", theme=None)
 
 
 def forcing_section(seed: int) -> None:
