@@ -9,10 +9,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.logger import get_logger
 
 from rnnviz.io import checkpoints, data_directory
-from ui import catalog
+from ui import catalog, links
 from ui.markdown import escape
 
 # Streamlit's logger writes to the server console with its own format and level.
@@ -23,6 +24,7 @@ APP_TITLE = "rnnviz"
 APP_ICON = "🌀"  # an emoji favicon is an inline SVG; a :material/ one is fetched from fonts.gstatic.com
 
 ERROR_KEY_PREFIX = "page-error-"
+CHECKED_QUERY_KEY = "links:checked-query"  # the last link whose settings were checked, so its note shows once
 WHAT_TO_TRY = (
     "Try a smaller setting (shorter sequence, fewer units, fewer steps), "
     "change back the last control you moved, or reload the browser tab to start over with the defaults."
@@ -31,14 +33,19 @@ WHAT_TO_TRY = (
 
 def option_parser() -> argparse.ArgumentParser:
     """The app's own options, given after `--`: `streamlit run app.py -- --checkpoints DIR`."""
-    parser = argparse.ArgumentParser(prog="streamlit run app.py --", add_help=False, allow_abbrev=False,
-                                     exit_on_error=False)
-    parser.add_argument("--checkpoints", metavar="DIR",
-                        help=f"folder of the checkpoints the pages open (default: ${checkpoints.DIRECTORY_ENV}, "
-                             "else the repository's checkpoints/)")
-    parser.add_argument("--data", metavar="DIR",
-                        help=f"the one folder whose files a page may read by typed name (default: ${data_directory.DATA_ENV}; "
-                             "unset: off, users upload files instead)")
+    parser = argparse.ArgumentParser(prog="streamlit run app.py --", add_help=False, allow_abbrev=False, exit_on_error=False)
+    parser.add_argument(
+        "--checkpoints",
+        metavar="DIR",
+        help=f"folder of the checkpoints the pages open (default: ${checkpoints.DIRECTORY_ENV}, "
+        "else the repository's checkpoints/)",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help=f"the one folder whose files a page may read by typed name (default: ${data_directory.DATA_ENV}; "
+        "unset: off, users upload files instead)",
+    )
     return parser
 
 
@@ -127,7 +134,31 @@ def error_boundary(what: str) -> Iterator[None]:
             show_failure(what, exc)
 
 
-def run_page(page: st.Page) -> None:
-    """Run the selected page inside the error boundary."""
+def asked_query() -> dict[str, list[str]]:
+    """The link's query as the browser sent it (for the note); from here on an infinite number cannot crash a widget."""
+    links.guard_number_inputs()
+    return links.asked_query()
+
+
+def run_page(page: st.Page, link_slot: DeltaGenerator | None = None, asked: dict[str, list[str]] | None = None) -> None:
+    """Run the selected page inside the error boundary; then say which link settings it could not use."""
+    asked = asked_query() if asked is None else asked
+    note = st.container()
     with error_boundary(page.title):
         page.run()
+    _note_rejected(note, asked)
+    if link_slot is not None:
+        with link_slot:
+            links.copy_link_box()
+
+
+def _note_rejected(slot: DeltaGenerator, asked: dict[str, list[str]]) -> None:
+    """A visible note, once per link, naming the query values the page fell back from."""
+    if not asked or st.session_state.get(CHECKED_QUERY_KEY) == asked:
+        return
+    st.session_state[CHECKED_QUERY_KEY] = asked
+    rejected = links.rejected_parameters(asked, st.session_state, links.asked_query())
+    if rejected:
+        slot.info(links.note_text(rejected), icon=":material/link_off:")
+    for unknown in (r.name for r in rejected if r.name not in st.session_state):
+        st.query_params.pop(unknown, None)  # the copied link keeps only what the page uses

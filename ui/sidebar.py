@@ -12,6 +12,9 @@ import os
 
 import streamlit as st
 import torch
+from streamlit.delta_generator import DeltaGenerator
+
+from ui.links import BIND, projector_switch
 
 SEED_KEY = "seed"
 THREADS_VARIABLE = "RNNVIZ_TORCH_THREADS"
@@ -59,6 +62,7 @@ def seed_input() -> int:
         value=0,
         step=1,
         key=SEED_KEY,
+        bind=BIND,
         help="The same seed gives the same initial weights, data and curves, so a demo can be rehearsed.",
     )
 
@@ -85,9 +89,11 @@ def threads_note() -> int:
     return threads
 
 
-def render() -> None:
-    """Draw the shared sidebar controls below the page navigation."""
+def render() -> DeltaGenerator:
+    """Draw the shared sidebar controls below the page navigation; returns the slot for the page's link."""
     with st.sidebar:
         st.subheader("Settings", divider="gray")
         seed_input()
+        projector_switch()
         threads_note()
+        return st.container()
