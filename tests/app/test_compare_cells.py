@@ -65,7 +65,8 @@ def test_train_shows_the_table_sentences_and_exports():
     page = texts(at)
     assert "Welch" in page and ("within noise" in page or "larger than the seed" in page)
     assert "SRU step takes" in page
-    assert {button.label for button in at.get("download_button")} >= {"Report (Markdown)", "Raw runs (CSV)"}
+    labels = {button.label for button in at.get("download_button")}
+    assert labels >= {"Report (Markdown)", "Raw runs (CSV)", "Report with figures (zip: Markdown, PNG, CSV)"}
 
 
 def test_stop_ends_every_run_and_keeps_what_finished():
@@ -109,7 +110,8 @@ def test_the_homework_tab_draws_the_shipped_grid_and_exports_it():
     assert "LSTM and SRU instead of GRU" in page and "More layers" in page and "Bidirectional encoder" in page
     assert "held-out BLEU" in frames(at, "held-out BLEU")[0].columns
     labels = {button.label for button in at.get("download_button")}
-    assert {"Homework report (Markdown)", "Homework runs (CSV)"} <= labels
+    assert {"Homework report (Markdown)", "Homework runs (CSV)", "Homework report with figures (zip)"} <= labels
+    assert "Budget:" in page and "clock" in page  # which clock and budget made the file
     assert not at.exception
 
 

@@ -29,8 +29,8 @@ def test_a_comparison_trains_and_its_table_appears(goto) -> None:
     page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_text("The result.").scroll_into_view_if_needed()
     page.mouse.move(0, 0)
-    br.save_screenshot(page, "compare-cells-result")
-    br.save_screenshot(page, "compare-cells-full", full_page=True, readme="compare_cells.png")
+    br.save_screenshot(page, "compare-cells-result", readme="compare_cells.png")
+    br.save_screenshot(page, "compare-cells-full", full_page=True)
 
 
 def test_the_homework_view_renders_from_the_shipped_file(goto) -> None:
