@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from torch import nn
@@ -71,3 +73,11 @@ def first_over_last(norms: Any) -> float:
     """First over last of a per-timestep gradient profile (NaN when the last is 0)."""
     last = float(norms[-1])
     return float(norms[0]) / last if last > 0 else float("nan")
+
+
+UPLOAD_PREFIX = re.compile(r"^rnnviz-[0-9a-f]{16}-")  # how the page names an uploaded copy (by its content)
+
+
+def display_name(path: str | Path) -> str:
+    """A data file's name for people: an upload's copy shows the name it was uploaded under."""
+    return UPLOAD_PREFIX.sub("", Path(path).name)

@@ -352,11 +352,16 @@ def markdown(results: HomeworkResults) -> str:
         f"{results.data.get('split', {}).get('test', '?')} held out). Score: {METRIC} (greedy, sacrebleu)."
     )
     if results.parts:
-        setting += f" Its rows ran in {len(results.parts)} processes, then merged: " + "; ".join(
-            f"`{command}`" for command in results.parts
+        setting += (
+            f" Its rows ran in {len(results.parts)} processes, then merged: "
+            + "; ".join(f"`{command}`" for command in results.parts)
+            + "."
         )
     if results.clock == "cpu" and not results.steps:
-        setting += " The seconds are CPU seconds of the training process (one torch thread), so load does not shorten them."
+        setting += (
+            " The seconds are CPU seconds of the training process (one torch thread): other programs do not cut them "
+            "short, though on an oversubscribed machine each step costs more of them."
+        )
     parts = ["# The homework, answered", "", setting, ""]
     for question, runs in questions(results).items():
         parts += [f"## {question}", "", report.markdown_table(report.summary_rows(runs, METRIC, gradients=False)), ""]

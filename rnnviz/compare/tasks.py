@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from rnnviz.charlm.model import CharLM, char_vocabulary
 from rnnviz.charlm.train import Corpus, LMSettings, bracket_corpus, build_model, train_charlm
-from rnnviz.compare.base import ComparisonTask, Trained, first_over_last
+from rnnviz.compare.base import ComparisonTask, Trained, display_name, first_over_last
 from rnnviz.compare.configs import Configuration
 from rnnviz.compare.matching import readout_parameters, recurrent_parameters
 from rnnviz.compare.translation import TranslationTask
@@ -192,7 +192,7 @@ class SentimentComparison(ComparisonTask):
 
     def __init__(self, path: str | Path, max_words: int = 100) -> None:
         self.reviews = _reviews(str(path), max_words)
-        self.label = f"review sentiment ({Path(path).name}, last {max_words} words)"
+        self.label = f"review sentiment ({display_name(path)}, last {max_words} words)"
 
     def parameter_count(self, configuration: Configuration) -> int:
         """Embedding, recurrent layers, two-class readout."""

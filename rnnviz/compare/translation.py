@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from rnnviz.compare.base import ComparisonTask, Trained, first_over_last
+from rnnviz.compare.base import ComparisonTask, Trained, display_name, first_over_last
 from rnnviz.compare.configs import Configuration
 from rnnviz.core.randomness import make_generator
 from rnnviz.data.pairs import BOS_ID, EOS_ID, PAD_ID, PairData, load_pairs, pad, tokenize
@@ -77,7 +77,7 @@ class TranslationTask(ComparisonTask):
 
     def __init__(self, path: str | Path) -> None:
         self.data = _cached_pairs(str(path))
-        self.label = f"translation fra→eng ({Path(path).name}, the tutorial's pairs)"
+        self.label = f"translation fra→eng ({display_name(path)}, the tutorial's pairs)"
 
     @functools.lru_cache(maxsize=512)  # noqa: B019 (a task lives as long as the server; few sizes are asked)
     def parameter_count(self, configuration: Configuration) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from rnnviz.compare.base import display_name
 from rnnviz.compare.configs import Budget, Configuration
 from rnnviz.compare.runner import run_one, size_configurations
 from rnnviz.compare.tasks import make_comparison_task
@@ -58,3 +59,8 @@ def test_a_file_that_is_not_pairs_says_so(tmp_path):
     path.write_text("no tabs here\njust lines\n", encoding="utf-8")
     with pytest.raises(ValueError):
         make_comparison_task("translation", pairs=path)
+
+
+def test_an_uploaded_copy_is_shown_under_its_own_name():
+    assert display_name("/tmp/rnnviz-6b0f3decdb786004-eng-fra.txt") == "eng-fra.txt"
+    assert display_name("/data/rnnviz-notes-eng-fra.txt") == "rnnviz-notes-eng-fra.txt"

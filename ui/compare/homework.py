@@ -61,8 +61,8 @@ def budget_note(results: homework.HomeworkResults) -> str:
         return (
             f"Budget: {results.seconds:g} s of CPU time per run (clock: time.process_time of the training process, "
             f"one torch thread), validations included, on a shared {cores}-core machine (load {load} at the start). "
-            "CPU seconds do not stretch when other programs share the machine, so every row got the same compute; "
-            "the times per step in the tables are CPU milliseconds."
+            "Other programs on the machine do not cut CPU seconds short, so every row got the same CPU time (on an "
+            "oversubscribed machine each step costs more of it); the times per step in the tables are CPU milliseconds."
         )
     return (
         f"Budget: {results.seconds:g} s of wall-clock time per run (clock: time.perf_counter), validations included, "

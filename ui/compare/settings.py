@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,9 +68,13 @@ def _data_file(what: str, default: str, extensions: list[str], key: str) -> str 
         if upload.size > MAX_UPLOAD_MB * 1_000_000:
             st.error(f"{escape(upload.name)} is larger than {MAX_UPLOAD_MB} MB: upload a smaller sample.")
             return None
-        with tempfile.NamedTemporaryFile("wb", suffix="-" + Path(upload.name).name, delete=False) as handle:
-            handle.write(upload.getvalue())
-        return handle.name
+        content = upload.getvalue()
+        # Named by content: every rerun returns the same path, so the task (its data read once) stays cached.
+        path = Path(tempfile.gettempdir()) / f"rnnviz-{hashlib.sha256(content).hexdigest()[:16]}-{Path(upload.name).name}"
+        # (rnnviz.compare.base.display_name shows it as the uploaded name)
+        if not path.is_file():
+            path.write_bytes(content)
+        return str(path)
     root = data_directory()
     typed = st.text_input(
         "…or a file in the server's data folder",
