@@ -67,12 +67,19 @@ def numba_kernels(*tensors: Tensor):
     if any(tensor.dtype != first.dtype or tensor.device != first.device for tensor in tensors):
         return None
     if not _NUMBA:
-        try:
-            from rnnviz.core import sru_kernels  # imports numba: ~0.3 s, once
-        except ImportError:
-            sru_kernels = None
-        _NUMBA.append(sru_kernels)
+        _NUMBA.append(_load_kernels())
     return _NUMBA[0]
+
+
+def _load_kernels():
+    """Import rnnviz.core.sru_kernels (numba: ~0.3 s) and run it once on a tiny float32 input; None if either fails."""
+    try:
+        from rnnviz.core import sru_kernels
+
+        sru_kernels.check()  # compiles on a machine's first run (seconds), else loads from the disk cache
+    except Exception:  # numba missing, or not working on this machine: the torch loop runs instead
+        return None
+    return sru_kernels
 
 
 class SRUFunction(torch.autograd.Function):
@@ -83,7 +90,9 @@ class SRUFunction(torch.autograd.Function):
     recurrence c_t = f_t*c_{t-1} + (1-f_t)*u_t (three small ops a step forward, one backward)
     and the block-wide reset gate and highway read it; the backward likewise. On a CPU an
     elementwise pass over (B, T, H) costs memory traffic, not arithmetic, so nothing of size
-    (B, T, 3H) is ever written.
+    (B, T, 3H) is ever written. On the CPU in float32/float64 with numba installed, the elementwise part
+    of a block is one compiled pass (rnnviz.core.sru_kernels: _forward_compiled, _backward_compiled);
+    otherwise the torch loop below runs it.
     """
 
     @staticmethod
