@@ -69,3 +69,24 @@ def test_a_100_kb_text_is_cut_with_a_note_not_an_error():
     assert_clean(at)
     assert len(at.text_input(key="unrolled:text").value) == 100_000
     assert any("cut" in element.value or "first" in element.value for element in at.info)
+
+
+def test_a_finished_io_run_offers_the_script_that_redoes_it_and_its_weights():
+    at = opened(
+        {
+            "unrolled-io:type": "Many to many, aligned — video frames",
+            "unrolled-io:steps:many-to-many-aligned": "4",
+            "unrolled-io:hidden:many-to-many-aligned": "8",
+        }
+    )
+    at.number_input(key="seed").set_value(7).run()  # the sidebar's seed already exists: Home drew it
+    at.button(key="unrolled-io:train").click().run()
+    job = at.session_state["rnnviz_job:unrolled-io:many-to-many-aligned"]
+    assert job.wait(120)
+    at.run()
+    assert_clean(at)
+    text, weights = job.extras["files"]
+    assert "hidden_size=8" in text and "steps=4" in text and "seed = 7" in text and "'many-to-many-aligned'" in text
+    assert weights and len(weights) > 100
+    keys = [element.proto.id for element in at.get("download_button")]
+    assert any("script" in key for key in keys) and any("weights" in key for key in keys)
