@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.inside_cell import data, panels, views
 from ui.inside_cell.train import train_panel
+from ui.links import BIND
 
 st.title("Inside the cell")
 st.markdown("A character-level language model reads your text one character at a time and guesses the next. "
@@ -42,7 +43,7 @@ if loaded is not None:
     panels.unit_text(trace, layer, state, unit)
 
     st.header("Look closer")
-    tabs = st.tabs(views.VIEWS, key=panels.VIEW_KEY, on_change="rerun")
+    tabs = st.tabs(views.VIEWS, key=panels.VIEW_KEY, on_change="rerun", bind=BIND)
     find, span, saturation, guesses, compare, made = tabs
     if find.open:
         with find:

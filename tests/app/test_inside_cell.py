@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.charlm.reproduce import reproduction_script
 from rnnviz.io import checkpoints
 from tests.app.helpers import assert_clean
 from ui.inside_cell import data
@@ -199,8 +200,10 @@ def test_train_a_model_live_then_look_inside_it(tmp_path: Path, monkeypatch: pyt
     model = at.selectbox(key="ic_model")
     assert model.options[model.index].startswith("Trained here")
     assert charts(at) >= 3 and len(at.get("latex")) == 4  # GRU: r, z, h~, h
-    assert checkpoints.FORMAT_VERSION  # the download button offers a real checkpoint
-    assert any(d.proto.label.startswith("Download") for d in at.get("download_button"))
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert "Trained weights (.safetensors)" in labels and "Script that redoes this run (.py)" in labels
+    script = reproduction_script(job.extras["trained"].settings, "brackets")
+    assert "kind='gru'" in script and "hidden_size=16" in script and "steps=100" in script
 
 
 def test_a_missing_checkpoint_folder_is_named_with_how_to_choose_another(tmp_path: Path,

@@ -10,7 +10,9 @@ from rnnviz.data.text import Vocabulary
 from rnnviz.io import checkpoints
 from rnnviz.plots.cell_text import colored_text
 from rnnviz.plots.gates import selected_cell, selected_span, state_heatmap
+from ui import charts
 from ui.inside_cell import data
+from ui.links import BIND
 from ui.markdown import escape
 
 MODEL_KEY, TEXT_KEY, LAYER_KEY, STATE_KEY = "ic_model", "ic_text", "ic_layer", "ic_state"
@@ -66,7 +68,7 @@ def choose_model(choices: list[data.ModelChoice], broken: list[tuple[str, str]],
     if st.session_state.get(MODEL_KEY) not in by_key:
         st.session_state.pop(MODEL_KEY, None)
     samples = {choice.key: choice.sample for choice in choices}
-    key = st.selectbox("Model", list(by_key), format_func=lambda k: by_key[k].label, key=MODEL_KEY,
+    key = st.selectbox("Model", list(by_key), format_func=lambda k: by_key[k].label, key=MODEL_KEY, bind=BIND,
                        on_change=_on_model_change, args=(samples,),
                        help="Character-level language models trained with `python -m rnnviz.charlm train`. "
                             "bits/char: how surprised the model is by held-out text (lower is better).")
@@ -86,7 +88,7 @@ def load(choice: data.ModelChoice) -> tuple[CharLM, Vocabulary] | None:
 def text_input(choice: data.ModelChoice) -> data.PreparedText:
     """The text box, with notes on truncation and unknown characters."""
     st.session_state.setdefault(TEXT_KEY, choice.sample)
-    typed = st.text_area("Text to read (type or paste your own)", key=TEXT_KEY, height=130,
+    typed = st.text_area("Text to read (type or paste your own)", key=TEXT_KEY, height=130, bind=BIND,
                          help=f"Up to {data.TEXT_CAP:,} characters are read. Characters the model never "
                               "saw are read as <unk> and shown in red.")
     prepared = data.prepare(typed)
@@ -112,7 +114,7 @@ def layer_choice(model: CharLM) -> int:
         return 0
     if st.session_state.get(LAYER_KEY, 0) >= layers:
         st.session_state[LAYER_KEY] = 0
-    return st.selectbox("Layer", list(range(layers)), key=LAYER_KEY,
+    return st.selectbox("Layer", list(range(layers)), key=LAYER_KEY, bind=BIND,
                         format_func=lambda i: f"layer {i + 1} of {layers}" + (" (reads the characters)" if i == 0 else ""))
 
 
@@ -121,7 +123,7 @@ def state_choice(kind: str) -> str:
     names = STATE_NAMES[kind]
     if st.session_state.get(STATE_KEY) not in names:
         st.session_state[STATE_KEY] = "cell" if "cell" in names else "hidden"  # where counters show best
-    return st.radio("Gate or state", names, key=STATE_KEY, horizontal=True, format_func=str.capitalize)
+    return st.radio("Gate or state", names, key=STATE_KEY, horizontal=True, format_func=str.capitalize, bind=BIND)
 
 
 def _on_heatmap_select() -> None:
@@ -143,7 +145,7 @@ def units_choice(trace: TextTrace, layer: int, state: str) -> list[int]:
     hidden = values.shape[1]
     if hidden <= MANY_UNITS:
         return list(range(hidden))
-    mode = st.selectbox("Units shown", ["most", "all"], key=UNITS_KEY,
+    mode = st.selectbox("Units shown", ["most", "all"], key=UNITS_KEY, bind=BIND,
                         format_func=lambda m: f"the {MANY_UNITS // 2} that vary most" if m == "most" else f"all {hidden}")
     if mode == "all":
         return list(range(hidden))
@@ -166,24 +168,34 @@ def heatmap(trace: TextTrace, layer: int, state: str, units: list[int]) -> None:
         trace.state(state, layer), trace.chars, name=state, highlight=highlight,
         value_range=value_range(trace.kind, state), units=units, unknown=trace.unknown),
         layer, state, tuple(units), highlight)
-    st.plotly_chart(figure, key=CHART_KEY, on_select=_on_heatmap_select, selection_mode=("points", "box"),
-                    config=CONFIG, width="stretch")
+    charts.show(figure, name=f"{state} heatmap", key=CHART_KEY, on_select=_on_heatmap_select,
+                selection_mode=("points", "box"), config=CONFIG, width="stretch")
+
+
+def asked_int(key: str, fallback: int) -> int:
+    """A whole-number setting: this session's, else the link's on its first run (before its widget), else `fallback`."""
+    if key in st.session_state:
+        return int(st.session_state[key])
+    try:
+        return int(st.query_params.get(key, ""))
+    except ValueError:
+        return fallback
 
 
 def keep_cell_in_range(trace: TextTrace, hidden: int, default_unit: int) -> None:
     """Before any widget uses them: a position inside the text and a unit inside the layer."""
     last = len(trace.text) - 1
-    st.session_state[T_KEY] = min(int(st.session_state.get(T_KEY, min(8, last))), last)
-    st.session_state[UNIT_KEY] = min(int(st.session_state.get(UNIT_KEY, default_unit)), hidden - 1)
+    st.session_state[T_KEY] = min(max(asked_int(T_KEY, min(8, last)), 0), last)
+    st.session_state[UNIT_KEY] = min(max(asked_int(UNIT_KEY, default_unit), 0), hidden - 1)
 
 
 def cell_inputs(trace: TextTrace, hidden: int) -> tuple[int, int]:
     """Position and unit of the cell to explain: set by a click on the heatmap, or typed here."""
     last = len(trace.text) - 1
     left, right = st.columns(2)
-    t = left.number_input("Character position", min_value=0, max_value=last, step=1, key=T_KEY,
+    t = left.number_input("Character position", min_value=0, max_value=last, step=1, key=T_KEY, bind=BIND,
                           help="0 is the first character. A click on the heatmap sets it.")
-    unit = right.number_input("Unit", min_value=0, max_value=hidden - 1, step=1, key=UNIT_KEY,
+    unit = right.number_input("Unit", min_value=0, max_value=hidden - 1, step=1, key=UNIT_KEY, bind=BIND,
                               help="Which hidden unit (row of the heatmap). A click on the heatmap sets it.")
     return int(t), int(unit)
 
@@ -210,4 +222,4 @@ def unit_text(trace: TextTrace, layer: int, state: str, unit: int) -> None:
                 "(a quote, the depth of brackets, the position in a line) light up in a visible pattern.")
     figure = data.figure(trace, "unit text", lambda: colored_text(
         trace.chars, values, name=f"{state} {unit}", value_range=bounds, unknown=trace.unknown), layer, state, unit)
-    st.plotly_chart(figure, config=CONFIG, width="stretch")
+    charts.show(figure, name=f"unit {unit} {state} along the text", key="ic_unit_text", config=CONFIG, width="stretch")

@@ -7,18 +7,20 @@ from pathlib import Path
 
 import streamlit as st
 
-from rnnviz.charlm.train import TRAINING, LMSettings, TrainedLM, bracket_corpus, save_charlm, text_corpus, train_charlm
+from rnnviz.charlm.reproduce import MAX_TEXT_CHARS, page_corpus, page_settings, reproduction_script
+from rnnviz.charlm.train import LMSettings, TrainedLM, save_charlm, train_charlm
 from rnnviz.core.kinds import MENU_ORDER
 from rnnviz.plots.base import loss_curve
 from rnnviz.training.jobs import Job
 from rnnviz.training.loop import TrainResult
-from ui import sidebar, training
+from ui import charts, sidebar, training
 from ui.inside_cell import data
 from ui.inside_cell.panels import CONFIG, PENDING_MODEL, PENDING_TEXT
+from ui.links import BIND
 from ui.markdown import escape
 
 JOB_KEY = "inside-cell"
-MAX_UPLOAD_CHARS = 2_000_000
+MAX_UPLOAD_CHARS = MAX_TEXT_CHARS
 CUT_NOTE = "ic_upload_cut"  # the note saying how much of a long uploaded text this session's run reads
 KINDS = tuple(kind for kind in MENU_ORDER if kind != "rnn-relu")  # the char models the page trains
 
@@ -26,21 +28,20 @@ KINDS = tuple(kind for kind in MENU_ORDER if kind != "rnn-relu")  # the char mod
 def _settings_form() -> tuple[str, object, LMSettings] | None:
     """Corpus and model settings; None until the person presses Train."""
     with st.form("ic_train_form", border=False):
-        corpus_kind = st.radio("Train on", ["bracket language", "my text file"], horizontal=True, key="ic_corpus")
+        corpus_kind = st.radio("Train on", ["bracket language", "my text file"], horizontal=True, key="ic_corpus",
+                               bind=BIND)
         upload = st.file_uploader("Plain-text file (UTF-8, used when 'my text file' is chosen)", type=["txt"],
                                   key="ic_upload")
         left, middle, right = st.columns(3)
-        kind = left.selectbox("Cell", KINDS, format_func=lambda k: data.KIND_NAMES[k], key="ic_train_kind")
-        hidden = middle.select_slider("Units", [16, 32, 64, 128], value=64, key="ic_train_hidden")
+        kind = left.selectbox("Cell", KINDS, format_func=lambda k: data.KIND_NAMES[k], key="ic_train_kind",
+                                bind=BIND)
+        hidden = middle.select_slider("Units", [16, 32, 64, 128], value=64, key="ic_train_hidden", bind=BIND)
         steps = right.select_slider("Training steps", [100, 200, 400, 800, 1500, 3000], value=400,
-                                    key="ic_train_steps", help="About 20-40 steps a second on a laptop for 64 units.")
+                                    key="ic_train_steps", bind=BIND, help="About 20-40 steps a second on a laptop for 64 units.")
         pressed = st.form_submit_button("Train", icon=":material/play_arrow:", type="primary")
     if not pressed:
         return None
-    layers, embedding = (2, hidden) if kind == "sru" else (1, 32)
-    settings = LMSettings(kind=kind, hidden_size=hidden, num_layers=layers, embedding_size=embedding,
-                          train=TRAINING.replace(steps=steps, seed=sidebar.seed()))
-    return corpus_kind, upload, settings
+    return corpus_kind, upload, page_settings(kind, hidden, steps, sidebar.seed())
 
 
 def cut_note(name: str, length: int) -> str:
@@ -53,14 +54,14 @@ def cut_note(name: str, length: int) -> str:
 def _corpus(corpus_kind: str, upload: object):
     """The chosen corpus, or None with a message when the upload is missing or unusable."""
     if corpus_kind == "bracket language":
-        return bracket_corpus(100_000, seed=sidebar.seed())
+        return page_corpus(sidebar.seed())
     if upload is None:
         st.warning("Choose a text file first (or train on the bracket language).", icon=":material/upload_file:")
         return None
     raw = upload.getvalue()
     try:
         text = raw.decode("utf-8")
-        corpus = text_corpus(text[:MAX_UPLOAD_CHARS], name=upload.name)
+        corpus = page_corpus(sidebar.seed(), text, name=upload.name)
         if len(text) > MAX_UPLOAD_CHARS:
             st.session_state[CUT_NOTE] = cut_note(upload.name, len(text))
         return corpus
@@ -84,9 +85,10 @@ def _live(job: Job) -> None:
     """The loss curve while training runs."""
     history = list(job.history)
     if history:
-        st.plotly_chart(loss_curve([info.step for info in history],
-                                   [info.metrics.get("bits_per_char", float("nan")) for info in history],
-                                   y_title="bits per character"), config=CONFIG, width="stretch")
+        figure = training.live_figure(job, "loss", lambda: loss_curve(
+            [info.step for info in history], [info.metrics.get("bits_per_char", float("nan")) for info in history],
+            y_title="bits per character"), len(history))  # rebuilt only when a step was added
+        charts.show(figure, name="training curve", key="ic_train_curve", export=False, config=CONFIG, width="stretch")
 
 
 def _register(job: Job) -> None:
@@ -109,19 +111,28 @@ def _register(job: Job) -> None:
     st.rerun()
 
 
-def _download(job: Job) -> None:
-    """Offer the trained model as a checkpoint file."""
-    trained: TrainedLM | None = job.extras.get("trained")
-    if trained is None:
-        return
+def _checkpoint_bytes(job: Job, trained: TrainedLM) -> bytes:
+    """The trained model as .safetensors bytes, made once per run."""
     payload = job.extras.get("checkpoint_bytes")
     if payload is None:
         with tempfile.TemporaryDirectory() as folder:
             path = save_charlm(Path(folder) / "model.safetensors", trained, command="trained on the Inside the cell page")
             payload = job.extras["checkpoint_bytes"] = path.read_bytes()
-    st.download_button("Download this model (.safetensors)", payload, file_name=f"charlm-{trained.settings.kind}.safetensors",
-                       mime="application/octet-stream", icon=":material/download:")
-    st.caption(f"Put the file in the checkpoint folder ({escape(str(data.checkpoint_dir()))}) "
+    return payload
+
+
+def _download(job: Job) -> None:
+    """Offer the trained model as a checkpoint file and the script that trains it again."""
+    trained: TrainedLM | None = job.extras.get("trained")
+    if trained is None:
+        return
+    settings = trained.settings
+    name = f"charlm-{settings.kind}-{settings.hidden_size}-seed{settings.train.seed}"
+    st.markdown("**Keep this run**: the weights, and a plain PyTorch script with these settings and seed that "
+                "trains the same model again from scratch (the same losses on a CPU).")
+    charts.run_downloads(name=name, script=reproduction_script(settings, trained.corpus.name, file_name=f"{name}.py"),
+                         checkpoint=_checkpoint_bytes(job, trained), key="ic_run")
+    st.caption(f"Put the .safetensors file in the checkpoint folder ({escape(str(data.checkpoint_dir()))}) "
                "to find it here next time.")
 
 

@@ -12,8 +12,10 @@ from rnnviz.plots.base import loss_curve
 from rnnviz.plots.cell_text import colored_text, compare_surprise, predictions_figure
 from rnnviz.plots.gates import saturation_scatter, state_heatmap, units_over_text
 from rnnviz.probes.units import find_signal_units, matching_spans, saturation, span_units, text_signals
+from ui import charts
 from ui.inside_cell import data
 from ui.inside_cell.panels import CONFIG, SPAN_KEY, STATE_KEY, UNIT_KEY
+from ui.links import BIND
 from ui.markdown import escape
 
 SIGNAL_PHRASES = {"nesting depth": "the nesting depth", "inside a quote": "being inside a quote",
@@ -32,7 +34,8 @@ def _show_unit(unit: int, state: str) -> None:
 def find_the_unit(trace: TextTrace, layer: int) -> None:
     """Units ranked by correlation with nesting depth and with being inside a quote."""
     names = [name for name in ("cell", "hidden") if name in trace.layers[layer].states]
-    state = st.radio("Search in", names, key=FIND_STATE_KEY, horizontal=True, format_func=lambda n: f"{n} state")
+    state = st.radio("Search in", names, key=FIND_STATE_KEY, horizontal=True, format_func=lambda n: f"{n} state",
+                     bind=BIND)
     st.markdown("For every character of your text we know **how deep inside brackets** it is, **whether it is "
                 "inside a quote** and **how far into its line** it is. Every unit is ranked by how closely "
                 "(Pearson *r*) it follows each of them; *r* near +1 or −1 means the unit is a counter or a "
@@ -56,7 +59,7 @@ def find_the_unit(trace: TextTrace, layer: int) -> None:
         figure = data.figure(trace, "signal units", lambda name=name, top=top: units_over_text(
             trace.chars, signals[name], name, values[:, [s.unit for s in top]], [s.unit for s in top],
             [s.correlation for s in top]), layer, state, name)
-        right.plotly_chart(figure, config=CONFIG, width="stretch")
+        charts.show(figure, name=f"units following {name}", where=right, config=CONFIG, width="stretch")
 
 
 def _default_span(text: str) -> tuple[int, int]:
@@ -66,20 +69,29 @@ def _default_span(text: str) -> tuple[int, int]:
     return (start, end + 1) if start >= 0 and end > start else (0, min(len(text), 10))
 
 
+def _asked_span() -> tuple[int, int] | None:
+    """The span a link asked for (`?ic_span=3&ic_span=9`) on its first run, before the slider takes it."""
+    try:
+        start, end = (int(value) for value in st.query_params.get_all(SPAN_KEY))
+    except ValueError:
+        return None
+    return start, end
+
+
 def select_span(trace: TextTrace, layer: int, state: str) -> None:
     """LSTMVis: the units on all through a span, then the other places they fire together."""
     steps = len(trace.text)
     if steps < 2:
         st.info("Type at least two characters to select a span.", icon=":material/info:")
         return
-    current = st.session_state.get(SPAN_KEY) or _default_span(trace.text)
+    current = st.session_state.get(SPAN_KEY) or _asked_span() or _default_span(trace.text)
     start, end = sorted((min(max(int(current[0]), 0), steps - 1), min(max(int(current[1]), 1), steps)))
     st.session_state[SPAN_KEY] = (start, max(end, start + 1))
     st.markdown(f"Pick a span of your text (or drag a box over the heatmap above). The units whose **{state}** "
                 "stays above the threshold all through the span are listed; below, the text is coloured by how "
                 "many of them are on, and the other spans where they fire together are listed (Strobelt et al., "
                 "LSTMVis, 2018).")
-    start, end = st.slider("Span (character positions)", 0, steps, key=SPAN_KEY)
+    start, end = st.slider("Span (character positions)", 0, steps, key=SPAN_KEY, bind=BIND)
     if end <= start:
         st.info("The span is empty: move the two handles apart.", icon=":material/info:")
         return
@@ -87,7 +99,8 @@ def select_span(trace: TextTrace, layer: int, state: str) -> None:
     default = 0.5 if low >= 0 else 0.3
     if THRESHOLD_KEY not in st.session_state or not low <= st.session_state[THRESHOLD_KEY] <= high:
         st.session_state[THRESHOLD_KEY] = default
-    threshold = st.slider("Threshold: a unit is on above", float(low), float(high), step=0.05, key=THRESHOLD_KEY)
+    threshold = st.slider("Threshold: a unit is on above", float(low), float(high), step=0.05, key=THRESHOLD_KEY,
+                          bind=BIND)
     st.text("Span: " + trace.text[start:end].replace("\n", "⏎"))
     values = trace.state(state, layer)
     units = span_units(values, start, end, threshold, top=5)
@@ -97,8 +110,8 @@ def select_span(trace: TextTrace, layer: int, state: str) -> None:
         return
     st.markdown(f"**Units on throughout:** {', '.join(str(u) for u in units)} (most distinctive first).")
     firing = (values[:, units] > threshold).mean(axis=1)
-    st.plotly_chart(colored_text(trace.chars, firing, name="units on", value_range=(0.0, 1.0),
-                                 unknown=trace.unknown, colorscale="Greens"), config=CONFIG, width="stretch")
+    charts.show(colored_text(trace.chars, firing, name="units on", value_range=(0.0, 1.0), unknown=trace.unknown,
+                             colorscale="Greens"), name="units on along the text", config=CONFIG, width="stretch")
     spans = matching_spans(values, units, threshold, min_length=2)
     rows = [{"from": s, "to": e, "length": e - s, "text": trace.text[s:e].replace("\n", "⏎"),
              "your span": s < end and start < e} for s, e in spans[:20]]
@@ -117,7 +130,7 @@ def gate_saturation(trace: TextTrace, layer: int) -> None:
                 "up: how often it is nearly **open** (above 0.9). Dots near the top left are gates that stay "
                 "open (forget gates that keep a memory for long); dots near the diagonal switch hard between "
                 "closed and open; dots near the origin are rarely saturated. Longer texts give steadier dots.")
-    st.plotly_chart(saturation_scatter(result), config=CONFIG, width="stretch")
+    charts.show(saturation_scatter(result), name="gate saturation", config=CONFIG, width="stretch")
 
 
 def next_characters(trace: TextTrace) -> None:
@@ -128,8 +141,8 @@ def next_characters(trace: TextTrace) -> None:
                 "high = unexpected). Bottom: after each character, its **five best guesses** for the next one, "
                 "darker for more probable. Hover for details." +
                 (f" Mean over this text: **{mean:.2f} bits per character**." if np.isfinite(mean) else ""))
-    st.plotly_chart(predictions_figure(trace.chars, trace.surprise_bits, chars, probs, unknown=trace.unknown),
-                    config=CONFIG, width="stretch")
+    charts.show(predictions_figure(trace.chars, trace.surprise_bits, chars, probs, unknown=trace.unknown),
+                name="next-character guesses", config=CONFIG, width="stretch")
 
 
 def compare_models(choices: list[data.ModelChoice], current: data.ModelChoice, text: str) -> None:
@@ -140,7 +153,7 @@ def compare_models(choices: list[data.ModelChoice], current: data.ModelChoice, t
         st.session_state[COMPARE_KEY] = same if len(same) >= 2 else [c.key for c in choices[:2]]
     else:
         st.session_state[COMPARE_KEY] = [k for k in st.session_state[COMPARE_KEY] if k in by_key]
-    keys = st.multiselect("Models to compare (2 to 4)", list(by_key), key=COMPARE_KEY, max_selections=4,
+    keys = st.multiselect("Models to compare (2 to 4)", list(by_key), key=COMPARE_KEY, max_selections=4, bind=BIND,
                           format_func=lambda k: by_key[k].label)
     if len(keys) < 2:
         st.info("Pick at least two models.", icon=":material/info:")
@@ -157,8 +170,8 @@ def compare_models(choices: list[data.ModelChoice], current: data.ModelChoice, t
     st.markdown("**Surprise per character** for each model on your text (lower is better; the legend gives the "
                 "mean). Where the lines part, one cell has learnt something the other has not.")
     first = next(iter(traces.values()))
-    st.plotly_chart(compare_surprise(first.chars, {name: t.surprise_bits for name, t in traces.items()}),
-                    config=CONFIG, width="stretch")
+    charts.show(compare_surprise(first.chars, {name: t.surprise_bits for name, t in traces.items()}),
+                name="surprise per model", config=CONFIG, width="stretch")
     st.markdown("**Hidden state of the last layer** of each model (the 16 units that vary most), same text.")
     columns = st.columns(2)
     for index, (name, trace) in enumerate(traces.items()):
@@ -166,7 +179,8 @@ def compare_models(choices: list[data.ModelChoice], current: data.ModelChoice, t
         figure = state_heatmap(values, trace.chars, name="hidden", value_range=value_range(trace.kind, "hidden"),
                                units=data.most_varying(values, 16), unknown=trace.unknown, title=name,
                                clickable=False, window=40, height=360)
-        columns[index % 2].plotly_chart(figure, config=CONFIG, width="stretch")
+        charts.show(figure, name=f"hidden state of model {index + 1}", where=columns[index % 2], config=CONFIG,
+                    width="stretch")
 
 
 def how_made(choice: data.ModelChoice) -> None:
@@ -191,5 +205,5 @@ def how_made(choice: data.ModelChoice) -> None:
     curve = meta.get("history") or []
     if curve and all(isinstance(p, list) and len(p) == 2 for p in curve):
         st.markdown("**Training curve**: bits per character on training batches (averaged), by step.")
-        st.plotly_chart(loss_curve([p[0] for p in curve], [p[1] for p in curve], y_title="bits per character"),
-                        config=CONFIG, width="stretch")
+        charts.show(loss_curve([p[0] for p in curve], [p[1] for p in curve], y_title="bits per character"),
+                    name="training curve of this model", config=CONFIG, width="stretch")

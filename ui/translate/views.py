@@ -5,27 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rnnviz import plots
-from rnnviz.core import kinds
-from rnnviz.core.randomness import make_generator
-from rnnviz.data.pairs import date_data, load_pairs
 from rnnviz.io.checkpoints import CheckpointError, checkpoint_directory
-from rnnviz.io.data_directory import data_directory, resolve_data_path
-from rnnviz.plots.attention import snapshot_heatmap, top_words_rows
+from rnnviz.plots.attention import top_words_rows
 from rnnviz.seq2seq.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
-from rnnviz.seq2seq.model import Seq2Seq
-from rnnviz.seq2seq.training import Seq2SeqConfig, live_run
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
-from ui import sidebar, training
+from ui import charts, sidebar
+from ui.links import BIND
 from ui.markdown import escape
 from ui.translate import cached, upload
 from ui.translate.paper import paper_tables
-
-DIRECTIONS = {"French → English": ("fra", "eng"), "English → French": ("eng", "fra"),
-              "Human date → ISO date": ("date", "iso")}
-EXAMPLES = {"fra": "je suis trop froid .", "eng": "i am very tired .", "date": "wednesday 25 nov 2026"}
-TRAINED_KEY = "translate:trained"
-JOB_KEY = "translate"
+from ui.translate.train import DIRECTIONS, EXAMPLES, TRAINED_KEY
 
 
 @st.cache_resource(show_spinner="Opening the checkpoint…")
@@ -74,6 +63,7 @@ def translator_from(choice: object) -> Translator:
     return open_checkpoint(str(choice.path), choice.path.stat().st_mtime)
 
 
+TABS = ("Translate", "Compare attention kinds", "Train live", "Score phrases (Cho et al.)")
 LOG_P = "log p (nats)"  # natural logarithms (log_softmax): nats, not bits
 PHRASE_COLUMNS = {LOG_P: st.column_config.NumberColumn(LOG_P, width="small"),  # room for whole phrases
                   "times": st.column_config.NumberColumn("times", width="small")}
@@ -109,7 +99,7 @@ def show_prepared(translator: Translator, prepared) -> None:
 def translate_tab() -> None:
     """One typed sentence: translation, attention, beam, top-5 next words (a fragment: reruns alone)."""
     left, middle, right = st.columns([2, 4, 2])
-    direction = left.selectbox("Direction", list(DIRECTIONS), key="translate:direction")
+    direction = left.selectbox("Direction", list(DIRECTIONS), key="translate:direction", bind=BIND)
     source, target = DIRECTIONS[direction]
     choices = models_for(source, target)
     uploaded = upload.own_checkpoint()
@@ -120,8 +110,8 @@ def translate_tab() -> None:
                    "checkpoint above.")
         return
     upload.select_new_upload(st.session_state, uploaded, f"translate:model:{source}", choices)
-    label = middle.selectbox("Model", list(choices), key=f"translate:model:{source}")
-    beam = right.slider("Beam width", 1, 10, 1, key="translate:beam",
+    label = middle.selectbox("Model", list(choices), key=f"translate:model:{source}", bind=BIND)
+    beam = right.slider("Beam width", 1, 10, 1, key="translate:beam", bind=BIND,
                         help="1 = greedy: the likeliest word at each step. Wider beams keep several partial "
                              "translations and return the likeliest complete one.")
     try:
@@ -135,7 +125,7 @@ def translate_tab() -> None:
         st.caption(f"Your file {escape(upload.file_name(uploaded))} is open: {translator.direction}, "
                    f"{escape(translator.model.attention_kind)} attention, kept for this session only.")
     text = st.text_input(f"Type a sentence in {language_name(source)}", value=EXAMPLES[source],
-                         key=f"translate:text:{source}",
+                         key=f"translate:text:{source}", bind=BIND,
                          help=f"Anything goes: unknown {'characters' if translator.tokens == 'chars' else 'words'} "
                               "become <unk>, long text is cut, markup is shown as text.")
     result, figure = cached.translation(translator, cached.checkpoint_key(choices[label]), text, beam)
@@ -160,7 +150,7 @@ def show_attention(translator: Translator, result, figure) -> None:
     st.markdown("**Where the decoder looks.** Each row is a word the decoder wrote, top to bottom; each "
                 "column a word of the input. Dark cells hold most of the attention weight (each row sums "
                 "to 1). Hover a cell for its weight.")
-    st.plotly_chart(figure, key="translate:heatmap")
+    charts.show(figure, name="attention map", key="translate:heatmap")
     show_end_marker_note(translator, result.attention)
 
 
@@ -189,7 +179,7 @@ def compare_tab() -> None:
     st.markdown(f"{len(small)} small French → English models, identical except for their attention "
                 "(bidirectional GRU encoder of 2 × 64 units, GRU decoder of 128, 800 steps of 64 pairs on the "
                 "tutorial's data). Type one sentence and compare where each one looks.")
-    text = st.text_input("French sentence", value="elle est plus grande que moi .", key="compare:text")
+    text = st.text_input("French sentence", value="elle est plus grande que moi .", key="compare:text", bind=BIND)
     kinds = [kind for kind in ATTENTION_KINDS if kind in small]
     st.markdown("In each map, rows are the output words and columns the input words; dark = looked at.")
     for kind in kinds:
@@ -213,124 +203,11 @@ def compare_tab() -> None:
             if result.attention is None:
                 st.info("No attention: the decoder reads one summary vector of the whole sentence.")
             else:
-                st.plotly_chart(figure, key=f"compare:{kind}")
+                charts.show(figure, name=f"attention {kind}", key=f"compare:{kind}")
     if rows := [{"attention": ATTENTION_LABELS[k], "held-out BLEU": small[k].metrics.get("test_bleu"),
                  "exact match %": small[k].metrics.get("test_exact")} for k in kinds]:
         st.markdown("**Held-out scores** (1,000 pairs never trained on, greedy decoding):")
         st.dataframe(pd.DataFrame(rows), hide_index=True)
-
-
-def _start_training(source_kind: str, settings: dict, upload, path_text: str) -> None:
-    """Build the data and model, then queue the run."""
-    seed = sidebar.seed()
-    if source_kind == "dates":
-        data = date_data(settings["pairs"], seed=seed, test=200, validation=200)
-        sentence = EXAMPLES["date"]
-    else:
-        source, target = DIRECTIONS[settings["direction"]]
-        data = load_pairs(upload if upload is not None else resolve_data_path(path_text), source_language=source,
-                          target_language=target, tutorial_filter=settings["tutorial_filter"],
-                          test=1000, validation=300, seed=seed)
-        sentence = EXAMPLES[source]
-    max_source = max(len(s) if data.tokens == "chars" else len(s.split(" ")) for s, _ in data.train) + 1
-    model = Seq2Seq(len(data.source_vocab), len(data.target_vocab), hidden_size=settings["hidden"],
-                    encoder_hidden_size=settings["hidden"] // 2 if settings["bidirectional"] else None,
-                    cell=settings["cell"], attention=settings["attention"], bidirectional=settings["bidirectional"],
-                    dropout=0.0 if source_kind == "dates" else 0.1, max_source_length=max_source,
-                    tie_embeddings=True, generator=make_generator(seed))
-    steps_per_epoch = max(1, len(data.train) // settings["batch"])
-    steps = steps_per_epoch * settings["epochs"]
-    config = Seq2SeqConfig(validate_every=steps_per_epoch).replace(
-        batch_size=settings["batch"], learning_rate=settings["lr"], steps=steps, seed=seed)
-    training.start_job(JOB_KEY, live_run(data, model, config, sentence, steps_per_epoch), steps,
-                       label=f"{source_kind} {settings['attention']}")
-
-
-def _live_charts(job) -> None:
-    """Loss curve and the latest attention snapshot while training."""
-    history = list(job.history)
-    snapshots = list(job.extras.get("snapshots", []))
-    columns = st.columns(2)
-    if history:
-        with columns[0]:
-            st.markdown("**Training loss** (cross-entropy per target token; lower is better):")
-            st.plotly_chart(plots.loss_curve([h.step for h in history], [h.loss for h in history]),
-                            key="train:loss")
-    if snapshots:
-        with columns[1]:
-            st.markdown("**Attention on the fixed sentence**, after the latest epoch:")
-            st.plotly_chart(snapshot_heatmap(snapshots, len(snapshots) - 1, height=420), key="train:snapshot")
-
-
-def train_tab() -> None:
-    """Train live on dates (default) or a corpus; progress, Stop, loss, attention per epoch with a scrubber."""
-    st.markdown("Train an encoder–decoder here. The generated date task needs no download: in well under a minute "
-                "the attention learns to line up digits with digits and month names with month numbers.")
-    source_kind = st.radio("Data", ["dates", "corpus"], horizontal=True, key="train:data",
-                           format_func={"dates": "Dates (generated: “wednesday 25 nov 2026” → “2026-11-25”)",
-                                        "corpus": "A translation corpus (path or upload)"}.get)
-    columns = st.columns(4)
-    settings = {
-        "cell": columns[0].selectbox("Cell", ["gru", "lstm", "sru", "rnn"], format_func=kinds.label, key="train:cell"),
-        "attention": columns[1].selectbox("Attention", list(ATTENTION_KINDS), index=1, key="train:attention",
-                                          format_func=ATTENTION_LABELS.get),
-        "hidden": columns[2].select_slider("Units", [32, 64, 128, 256], value=64, key="train:hidden"),
-        "epochs": columns[3].slider("Epochs", 1, 20, 6, key="train:epochs"),
-        "bidirectional": st.checkbox("Bidirectional encoder (reads the sentence both ways: cleaner alignment)",
-                                     value=True, key="train:bidirectional"),
-        "lr": 5e-3, "batch": 64, "pairs": 6000, "tutorial_filter": True, "direction": "French → English",
-    }
-    upload, path_text = None, ""
-    if source_kind == "corpus":
-        st.caption("Tatoeba/Anki pairs, one 'English<TAB>other language' line each (e.g. eng-fra.txt from "
-                   "manythings.org/anki; Tatoeba, CC BY 2.0 FR).")
-        left, right = st.columns(2)
-        root = data_directory()
-        path_text = left.text_input(
-            "File in the server's data folder", value="", key="train:path", disabled=root is None,
-            placeholder="eng-fra.txt" if root else "off: upload instead",
-            help=(f"A file inside {root.name}/ on the server." if root else
-                  "Off: the server's owner can allow one folder with RNNVIZ_DATA=/that/folder."))
-        upload = right.file_uploader("…or upload a file", type=["txt", "tsv"], key="train:upload")
-        settings["direction"] = left.selectbox("Direction", list(DIRECTIONS)[:2], key="train:direction")
-        settings["tutorial_filter"] = right.checkbox("The tutorial's filter (< 10 words, 'i am / he is …')",
-                                                     value=True, key="train:filter")
-    if st.button("Train", type="primary", icon=":material/play_arrow:", key="train:start"):
-        if source_kind == "corpus" and upload is None and not path_text.strip():
-            st.error("Upload a pairs file (or name one in the server's data folder) first.")
-        else:
-            try:
-                _start_training(source_kind, settings, upload, path_text)
-            except ValueError as error:
-                st.error(escape(str(error)), icon=":material/error:")
-    job = training.live_training(JOB_KEY, _live_charts)
-    if job is None or job.active:
-        return
-    _finished_run(job)
-
-
-def _finished_run(job) -> None:
-    """After a run: loss curve, the scrubber through epochs, and 'use this model'."""
-    history = list(job.history)
-    snapshots = list(job.extras.get("snapshots", []))
-    if history:
-        st.markdown("**Training loss** (cross-entropy per target token):")
-        st.plotly_chart(plots.loss_curve([h.step for h in history], [h.loss for h in history]), key="done:loss")
-    if snapshots:
-        st.markdown("**How the attention formed.** Drag the slider through the epochs: each map is the same fixed "
-                    "sentence translated after that epoch.")
-        epoch = st.slider("Epoch", 0, len(snapshots) - 1, len(snapshots) - 1, key="done:epoch") \
-            if len(snapshots) > 1 else 0
-        st.plotly_chart(snapshot_heatmap(snapshots, epoch), key="done:snapshot")
-    validations = job.extras.get("validations") or []
-    if validations:
-        st.caption("Validation after each epoch: " + ", ".join(
-            f"{v.exact:.0f} % exact" if job.extras["data"].tokens == "chars" else f"BLEU {v.bleu:.1f}"
-            for v in validations))
-    if "model" in job.extras and st.button("Use this model on the Translate tab", key="done:use"):
-        model, data = job.extras["model"], job.extras["data"]
-        st.session_state[TRAINED_KEY] = Translator.from_data(model, data)
-        st.success("Done: pick “trained on this page” in the Translate tab's model list.")
 
 
 @st.fragment
@@ -342,7 +219,7 @@ def scoring_tab() -> None:
         return
     labels = list(choices)
     corpus = [i for i, name in enumerate(labels) if "corpus" in getattr(getattr(choices[name], "path", None), "name", "")]
-    label = st.selectbox("Model", labels, index=corpus[0] if corpus else 0, key="score:model",
+    label = st.selectbox("Model", labels, index=corpus[0] if corpus else 0, key="score:model", bind=BIND,
                          help="The model trained on the whole eng-fra corpus knows the paper's phrases; the "
                               "tutorial models know only 'i am / he is …' sentences.")
     translator = translator_from(choices[label])
@@ -352,10 +229,11 @@ def scoring_tab() -> None:
     english, french = "i am very tired .", ("je suis tres fatigue ." if translator.info.get("preparation") == "tutorial"
                                             else "je suis très fatigué .")
     left, right = st.columns(2)
-    source_text = left.text_input(f"{language_name(translator.source_language)} phrase", key=f"score:source:{direction}",
+    source_text = left.text_input(f"{language_name(translator.source_language)} phrase",
+                                  key=f"score:source:{direction}", bind=BIND,
                                   value=english if translator.source_language == "eng" else french)
     target_text = right.text_input(f"{language_name(translator.target_language)} phrase",
-                                   key=f"score:target:{direction}",
+                                   key=f"score:target:{direction}", bind=BIND,
                                    value=french if translator.target_language == "fra" else english)
     _score_and_phrases(translator, cached.checkpoint_key(choices[label]), source_text, target_text)
     paper_tables(translator, sidebar.seed())
@@ -381,7 +259,7 @@ def _score_and_phrases(translator: Translator, key: str | None, source_text: str
                      hide_index=True,
                      column_config=PHRASE_COLUMNS)
     with columns[1]:
-        temperature = st.slider("Sampling temperature", 0.3, 2.0, 1.0, 0.1, key="score:temperature")
+        temperature = st.slider("Sampling temperature", 0.3, 2.0, 1.0, 0.1, key="score:temperature", bind=BIND)
         st.markdown("**50 samples, the 5 likeliest with their counts** (as in Table 3):")
         st.dataframe(pd.DataFrame([{"phrase": p, "times": n, LOG_P: round(lp, 2)} for p, n, lp in
                                    cached.answer(translator, key, "samples", source_text, 50, temperature,

@@ -175,10 +175,11 @@ def _live_chart(task: IOTask, *, live: bool = True):
     def render(job: Job) -> None:
         history = list(job.history)
         if history:
-            charts.show(loss_curve([info.step for info in history], [info.loss for info in history],
-                                   y_title=_loss_title(task)), name=f"{task.io_type} training loss",
-                        key=KEY + ("live-loss" if live else "loss"), export=not live, config=CONFIG, width="stretch",
-                        theme=None)
+            figure = training.live_figure(job, "loss", lambda: loss_curve(
+                [info.step for info in history], [info.loss for info in history], y_title=_loss_title(task)),
+                len(history))  # rebuilt only when a step was added
+            charts.show(figure, name=f"{task.io_type} training loss", key=KEY + ("live-loss" if live else "loss"),
+                        export=not live, config=CONFIG, width="stretch", theme=None)
     return render
 
 

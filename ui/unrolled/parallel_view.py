@@ -117,7 +117,8 @@ def _curves_chart(job: Job, ratios: list[float], *, live: bool = False) -> None:
     st.markdown("Training loss per step for each teacher-forcing ratio (same seed: same first weights, same "
                 "batches). The loss is measured with the inputs that ratio feeds, so a low curve at 1.0 means "
                 "it learnt to continue from true characters — check the held-out score below.")
-    charts.show(forcing_curves_figure(losses), name="teacher forcing loss curves", key=KEY + "curves", export=not live,
+    figure = training.live_figure(job, "curves", lambda: forcing_curves_figure(losses))  # rebuilt when the job moved
+    charts.show(figure, name="teacher forcing loss curves", key=KEY + "curves", export=not live,
                 config=CONFIG, width="stretch", theme=None)
 
 
