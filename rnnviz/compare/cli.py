@@ -1,8 +1,10 @@
 """Command line of Compare cells.
 
     python -m rnnviz.compare homework --data ../shared/data/eng-fra.txt --seconds 30 --clock cpu --seeds 3 --out FILE
-        [--steps N] [--cells gru lstm sru] [--layers 1 2 3] [--directions one-way bi] [--threads 1]
+        [--steps N] [--cells gru lstm sru] [--layers 1 2 3] [--directions one-way bi] [--threads 1] [--first-seed K]
     python -m rnnviz.compare merge PART.json PART.json ... --out FILE   # rows run in several processes, one file
+
+The results file is rewritten after every run, so a grid that is stopped keeps the runs it finished.
 
 Errors print one line on stderr and exit with status 2: never a traceback.
 """

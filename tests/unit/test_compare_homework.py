@@ -147,3 +147,18 @@ def test_the_built_wheel_holds_the_results_file(tmp_path):
     subprocess.run([str(part) for part in command], check=True, capture_output=True, timeout=600)
     (wheel,) = (tmp_path / "w").glob("rnnviz-*.whl")
     assert "rnnviz/compare/homework_results.json" in zipfile.ZipFile(wheel).namelist()
+
+
+def test_the_merge_command_writes_one_file_and_refuses_a_missing_part(tmp_path, capsys):
+    from rnnviz.compare import cli
+
+    runs = homework.read_results().runs
+    paths = [
+        homework.save_results(part(runs[:2]), tmp_path / "a.json"),
+        homework.save_results(part(runs[2:5]), tmp_path / "b.json"),
+    ]
+    assert cli.main(["merge", *map(str, paths), "--out", str(tmp_path / "all.json")]) == 0
+    merged = homework.read_results(tmp_path / "all.json")
+    assert len(merged.runs) == 5 and merged.command.startswith("python -m rnnviz.compare merge") and len(merged.parts) == 2
+    assert cli.main(["merge", str(tmp_path / "missing.json"), "--out", str(tmp_path / "x.json")]) == 2
+    assert "missing.json" in capsys.readouterr().err
