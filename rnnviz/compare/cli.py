@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     merge = commands.add_parser("merge", help="one results file from grids run in several processes")
     merge.add_argument("parts", nargs="+", help="results files of `homework` at the same budget, clock and seeds")
     merge.add_argument("--out", required=True, help="results file to write (.json)")
+    merge.add_argument(
+        "--complete-seeds", action="store_true", help="keep only the seeds that every row finished (parts stopped early)"
+    )
     return parser
 
 
@@ -100,7 +103,7 @@ def merge(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from rnnviz.compare import homework as grid
 
     command = "python -m rnnviz.compare " + " ".join(shlex.quote(part) for part in argv)
-    merged = grid.merge_results([grid.read_results(path) for path in args.parts], command)
+    merged = grid.merge_results([grid.read_results(path) for path in args.parts], command, args.complete_seeds)
     grid.save_results(merged, args.out)
     _say(f"wrote {args.out}: {len(merged.runs)} runs from {len(args.parts)} files")
     return 0

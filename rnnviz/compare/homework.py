@@ -296,8 +296,21 @@ def read_results(path: str | Path = SHIPPED) -> HomeworkResults:
         raise ValueError(f"{path.name} lacks a field of the homework results: {error}") from None
 
 
-def merge_results(parts: Sequence[HomeworkResults], command: str) -> HomeworkResults:
-    """One results file from grids run in several processes at the same budget; ValueError when they differ."""
+def complete_seeds(runs: list[HomeworkRun]) -> list[HomeworkRun]:
+    """Only the runs of seeds that every row has (a grid stopped mid-seed keeps its finished seeds)."""
+    rows = {(run.cell, run.layers, run.bidirectional) for run in runs}
+    by_seed = collections.defaultdict(set)
+    for run in runs:
+        by_seed[run.seed].add((run.cell, run.layers, run.bidirectional))
+    kept = {seed for seed, seen in by_seed.items() if seen == rows}
+    return [run for run in runs if run.seed in kept]
+
+
+def merge_results(parts: Sequence[HomeworkResults], command: str, only_complete_seeds: bool = False) -> HomeworkResults:
+    """One results file from grids run in several processes at the same budget; ValueError when they differ.
+
+    With only_complete_seeds, a seed that some row lacks (its process was stopped) is left out for every row.
+    """
     if not parts:
         raise ValueError("give at least one results file to merge")
     first = parts[0]
@@ -306,6 +319,10 @@ def merge_results(parts: Sequence[HomeworkResults], command: str) -> HomeworkRes
         if same != (first.seconds, first.steps, first.clock, first.data.get("sha256")):
             raise ValueError(f"cannot merge grids of different budgets, clocks or data: {part.command!r}")
     runs = [run for part in parts for run in part.runs]
+    if only_complete_seeds:
+        runs = complete_seeds(runs)
+        if not runs:
+            raise ValueError("no seed has a run for every row yet")
     keys = [(run.cell, run.layers, run.bidirectional, run.seed) for run in runs]
     if len(set(keys)) != len(keys):
         raise ValueError("the files to merge share a row and seed: run each row in one process only")

@@ -162,3 +162,10 @@ def test_the_merge_command_writes_one_file_and_refuses_a_missing_part(tmp_path, 
     assert len(merged.runs) == 5 and merged.command.startswith("python -m rnnviz.compare merge") and len(merged.parts) == 2
     assert cli.main(["merge", str(tmp_path / "missing.json"), "--out", str(tmp_path / "x.json")]) == 2
     assert "missing.json" in capsys.readouterr().err
+
+
+def test_only_complete_seeds_are_kept_when_asked():
+    runs = [run for run in homework.read_results().runs if run.cell == "gru" and run.layers == 1]  # 2 rows x 3 seeds
+    unfinished = [run for run in runs if not (run.seed == 2 and run.bidirectional)]  # seed 2 lacks a row
+    merged = homework.merge_results([part(unfinished)], "merge", only_complete_seeds=True)
+    assert {run.seed for run in merged.runs} == {0, 1} and merged.seeds == 2 and len(merged.runs) == 4
