@@ -77,13 +77,18 @@ class HomeworkRun:
         encoder = HIDDEN // 2 if self.bidirectional else HIDDEN
         return Configuration(self.cell, self.layers, self.bidirectional, encoder)
 
+    @property
+    def timed_out(self) -> bool:
+        """Whether the run ended at its time budget (the trainer says "stopped at the time limit"): it finished."""
+        return self.status == "stopped" and "time limit" in self.message
+
     def record(self) -> RunRecord:
         """The run as a RunRecord, for the comparison's table, sentences and figures."""
         return RunRecord(
             self.configuration,
             self.seed,
             self.parameters,
-            self.status,
+            "finished" if self.timed_out else self.status,
             self.message,
             final_metric=self.test_bleu,
             train_seconds=self.train_seconds,
