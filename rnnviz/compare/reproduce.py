@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 from rnnviz.compare.configs import Budget, Configuration
+from rnnviz.compare.runner import GridState
 from rnnviz.io.scripts import keyword_arguments, literal, reproduction_script
 
 IMPORTS = (
@@ -16,6 +17,7 @@ IMPORTS = (
     "from rnnviz.compare.runner import run_grid, size_configurations",
     "from rnnviz.compare.tasks import make_comparison_task",
 )
+DEFAULT_LENGTH = 50  # make_comparison_task's length, for tasks without one (the bracket language)
 BODY = """
 TASK = {task}
 LENGTH = {length}  # sequence length of the generated tasks
@@ -59,3 +61,15 @@ def script(task: str, length: int, configurations: list[Configuration], budget: 
                        budget=keyword_arguments(settings))  # fmt: skip
     return reproduction_script(summary=f"Race {len(configurations)} cell configurations on the {task} task, as the page did.",
                                page="Compare cells", file_name="compare-cells.py", imports=IMPORTS, body=body)  # fmt: skip
+
+
+def race_script(state: GridState) -> str:
+    """The script of a finished race (`job.extras["grid"]`): its task, configurations, budget and seed offset.
+
+    A sentiment race names its CSV "reviews.csv" (an upload has no path on the reader's machine).
+    """
+    generated = getattr(state.task, "task", None)
+    length = getattr(generated, "length", DEFAULT_LENGTH)
+    reviews = "reviews.csv" if state.task.name == "sentiment" else None
+    offset = min((record.seed for record in state.records), default=0)
+    return script(state.task.name, length, list(state.configurations), state.budget, offset, reviews)

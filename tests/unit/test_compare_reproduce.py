@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from rnnviz.compare.configs import Budget, Configuration
-from rnnviz.compare.reproduce import script
+from rnnviz.compare.reproduce import race_script, script
 from rnnviz.compare.runner import GridState, grid_target, size_configurations
 from rnnviz.compare.tasks import make_comparison_task
 from rnnviz.training.jobs import Job, JobSlots
@@ -41,6 +41,7 @@ def test_the_generated_script_runs_and_prints_the_races_losses(tmp_path) -> None
     expected = [(r.label, r.seed, step, loss) for r in state.records for step, loss in zip(r.steps, r.loss, strict=True)]
     assert printed == expected and len(printed) == 2 * 2 * 3
     assert {seed for _label, seed, _step, _loss in printed} == {5, 6}
+    assert race_script(state) == script("adding", 12, state.configurations, BUDGET, seed=5)
 
 
 def test_the_script_writes_every_setting() -> None:
