@@ -60,7 +60,7 @@ def _enlarge_trace(trace: go.BaseTraceType) -> None:
         trace.line.width = max((trace.line.width or 2) * LINE_SCALE, MIN_LINE_WIDTH)
     if "textfont" in trace:
         trace.textfont.size = max(trace.textfont.size or 0, MIN_TEXT_SIZE)
-    if "marker" in trace and isinstance(trace.marker.size, (int, float)):
+    if "marker" in trace and "size" in trace.marker and isinstance(trace.marker.size, (int, float)):
         trace.marker.size = trace.marker.size * MARKER_SCALE
     for part in ("line", "marker"):
         if part in trace and isinstance(trace[part].color, str):
