@@ -7,7 +7,7 @@ import streamlit as st
 from rnnviz.gradlab.presets import Preset
 from rnnviz.gradlab.settings import RunSettings
 from ui import sidebar
-from ui.gradlab import runs, view
+from ui.gradlab import link, runs, view
 from ui.gradlab import settings as knobs
 from ui.gradlab.text import INTRO
 from ui.training import live_training
@@ -15,18 +15,25 @@ from ui.training import live_training
 
 def train_preset(preset: Preset) -> None:
     """Preset button: show its settings in the knobs and train it."""
-    knobs.load_into_widgets(preset.settings)
-    runs.start_run(preset.settings, preset, "preset")
+    replay(preset, "preset")
 
 
 def train_contrast(preset: Preset) -> None:
     """Contrast button: the other side of the preset's claim."""
-    knobs.load_into_widgets(preset.contrast)
-    runs.start_run(preset.contrast, preset, "contrast")
+    replay(preset, "contrast")
+
+
+def replay(preset: Preset, role: str) -> None:
+    """Train a preset's run or its contrast, with its settings in the knobs and its number in the link."""
+    settings = preset.contrast if role == "contrast" else preset.settings
+    knobs.load_into_widgets(settings)
+    link.remember(preset, role)
+    runs.start_run(settings, preset, role)
 
 
 def train_settings(settings: RunSettings) -> None:
     """Train button: the knobs as they are."""
+    link.forget()
     runs.start_run(settings)
 
 
@@ -36,6 +43,7 @@ runs.collect_finished()
 
 st.subheader("Presets: one click, one claim of the lecture")
 knobs.preset_buttons(train_preset)
+link.replay_offer(replay)
 view.preset_panel(train_contrast)
 
 with st.expander("Settings: change any knob, then press Train", expanded=False, icon=":material/tune:"):

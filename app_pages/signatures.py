@@ -21,6 +21,6 @@ if systems:
     charts.det_section(systems)
     charts.histogram_section(systems)
 if readable:
-    siamese_view.training_section(dataset, columns, st.session_state.get("seed", 0))
+    siamese_view.training_section(dataset, columns, st.session_state.get("seed", 0), views.data_name(source))
     views.verify_section(dataset, source, columns, dtw_summary)
 pad.pad_section(columns)

@@ -1,18 +1,22 @@
 """Speed of the recurrent paths, as ratios measured in one run (T=100, H=128, B=32, forward+backward).
 
 Targets (issue 2): fast path / plain torch.nn module <= 1.10; SRU fast / LSTM fast <= 0.50;
-explicit traced unroll / fast path <= 5.   Run: python bench/cells.py
+explicit traced unroll / fast path <= 5.   Run: python bench/cells.py [--threads 1 2] [--clock cpu]
+Each thread count is measured in turn; the SRU line says whether numba's kernels ran (rnnviz/core/sru_kernels.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
 import torch
 from timing import cpu_line, interleaved_medians, print_targets  # bench/timing.py
 
+from rnnviz.core import fused
 from rnnviz.core.recurrent import Recurrent
 
 TORCH_MODULES = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
@@ -54,6 +58,31 @@ def report(seconds: dict[str, float]) -> list[tuple[str, float, float]]:
     return rows
 
 
+FIRST_CALL = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import torch
+from rnnviz.core.recurrent import Recurrent
+layer, x = Recurrent("sru", 128, 128), torch.randn(32, 100, 128)
+start = time.perf_counter()
+layer(x).output.square().mean().backward()
+print(time.perf_counter() - start)
+"""
+
+
+def sru_engine_line() -> str:
+    """Which elementwise SRU path runs, and a fresh process's first SRU forward+backward (numba import, cached code)."""
+    kernels = fused.numba_kernels(torch.zeros(1))
+    if kernels is None:
+        return "SRU elementwise part: torch loop (numba not installed)"
+    import numba
+
+    first = subprocess.run([sys.executable, "-c", FIRST_CALL, str(fused.__file__).rsplit("/rnnviz/", 1)[0]],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    return (f"SRU elementwise part: numba {numba.__version__} kernels; a fresh process's first SRU forward+backward "
+            f"(numba import, code from the disk cache) {float(first):.2f} s")
+
+
 def main() -> None:
     """Parse arguments, measure, print figures and ratios."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -61,19 +90,21 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own choice)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="torch thread counts, measured in turn")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="cpu: this process's CPU time, steadier than the wall clock on a busy machine")
     args = parser.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    print(cpu_line())
-    print(f"T={args.steps} H={args.hidden} B={args.batch}, forward+backward, median of {args.repeats}, {args.clock} clock")
+    print(sru_engine_line())
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
-    seconds = measure(args.steps, args.hidden, args.batch, args.repeats, clock)
-    for name, value in seconds.items():
-        print(f"  {name:28s} {value * 1000:8.2f} ms")
-    print_targets([(name, ratio, target, "") for name, ratio, target in report(seconds)], width=34)
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        print(cpu_line())
+        print(f"T={args.steps} H={args.hidden} B={args.batch}, forward+backward, median of {args.repeats}, "
+              f"{args.clock} clock")
+        seconds = measure(args.steps, args.hidden, args.batch, args.repeats, clock)
+        for name, value in seconds.items():
+            print(f"  {name:28s} {value * 1000:8.2f} ms")
+        print_targets([(name, ratio, target, "") for name, ratio, target in report(seconds)], width=34)
 
 
 if __name__ == "__main__":

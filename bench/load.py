@@ -11,6 +11,11 @@ interaction (its user+system time from /proc, counted once every student has ope
 
     python bench/load.py --users 1 3            # here (a shared 2-core machine): small N only
     python bench/load.py --users 1 10 30        # the issue's table, on a machine of its own
+    python bench/load.py --deploy 2 --pages translate --users 1 10   # 1 process, then 2, behind nginx
+
+With --deploy N the students go through the deployment of deploy/ (nginx, sticky sessions): first one
+process behind nginx, then N, and the bench prints the throughput (answers per second) of N processes over
+one process's, per page and number of students. The server CPU then sums every Streamlit process.
 """
 
 from __future__ import annotations
@@ -19,19 +24,21 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+# bench/reruns.py imports these from here (they moved to bench/servers.py).
+from bench.servers import cpu_seconds as cpu_seconds  # noqa: E402
+from bench.servers import free_port as free_port  # noqa: E402
+from bench.servers import serve, total_cpu_seconds  # noqa: E402
+from bench.servers import start_server as start_server  # noqa: E402
+from bench.timing import cpu_line  # noqa: E402
 from tests.e2e.browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
 
 FRENCH = [
@@ -60,6 +67,7 @@ class Phase:
     """What one page's students measured at one N."""
 
     latencies: list[float] = field(default_factory=list)
+    answered_at: list[float] = field(default_factory=list)  # time.monotonic() of each right answer
     errors: list[str] = field(default_factory=list)
     wrong: list[str] = field(default_factory=list)
 
@@ -69,68 +77,21 @@ class Start:
     """Typing starts when every student has opened the page, so the server's CPU counts interactions only."""
 
     total: int
-    pid: int
+    pids: list[int]
     seconds: float
     arrived: int = 0
     opened: asyncio.Event = field(default_factory=asyncio.Event)
     cpu_at_start: float = 0.0
+    started: float = 0.0
     stop_at: float = 0.0
 
     def arrive(self) -> None:
         """One student has opened the page (or failed to)."""
         self.arrived += 1
         if self.arrived == self.total:
-            self.cpu_at_start, self.stop_at = cpu_seconds(self.pid), time.monotonic() + self.seconds
+            self.cpu_at_start, self.started = total_cpu_seconds(self.pids), time.monotonic()
+            self.stop_at = self.started + self.seconds
             self.opened.set()
-
-
-def free_port() -> int:
-    """A free loopback TCP port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(port: int, root: Path = ROOT, options: list[str] = ()) -> subprocess.Popen:
-    """`streamlit run app.py` on loopback; returns once /_stcore/health answers (at most 120 s)."""
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-        *(f"--{option.split('=', 1)[0]}={option.split('=', 1)[1]}" for option in options),
-    ]
-    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the server; a pipe left unread would block it
-    server = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL, stderr=log, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"the server stopped: {log.read()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return server
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("the server did not answer /_stcore/health within 120 s")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _default_translator(source: str, target: str, prefer_corpus: bool = False):
@@ -237,6 +198,7 @@ async def one_user(
             outcome = await settle(page, check, wanted, answer_timeout)
             if outcome == "ok":
                 phase.latencies.append(time.perf_counter() - began)
+                phase.answered_at.append(time.monotonic())
             elif outcome == "wrong":
                 phase.wrong.append(f"user {user} round {round_index}: expected {wanted!r}")
             else:
@@ -250,7 +212,7 @@ async def one_user(
 
 async def run_phase(
     base: str,
-    pid: int,
+    pids: list[int],
     pages: list[str],
     users: int,
     rounds: int,
@@ -258,15 +220,15 @@ async def run_phase(
     expected: dict,
     answer_timeout: float,
     offset: int,
-) -> tuple[dict[str, Phase], float]:
-    """`users` students on each page at once; what each page measured, and the server's CPU s once all typed."""
+) -> tuple[dict[str, Phase], float, float]:
+    """`users` students on each page at once: what each page measured, server CPU s once all typed, when typing began."""
     from playwright.async_api import async_playwright
 
     phases = {name: Phase() for name in pages}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            start = Start(users * len(pages), pid, seconds)
+            start = Start(users * len(pages), pids, seconds)
             await asyncio.gather(
                 *(
                     one_user(browser, base, name, user, rounds, start, expected, phases[name], answer_timeout, offset)
@@ -274,9 +236,10 @@ async def run_phase(
                     for user in range(users)
                 )
             )
+            spent = total_cpu_seconds(pids) - start.cpu_at_start
         finally:
             await browser.close()
-    return phases, cpu_seconds(pid) - start.cpu_at_start
+    return phases, spent, start.started
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -285,8 +248,8 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
-def report(name: str, users: int, phase: Phase, one_user_p50: float | None, cpu_per_interaction: float) -> None:
-    """One line per page and N."""
+def report(name: str, users: int, phase: Phase, one_user_p50: float | None, cpu: float, throughput: float) -> None:
+    """One line per page and N (cpu: server CPU seconds per interaction; throughput: answers per second)."""
     if not phase.latencies:
         print(f"{name:12s} N={users:3d}  no answers; errors {len(phase.errors)}, wrong {len(phase.wrong)}")
         for line in (phase.errors + phase.wrong)[:3]:
@@ -297,56 +260,63 @@ def report(name: str, users: int, phase: Phase, one_user_p50: float | None, cpu_
     print(
         f"{name:12s} N={users:3d}  answers {len(phase.latencies):4d}  p50 {p50:6.3f} s  p95 {p95:6.3f} s  "
         f"max {worst:6.3f} s  p50/one-user {ratio}  errors {len(phase.errors)}  wrong {len(phase.wrong)}  "
-        f"server CPU {1000 * cpu_per_interaction:5.0f} ms/interaction"
+        f"server CPU {1000 * cpu:5.0f} ms/interaction  throughput {throughput:5.2f}/s"
     )
     for line in (phase.errors + phase.wrong)[:3]:
         print(f"    {line}")
 
 
-def measure(
-    root: Path, label: str, pages: list[str], users_list: list[int], arguments: argparse.Namespace, expected: dict
-) -> dict[tuple[str, int], tuple[float, float]]:
-    """Start `root`'s app, run each N in turn, print one line per page and N; (page, N) -> (p50 s, CPU s)."""
-    port = free_port()
-    server = start_server(port, root, arguments.option)
-    base = f"http://127.0.0.1:{port}"
-    print(f"{label}: {root} on {base}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
-    results: dict[tuple[str, int], tuple[float, float]] = {}
+Results = dict[tuple[str, int], tuple[float, float, float, float]]  # (page, N) -> p50 s, CPU s, answers/s, load
+
+
+def measure(root: Path, label: str, arguments: argparse.Namespace, expected: dict, processes: int | None) -> Results:
+    """Start `root`'s app (or a deployment of it), run each N in turn, print one line per page and N."""
+    target = serve(root, arguments.option, processes)
+    where = "one streamlit run" if processes is None else f"{processes} Streamlit process(es) behind nginx"
+    print(f"{label}: {root} on {target.url}, {where}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
+    pages, results, one_user = arguments.pages, {}, {}
     try:
-        asyncio.run(run_phase(base, server.pid, pages, 1, 1, 60.0, expected, arguments.answer_timeout, 0))  # warm-up
-        one_user: dict[str, float] = {}
-        for phase_index, users in enumerate(users_list, start=1):
-            phases, spent = asyncio.run(
+        for url in target.warm_urls:  # every process opens the pages once (a cold model would count otherwise)
+            asyncio.run(run_phase(url, target.pids, pages, 1, 1, 60.0, expected, arguments.answer_timeout, 0))
+        for phase_index, users in enumerate(arguments.users, start=1):
+            phases, spent, began = asyncio.run(
                 run_phase(
-                    base,
-                    server.pid,
-                    pages,
-                    users,
-                    arguments.rounds,
-                    arguments.seconds,
-                    expected,
-                    arguments.answer_timeout,
-                    1000 * phase_index,
+                    target.url, target.pids, pages, users, arguments.rounds, arguments.seconds, expected,
+                    arguments.answer_timeout, 1000 * phase_index,
                 )
-            )
-            count = sum(len(p.latencies) + len(p.wrong) for p in phases.values()) or 1
+            )  # fmt: skip
+            count, load = sum(len(p.latencies) + len(p.wrong) for p in phases.values()) or 1, os.getloadavg()[0]
             for name, phase in phases.items():
                 if users == 1 and phase.latencies:
                     one_user[name] = statistics.median(phase.latencies)
-                report(name, users, phase, one_user.get(name), spent / count)
+                throughput = answers_per_second(phase, began)
+                report(name, users, phase, one_user.get(name), spent / count, throughput)
                 if phase.latencies:
-                    results[(name, users)] = (statistics.median(phase.latencies), spent / count)
+                    results[(name, users)] = (statistics.median(phase.latencies), spent / count, throughput, load)
             print(
-                f"  (N={users}: load average {os.getloadavg()[0]:.1f}; server CPU counted once every student had "
+                f"  (N={users}: load average {load:.1f}; server CPU counted once every student had "
                 "opened the page, shared between the pages run together)"
             )
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        target.stop()
     return results
+
+
+def answers_per_second(phase: Phase, began: float) -> float:
+    """Right answers per second, from when typing began to the last answer (the pause after it not counted)."""
+    return len(phase.answered_at) / (max(phase.answered_at) - began) if phase.answered_at else 0.0
+
+
+def print_scaling(one: Results, many: Results, processes: int) -> None:
+    """Throughput of `processes` processes over one process's, per page and N (both behind nginx)."""
+    print(f"throughput, {processes} processes / 1 process (both behind nginx; the issue asks >= 1.7 for Translate at 2):")
+    for (name, users), (_, _, alone, load_alone) in sorted(one.items()):
+        if (name, users) in many:
+            _, _, together, load_together = many[(name, users)]
+            print(
+                f"  {name:12s} N={users:3d}  {alone:5.2f}/s -> {together:5.2f}/s  ratio {together / alone:4.2f}x  "
+                f"(load average {load_alone:.1f} and {load_together:.1f})"
+            )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -360,6 +330,7 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument(
         "--baseline", type=Path, default=None, help="another checkout of the app (e.g. ../main) measured first, the same way"
     )
+    options.add_argument("--deploy", type=int, default=0, metavar="N", help="measure 1 process, then N, behind nginx (deploy/)")
     options.add_argument(
         "--option",
         action="append",
@@ -377,10 +348,20 @@ def main() -> None:
         sys.exit("Chromium is not installed (apt-get install chromium): the students are Chromium pages.")
     random.seed(0)
     expected = expected_answers()
+    print(cpu_line())
     print(f"the model's own answer: {expected['answer_ms']:.1f} ms CPU per sentence (greedy, this process)")
+    if arguments.deploy:
+        import deploy
+
+        if deploy.nginx_path() is None:
+            sys.exit("--deploy needs nginx (apt-get install nginx): the deployment is N processes behind it.")
+        one = measure(ROOT, "1 process", arguments, expected, processes=1)
+        many = measure(ROOT, f"{arguments.deploy} processes", arguments, expected, processes=arguments.deploy)
+        print_scaling(one, many, arguments.deploy)
+        return
     if arguments.baseline is not None:
-        measure(arguments.baseline.resolve(), "baseline", arguments.pages, arguments.users, arguments, expected)
-    measure(ROOT, "this checkout", arguments.pages, arguments.users, arguments, expected)
+        measure(arguments.baseline.resolve(), "baseline", arguments, expected, processes=None)
+    measure(ROOT, "this checkout", arguments, expected, processes=None)
 
 
 if __name__ == "__main__":

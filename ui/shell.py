@@ -33,14 +33,19 @@ WHAT_TO_TRY = (
 
 def option_parser() -> argparse.ArgumentParser:
     """The app's own options, given after `--`: `streamlit run app.py -- --checkpoints DIR`."""
-    parser = argparse.ArgumentParser(prog="streamlit run app.py --", add_help=False, allow_abbrev=False,
-                                     exit_on_error=False)
-    parser.add_argument("--checkpoints", metavar="DIR",
-                        help=f"folder of the checkpoints the pages open (default: ${checkpoints.DIRECTORY_ENV}, "
-                             "else the repository's checkpoints/)")
-    parser.add_argument("--data", metavar="DIR",
-                        help=f"the one folder whose files a page may read by typed name (default: ${data_directory.DATA_ENV}; "
-                             "unset: off, users upload files instead)")
+    parser = argparse.ArgumentParser(prog="streamlit run app.py --", add_help=False, allow_abbrev=False, exit_on_error=False)
+    parser.add_argument(
+        "--checkpoints",
+        metavar="DIR",
+        help=f"folder of the checkpoints the pages open (default: ${checkpoints.DIRECTORY_ENV}, "
+        "else the repository's checkpoints/)",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="DIR",
+        help=f"the one folder whose files a page may read by typed name (default: ${data_directory.DATA_ENV}; "
+        "unset: off, users upload files instead)",
+    )
     return parser
 
 
@@ -129,13 +134,15 @@ def error_boundary(what: str) -> Iterator[None]:
             show_failure(what, exc)
 
 
-asked_query = links.asked_query
+def asked_query() -> dict[str, list[str]]:
+    """The link's query as the browser sent it (for the note); from here on an infinite number cannot crash a widget."""
+    links.guard_number_inputs()
+    return links.asked_query()
 
 
-def run_page(page: st.Page, link_slot: DeltaGenerator | None = None,
-             asked: dict[str, list[str]] | None = None) -> None:
+def run_page(page: st.Page, link_slot: DeltaGenerator | None = None, asked: dict[str, list[str]] | None = None) -> None:
     """Run the selected page inside the error boundary; then say which link settings it could not use."""
-    asked = links.asked_query() if asked is None else asked
+    asked = asked_query() if asked is None else asked
     note = st.container()
     with error_boundary(page.title):
         page.run()
@@ -150,7 +157,7 @@ def _note_rejected(slot: DeltaGenerator, asked: dict[str, list[str]]) -> None:
     if not asked or st.session_state.get(CHECKED_QUERY_KEY) == asked:
         return
     st.session_state[CHECKED_QUERY_KEY] = asked
-    rejected = links.rejected_parameters(asked, st.session_state)
+    rejected = links.rejected_parameters(asked, st.session_state, links.asked_query())
     if rejected:
         slot.info(links.note_text(rejected), icon=":material/link_off:")
     for unknown in (r.name for r in rejected if r.name not in st.session_state):

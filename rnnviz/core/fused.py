@@ -55,6 +55,26 @@ def block_steps_for(batch: int) -> int:
     return max(1, BLOCK_ROWS // batch)
 
 
+USE_NUMBA = True  # False: always the torch loop below (tests compare the two)
+_NUMBA: list = []  # the rnnviz.core.sru_kernels module once imported, or None without numba
+
+
+def numba_kernels(*tensors: Tensor):
+    """SRU's compiled kernels when they can run these tensors (CPU, float32 or float64, numba installed), else None."""
+    first = tensors[0]
+    if not USE_NUMBA or first.device.type != "cpu" or first.dtype not in (torch.float32, torch.float64):
+        return None
+    if any(tensor.dtype != first.dtype or tensor.device != first.device for tensor in tensors):
+        return None
+    if not _NUMBA:
+        try:
+            from rnnviz.core import sru_kernels  # imports numba: ~0.3 s, once
+        except ImportError:
+            sru_kernels = None
+        _NUMBA.append(sru_kernels)
+    return _NUMBA[0]
+
+
 class SRUFunction(torch.autograd.Function):
     """A whole SRU layer-direction, input projection included, forward and backward by hand.
 
@@ -69,6 +89,10 @@ class SRUFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x: Tensor, weight: Tensor, bias: Tensor, highway: Tensor, v_forget: Tensor, v_reset: Tensor,
                 c0: Tensor, block_steps: int = 16):
+        ctx.block_steps = block_steps
+        ctx.kernels = numba_kernels(x, weight, bias, highway, v_forget, v_reset, c0)
+        if ctx.kernels is not None:
+            return _forward_compiled(ctx, x, weight, bias, highway, v_forget, v_reset, c0, block_steps)
         batch, steps, hidden = x.shape[0], x.shape[1], v_forget.shape[0]
         full_bias = torch.cat([bias.new_zeros(hidden), bias])  # W x has no bias; W_f x + b_f, W_r x + b_r
         states = x.new_empty((batch, steps + 1, hidden))  # c_{-1} = c0, then c_0 .. c_{T-1}
@@ -89,13 +113,14 @@ class SRUFunction(torch.autograd.Function):
             torch.sub(cells, u_now, out=moved_block)  # c_t - u_t = f_t (c_{t-1} - u_t): what the backward needs of u
             addcmul(a_reset, v_reset, previous, out=r).sigmoid_()  # r_t reads c_{t-1}: the whole block at once
             lerp(x_high, cells, r, out=h)  # h_t = r c_t + (1-r) x_t
-        ctx.block_steps = block_steps
         ctx.save_for_backward(x, weight, highway, v_forget, v_reset, moved, states, forgets, reset)
         return output, states[:, -1].clone()
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_output: Tensor, grad_last: Tensor):
+        if ctx.kernels is not None:
+            return _backward_compiled(ctx, grad_output, grad_last)
         x, weight, highway, v_forget, v_reset, moved, states, forgets, reset = ctx.saved_tensors
         (batch, steps, inputs), hidden, block_steps = x.shape, moved.shape[2], ctx.block_steps
         width = min(block_steps, steps)
@@ -150,6 +175,51 @@ def _sru_backward_block(grad_output: Tensor, moved: Tensor, highway: Tensor, pre
     sum_forget.addcmul_(grad_a_forget, previous)
     sum_reset.addcmul_(grad_a_reset, previous)
     return torch.mul(totals[0], factors[0]).addcmul_(grad_a_reset[:, 0], v_reset)
+
+
+def _forward_compiled(ctx, x: Tensor, weight: Tensor, bias: Tensor, highway: Tensor, v_forget: Tensor,
+                      v_reset: Tensor, c0: Tensor, block_steps: int) -> tuple[Tensor, Tensor]:
+    """SRUFunction.forward with numba's kernel for each block's elementwise part (sru_kernels.forward_block)."""
+    batch, steps, hidden = x.shape[0], x.shape[1], v_forget.shape[0]
+    full_bias = torch.cat([bias.new_zeros(hidden), bias])  # W x has no bias; W_f x + b_f, W_r x + b_r
+    highway = highway.detach().contiguous()
+    saved = x.new_empty((4, batch, steps + 1, hidden))  # c_{-1}, c_0 .. c_{T-1}; f, r and slope in the first T
+    states, output = saved[0], x.new_empty((batch, steps, hidden))
+    states[:, 0] = c0
+    projected = x.new_empty((batch * min(block_steps, steps), 3 * hidden))  # one block of W x + b, reused
+    arrays = [part.numpy() for part in (highway, v_forget.detach(), v_reset.detach(), *saved, output)]
+    for start in range(0, steps, block_steps):
+        x_block = x[:, start:start + block_steps].detach()
+        rows = batch * x_block.shape[1]
+        torch.addmm(full_bias, x_block.reshape(rows, -1), weight.detach().t(), out=projected[:rows])
+        ctx.kernels.forward_block(projected[:rows].numpy().reshape(batch, -1, 3 * hidden), *arrays, start)
+    ctx.save_for_backward(x, weight, highway, v_forget, v_reset, saved)
+    return output, states[:, -1].clone()
+
+
+def _backward_compiled(ctx, grad_output: Tensor, grad_last: Tensor) -> tuple:
+    """SRUFunction.backward with numba's kernel for each block's elementwise part (sru_kernels.backward_block)."""
+    x, weight, highway, v_forget, v_reset, saved = ctx.saved_tensors
+    (batch, steps, inputs), hidden, block_steps = x.shape, v_forget.shape[0], ctx.block_steps
+    grad_x = x.new_empty(x.shape) if ctx.needs_input_grad[0] else None
+    grad_weight, sums = weight.new_zeros(weight.shape), weight.new_zeros((4, hidden))  # sums: v_f, v_r, b_f, b_r
+    grad_projected = x.new_empty((batch * min(block_steps, steps), 3 * hidden))  # one block of dL/d(W x + b)
+    carry = grad_last.contiguous().clone()  # dL/dc_{T-1}; then of the step before each block
+    arrays = [grad_output.contiguous().numpy(), highway.numpy(), saved[0].numpy(),
+              *(part.numpy() for part in saved[1:]), v_forget.detach().numpy(), v_reset.detach().numpy()]
+    for start in reversed(range(0, steps, block_steps)):
+        rows = batch * (min(start + block_steps, steps) - start)
+        flat = grad_projected[:rows]  # (B*K, 3H)
+        ctx.kernels.backward_block(*arrays, start, carry.numpy(), flat.numpy().reshape(batch, -1, 3 * hidden),
+                                   sums.numpy())
+        x_block = x[:, start:start + block_steps].detach()
+        grad_weight.addmm_(flat.t(), x_block.reshape(rows, inputs))
+        if grad_x is not None:
+            grad_x[:, start:start + block_steps] = torch.mm(flat, weight.detach()).view(batch, -1, inputs)
+    grad_highway = None
+    if ctx.needs_input_grad[3]:  # g (1 - r): one pass, and only when the highway input needs it
+        grad_highway = torch.addcmul(grad_output, grad_output, saved[2, :, :steps], value=-1)
+    return grad_x, grad_weight, sums[2:].reshape(-1), grad_highway, sums[0], sums[1], carry, None
 
 
 def sru_direction(cell: SRUCell, x: Tensor, c0: Tensor, reverse: bool) -> tuple[Tensor, Tensor]:

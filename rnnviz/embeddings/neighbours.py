@@ -26,9 +26,23 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return array / np.where(norms > 0, norms, 1.0)
 
 
-def nearest(vectors: np.ndarray, query: np.ndarray, k: int = 10, exclude: int | None = None) -> list[tuple[int, float]]:
-    """The k rows of `vectors` most cosine-similar to `query` (D,), best first, as (row, similarity)."""
-    array = unit_rows(vectors)
+class CosineIndex:
+    """Vectors scaled to unit length once, for repeated nearest-neighbour queries (a typed phrase per rerun)."""
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self.unit = unit_rows(vectors)  # (N, D)
+        self.unit.setflags(write=False)
+
+    def nearest(self, query: np.ndarray, k: int = 10, exclude: int | None = None) -> list[tuple[int, float]]:
+        """The k rows most cosine-similar to `query` (D,), best first, as (row, similarity)."""
+        return nearest(self.unit, query, k, exclude, unit=True)
+
+
+def nearest(vectors: np.ndarray, query: np.ndarray, k: int = 10, exclude: int | None = None,
+            unit: bool = False) -> list[tuple[int, float]]:  # fmt: skip
+    """The k rows of `vectors` most cosine-similar to `query` (D,), best first, as (row, similarity);
+    `unit=True` says the rows already have length 1."""
+    array = vectors if unit else unit_rows(vectors)
     query = np.asarray(query, dtype=np.float64).reshape(-1)
     if query.shape[0] != array.shape[1]:
         raise EmbeddingError(f"the query has {query.shape[0]} dimensions, the vectors {array.shape[1]}")

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from rnnviz.data.pairs import date_data, load_pairs
+from rnnviz.data.pairs import date_data, languages_from_name, load_pairs, normalize, read_pairs, tokenize
+from rnnviz.data.text import Vocabulary
 from rnnviz.embeddings.projection import EmbeddingError
 
 DATA_ENV = "RNNVIZ_DATA"  # a folder holding the corpora (eng-fra.txt)
@@ -93,15 +94,62 @@ def sample_pairs(pairs: Sequence[tuple[str, str]], count: int, seed: int = 0) ->
     return random.Random(seed).sample(distinct, count)
 
 
-def sub_phrases(sentences: Sequence[str], count: int, seed: int = 0, shortest: int = 2, longest: int = 6) -> list[str]:
-    """`count` distinct word n-grams (shortest..longest words, no punctuation-only token) of the sentences."""
-    found: dict[str, None] = {}
-    for sentence in sentences:
-        words = [w for w in sentence.split() if any(c.isalnum() for c in w)]
-        for size in range(shortest, longest + 1):
-            for start in range(0, len(words) - size + 1):
-                found.setdefault(" ".join(words[start : start + size]))
-    phrases = list(found)
-    if count >= len(phrases):
-        return phrases
-    return random.Random(seed).sample(phrases, count)
+ATTEMPTS = 40  # sentences drawn per sub-phrase wanted before giving up (most words unknown to the model)
+
+
+def _source_sentences(info: dict[str, Any], corpus: object | None) -> list[tuple[str, str]]:
+    """Every raw (source, target) line of the checkpoint's corpus, in the file's order."""
+    if corpus is None:
+        corpus = find_corpus(info)
+    if corpus is None:
+        raise EmbeddingError(f"the sub-phrases come from the corpus {info.get('file', 'eng-fra.txt')!r}, which is "
+                             f"not here: set {DATA_ENV} to its folder, or upload the file")  # fmt: skip
+    if hasattr(corpus, "seek"):
+        corpus.seek(0)
+    try:
+        raw, name, _ = read_pairs(corpus)
+    except ValueError as error:
+        raise EmbeddingError(str(error)) from None
+    columns = languages_from_name(name)
+    source = info.get("source_language", "eng")
+    first = columns.index(source) if source in columns else 0
+    return [(pair[first], pair[1 - first]) for pair in raw]
+
+
+def corpus_sub_phrases(
+    info: dict[str, Any],
+    vocabulary: Vocabulary,
+    count: int,
+    seed: int = 0,
+    corpus: object | None = None,
+    shortest: int = 2,
+    longest: int = 6,
+) -> list[tuple[str, str]]:
+    """`count` distinct sub-phrases of `shortest`..`longest` words of the whole corpus's source side, each with
+    the corpus pair it was cut from ("sentence → translation"); seeded, and only phrases whose every token is in
+    `vocabulary` (an unknown word would be read as <unk>). Fewer when the corpus has fewer such phrases."""
+    if not needs_corpus(info):
+        raise EmbeddingError("the date task has no corpus to cut sub-phrases from: map its training phrases")
+    lines = _source_sentences(info, corpus)
+    preparation = str(info.get("preparation", "unicode"))
+    generator = random.Random(seed)
+    found: dict[str, str] = {}
+    for _ in range(ATTEMPTS * count):
+        if len(found) >= count:
+            break
+        source, target = lines[generator.randrange(len(lines))]
+        tokens = tokenize(normalize(source, preparation))
+        if len(tokens) < shortest:
+            continue
+        size = generator.randint(shortest, min(longest, len(tokens)))
+        start = generator.randrange(len(tokens) - size + 1)
+        window = tokens[start : start + size]
+        if not (_wordlike(window[0]) and _wordlike(window[-1])) or not all(token in vocabulary for token in window):
+            continue
+        found.setdefault(" ".join(window), f"{source} → {target}")
+    return list(found.items())
+
+
+def _wordlike(token: str) -> bool:
+    """Whether a token holds a letter or digit (a phrase neither starts nor ends on punctuation)."""
+    return any(character.isalnum() for character in token)

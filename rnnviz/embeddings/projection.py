@@ -55,6 +55,11 @@ class Map:
     explained: tuple[float, float]  # share of the variance along each PCA axis
     embedding: Any = field(default=None, repr=False)  # openTSNE TSNEEmbedding for t-SNE maps
     seconds: float = 0.0
+    basis: np.ndarray | None = field(default=None, repr=False)  # (K, D) t-SNE ran on the top K components
+
+    def reduce(self, array: np.ndarray) -> np.ndarray:
+        """Vectors (M, D) as t-SNE saw them: centred and projected on `basis` when the map used one."""
+        return array if self.basis is None else (array - self.mean) @ self.basis.T
 
     def __len__(self) -> int:
         """Number of reference points."""
@@ -95,8 +100,8 @@ def check_perplexity(perplexity: float, points: int) -> float:
     return float(perplexity)
 
 
-def principal_axes(array: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
-    """(mean (D,), two unit axes (2, D), variance share of each); signs fixed so results repeat.
+def principal_axes(array: np.ndarray, count: int = 2) -> tuple[np.ndarray, np.ndarray, tuple[float, float]]:
+    """(mean (D,), `count` unit axes (count, D), variance share of the first two); signs fixed so results repeat.
 
     The eigenvectors of the D × D covariance, with one BLAS thread: on a busy 2-core machine OpenBLAS's
     threaded SVD of 5,000 × 256 took 24-32 s, this takes about 0.15 s (bench/embeddings.py)."""
@@ -112,8 +117,8 @@ def principal_axes(array: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[flo
         else:
             _, singular, rows = np.linalg.svd(centred, full_matrices=False)  # rows: (N, D)
             variances = singular**2
-    axes = np.zeros((2, array.shape[1]))
-    count = min(2, len(rows))
+    axes = np.zeros((count, array.shape[1]))
+    count = min(count, len(rows))
     axes[:count] = rows[:count]
     for index in range(count):  # the largest component of each axis is positive
         if axes[index, np.argmax(np.abs(axes[index]))] < 0:
@@ -148,15 +153,21 @@ def tsne_map(
     initial: np.ndarray | None = None,
     exaggeration_iterations: int = 250,
     threads: int = THREADS,
+    components: int | None = None,
 ) -> Map:
-    """openTSNE's map (cosine affinities, PCA start or `initial` (N, 2) to continue a previous layout)."""
+    """openTSNE's map (cosine affinities, PCA start or `initial` (N, 2) to continue a previous layout).
+
+    With `components`, the affinities are computed on the top principal components (the usual recipe:
+    it drops the many low-variance directions where a barely trained embedding keeps its random start)."""
     from openTSNE import TSNEEmbedding, affinity, initialization
     from openTSNE.tsne import OptimizationInterrupt
 
     began = time.perf_counter()
     array = check_vectors(vectors)
     perplexity = check_perplexity(perplexity, len(array))
-    mean, axes, shares = principal_axes(array)
+    reduced = components is not None and 2 < components < min(array.shape)
+    mean, axes, shares = principal_axes(array, int(components) if reduced else 2)
+    basis, axes = (axes, axes[:2]) if reduced else (None, axes)
     start = (array - mean) @ axes.T if initial is None else np.asarray(initial, dtype=np.float64)
     if start.shape != (len(array), 2):
         raise EmbeddingError(f"the starting layout must have one (x, y) per point, got shape {start.shape}")
@@ -165,7 +176,7 @@ def tsne_map(
     # exact affinities below 1,000 points, Annoy's approximate neighbours above (O(N log N));
     # Barnes-Hut gradients were faster than FFT up to 10,000 points on 2 cores (bench/embeddings.py)
     affinities = affinity.PerplexityBasedNN(
-        array,
+        array if basis is None else (array - mean) @ basis.T,
         perplexity=perplexity,
         metric="cosine",
         method="exact" if len(array) <= 1000 else "annoy",
@@ -188,8 +199,9 @@ def tsne_map(
         embedding = embedding.optimize(n_iter=iterations, momentum=0.8, **_STOPPABLE)
     except OptimizationInterrupt:
         raise EmbeddingError("the map was stopped because the server is shutting down") from None
-    settings = {"perplexity": perplexity, "seed": seed, "iterations": iterations}
-    return Map(_frozen(np.asarray(embedding)), "tsne", settings, mean, axes, shares, embedding, time.perf_counter() - began)
+    settings = {"perplexity": perplexity, "seed": seed, "iterations": iterations, "components": components}
+    return Map(_frozen(np.asarray(embedding)), "tsne", settings, mean, axes, shares, embedding,
+               time.perf_counter() - began, basis)  # fmt: skip
 
 
 _PLACE_LOCK = threading.Lock()
@@ -214,7 +226,7 @@ def place(reference: Map, vectors: object) -> np.ndarray:
     # openTSNE's partial embeddings read the shared reference: one at a time; one thread (spawning pools cost more)
     with _PLACE_LOCK, threadpool_limits(limits=1):
         partial = reference.embedding.prepare_partial(
-            array, initialization="median", k=neighbours, perplexity=min(5.0, (neighbours - 1) / 3)
+            reference.reduce(array), initialization="median", k=neighbours, perplexity=min(5.0, (neighbours - 1) / 3)
         )
         placed = partial.optimize(n_iter=PLACE_ITERATIONS, learning_rate=0.1, exaggeration=1.5, momentum=0.8)
     return np.asarray(placed, dtype=np.float64).reshape(len(array), 2)
@@ -232,10 +244,27 @@ def trustworthiness(vectors: object, reference: Map, neighbours: int = 10) -> fl
 # ---------------------------------------------------------------- one map per process, shared read-only
 
 
+_DIGESTS: OrderedDict[int, tuple[np.ndarray, str]] = OrderedDict()  # id -> (the read-only array, its digest)
+_DIGESTS_LOCK = threading.Lock()
+
+
 def digest(array: np.ndarray) -> str:
-    """A short content hash of an array (its shape and bytes)."""
+    """A short content hash of an array (its shape and bytes); remembered for read-only arrays, which cannot
+    change (a cached phrase set is hashed once, not on every rerun: 10 MB of SHA-256 is ~20 ms)."""
+    frozen = isinstance(array, np.ndarray) and not array.flags.writeable
+    if frozen:
+        with _DIGESTS_LOCK:
+            known = _DIGESTS.get(id(array))
+            if known is not None and known[0] is array:
+                return known[1]
     contiguous = np.ascontiguousarray(array, dtype=np.float64)
-    return hashlib.sha256(str(contiguous.shape).encode() + contiguous.tobytes()).hexdigest()[:24]
+    result = hashlib.sha256(str(contiguous.shape).encode() + contiguous.tobytes()).hexdigest()[:24]
+    if frozen:
+        with _DIGESTS_LOCK:
+            _DIGESTS[id(array)] = (array, result)
+            while len(_DIGESTS) > 4 * CACHE_SIZE:
+                _DIGESTS.popitem(last=False)
+    return result
 
 
 class MapCache:
@@ -351,9 +380,13 @@ def cached_map(vectors: np.ndarray, method: str = "tsne", **settings: Any) -> Ma
 
 def requested_map(vectors: np.ndarray, method: str = "tsne", **settings: Any) -> Map | None:
     """The cached map if ready; else None while it is computed in the background (PCA is computed at once)."""
+    key = map_key(vectors, method, **settings) if method == "tsne" else map_key(vectors, method)
+    ready = MAPS.peek(key)
+    if ready is not None:  # a rerun: no checks, no copies
+        return ready
     compute = _computer(vectors, method, settings)
     if method == "tsne":  # refuse bad settings now, not in the background
         check_perplexity(settings.get("perplexity", 30.0), len(check_vectors(vectors)))
     if method == "pca":
-        return MAPS.get(map_key(vectors, method), compute)
-    return MAPS.request(map_key(vectors, method, **settings), compute)
+        return MAPS.get(key, compute)
+    return MAPS.request(key, compute)

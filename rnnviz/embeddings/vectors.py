@@ -7,22 +7,27 @@ app is shared by every session).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
 
 from rnnviz.charlm.model import CharLM, prepare_text
 from rnnviz.charlm.trace import MAX_TRACE_CHARS, trace_text
+from rnnviz.core.randomness import make_generator
 from rnnviz.data.languages import analyze_brackets
 from rnnviz.data.pairs import encode_source, tokenize
 from rnnviz.data.text import Vocabulary
 from rnnviz.embeddings.projection import EmbeddingError
 from rnnviz.seq2seq.decoding import evaluating
+from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.translator import Prepared, Translator
 
 SIDES = ("source", "target")
 BATCH_SIZE = 256
+REBUILT_START = 0.2  # median correlation of the rows with a rebuilt start above which it is the real start
+BARELY_TRAINED = 0.9  # ... above which the rows are mostly their random start (training moved them little)
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,15 +38,74 @@ class WordVectors:
     vectors: np.ndarray  # (N, E)
     rows: np.ndarray  # (N,) the row of each word in the embedding matrix (its vocabulary id)
     language: str
+    start: np.ndarray | None = None  # (N, E) each row's random start before training, when it can be rebuilt
+
+    def __getitem__(self, selection: slice) -> WordVectors:
+        """The words of `selection` (e.g. the 1,000 most frequent: `words[:1000]`)."""
+        start = None if self.start is None else self.start[selection]
+        return WordVectors(self.words[selection], self.vectors[selection], self.rows[selection], self.language, start)
+
+    def start_correlation(self) -> float | None:
+        """Median over the words of the correlation of each row with its random start (None without a start)."""
+        if self.start is None:
+            return None
+        rows, start = self.vectors - self.vectors.mean(1, keepdims=True), self.start - self.start.mean(1, keepdims=True)
+        norms = np.linalg.norm(rows, axis=1) * np.linalg.norm(start, axis=1)
+        return float(np.median(np.sum(rows * start, axis=1) / np.where(norms > 0, norms, 1.0)))
+
+    def trained_part(self) -> WordVectors:
+        """Each row minus its random start: what training wrote into it. Rows training never changed are left
+        out (they have no direction); EmbeddingError without a start or with fewer than 3 changed rows."""
+        if self.start is None:
+            raise EmbeddingError("this model's random start cannot be rebuilt (unknown seed): map the rows as stored")
+        change = self.vectors - self.start  # (N, E)
+        keep = np.flatnonzero(np.abs(change).max(axis=1) > 1e-6)
+        if len(keep) < 3:
+            raise EmbeddingError("training has not changed these rows yet: map the rows as stored, or train longer")
+        return WordVectors([self.words[i] for i in keep], change[keep], self.rows[keep], self.language, self.start[keep])
 
 
 def word_vectors(translator: Translator, side: str = "source") -> WordVectors:
-    """The source (encoder) or target (decoder) embedding matrix of a translator, one row per word."""
+    """The source (encoder) or target (decoder) embedding matrix of a translator, one row per word, with each
+    row's random start when the checkpoint's seed rebuilds it."""
     if side not in SIDES:
         raise EmbeddingError(f"the side must be 'source' or 'target', got {side!r}")
     vocab = translator.source_vocab if side == "source" else translator.target_vocab
     layer = translator.model.encoder.embedding if side == "source" else translator.model.embedding
-    return vocabulary_vectors(vocab, layer.weight, translator.source_language if side == "source" else translator.target_language)
+    found = vocabulary_vectors(vocab, layer.weight, getattr(translator, f"{side}_language"))
+    start = initial_embeddings(translator).get(side)
+    if start is None or start.shape[0] != layer.weight.shape[0]:
+        return found
+    with_start = replace(found, start=start[found.rows])
+    correlation = with_start.start_correlation()
+    return with_start if correlation is not None and correlation > REBUILT_START else found
+
+
+_STARTS: dict[str, dict[str, np.ndarray]] = {}
+_STARTS_LOCK = threading.Lock()
+
+
+def initial_embeddings(translator: Translator) -> dict[str, np.ndarray]:
+    """{"source": (V, E), "target": (V', E)}: the embedding matrices a seq2seq model started from, rebuilt by
+    drawing its config's weights again from the checkpoint's seed (empty when that is impossible)."""
+    config, seed = getattr(translator.model, "config", None), translator.info.get("seed")
+    if not isinstance(config, dict) or config.get("model") != "seq2seq" or not isinstance(seed, int):
+        return {}
+    key = f"{sorted(config.items())!r}:{seed}"
+    with _STARTS_LOCK:
+        if key not in _STARTS:
+            options = {k: v for k, v in config.items() if k not in ("model", "source_vocab_size", "target_vocab_size")}
+            try:
+                model = Seq2Seq(config["source_vocab_size"], config["target_vocab_size"], **options,
+                                generator=make_generator(seed))  # fmt: skip
+            except (TypeError, ValueError, KeyError):
+                return {}
+            with torch.inference_mode():
+                _STARTS[key] = {"source": model.encoder.embedding.weight.double().numpy(),
+                                "target": model.embedding.weight.double().numpy()}  # fmt: skip
+            while len(_STARTS) > 8:
+                _STARTS.pop(next(iter(_STARTS)))
+        return _STARTS[key]
 
 
 def vocabulary_vectors(vocab: Vocabulary | None, weight: torch.Tensor, language: str = "") -> WordVectors:

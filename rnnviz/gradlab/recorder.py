@@ -134,6 +134,7 @@ def train_run(settings: RunSettings, callbacks: Iterable[Any] = (), stop: thread
     recorder = GradientRecorder(model, task, settings)
     if extras is not None:
         extras["recording"] = recorder.recording
+        extras["model"] = model  # the job's own model: the page saves its weights once the run has ended
     recorder.record(0)
     fit(model.parameters(), task_loss(model, task), task_sampler(task, settings.train.batch_size),
         settings.train, callbacks=[*callbacks, recorder], stop=stop)

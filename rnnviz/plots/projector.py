@@ -55,13 +55,17 @@ def _axes(figure: go.Figure) -> Iterator[object]:
 
 
 def _enlarge_trace(trace: go.BaseTraceType) -> None:
-    """Thicker lines, larger markers and text, and palette colours swapped for colour-blind-safe ones."""
-    if ("line" in trace and trace.line.width is not None) or (trace.type == "scatter" and "lines" in (trace.mode or "lines")):
+    """Thicker lines, larger markers and text, and palette colours swapped for colour-blind-safe ones.
+
+    Only what the trace type has: a bar's or a histogram's marker has no size, a bar's line is its outline.
+    """
+    has_width = "line" in trace and "width" in trace.line
+    if has_width and (trace.line.width is not None or (trace.type == "scatter" and "lines" in (trace.mode or "lines"))):
         trace.line.width = max((trace.line.width or 2) * LINE_SCALE, MIN_LINE_WIDTH)
     if "textfont" in trace:
         trace.textfont.size = max(trace.textfont.size or 0, MIN_TEXT_SIZE)
     if "marker" in trace and "size" in trace.marker and isinstance(trace.marker.size, (int, float)):
         trace.marker.size = trace.marker.size * MARKER_SCALE
     for part in ("line", "marker"):
-        if part in trace and isinstance(trace[part].color, str):
+        if part in trace and "color" in trace[part] and isinstance(trace[part].color, str):
             trace[part].color = _SWAP.get(trace[part].color.lower(), trace[part].color)

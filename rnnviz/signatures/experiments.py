@@ -80,7 +80,7 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _eers(scores: pd.DataFrame, system: str) -> dict:
+def system_eers(scores: pd.DataFrame, system: str) -> dict:
     """{'1vs1 skilled': %, ...} of one system's scores."""
     table = eer_table(scores[scores["system"] == system])
     kinds = ("skilled", "random")
@@ -119,7 +119,7 @@ def run_paper_fold(
             scores = siamese_fold_scores(trained.model, dataset, fold, name, columns)
             frames.append(scores.assign(scenario=scenario))
             curves[name] = curve(trained)
-            eers = _eers(scores, name)
+            eers = system_eers(scores, name)
             log(f"{name}: best step {curves[name]['best_step']}, {eers}, {time.perf_counter() - started:.0f} s")
             if scenario == "skilled + random":
                 staged = two_stage_scores(dtw, scores, cut, TWO_STAGE.format(system=system))

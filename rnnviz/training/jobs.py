@@ -14,6 +14,10 @@ leaves the queue) once nobody has called `watched()` for that long *and* `connec
 The two together tell a closed tab from a background one: a browser throttles a hidden tab's timers (its
 heartbeats may come a minute apart) but keeps its connection open, so only a closed or lost page is stopped.
 The check runs wherever the stop flag is read: each training step and each tick of the queue's wait.
+
+`Job.version` counts what a watcher could see change: it moves at every recorded step, at every change of
+status, and whenever a page's callback calls `changed()` (after writing `extras` between steps). A live panel
+that drew version v has nothing new to draw while the version is still v (its queue position aside).
 """
 
 from __future__ import annotations
@@ -98,9 +102,18 @@ class Job:
 
     _tickets = itertools.count(1)
 
-    def __init__(self, target: JobTarget, slots: JobSlots, steps: int, label: str = "",
-                 threads: int | None = None, *, abandon_after: float | None = None,
-                 connected: Callable[[], bool] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        target: JobTarget,
+        slots: JobSlots,
+        steps: int,
+        label: str = "",
+        threads: int | None = None,
+        *,
+        abandon_after: float | None = None,
+        connected: Callable[[], bool] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
             raise ValueError(f"threads must be a whole number >= 1 or None, got {threads!r}")
         self.ticket = next(self._tickets)
@@ -115,7 +128,8 @@ class Job:
         self.extras: dict[str, Any] = {}  # what page-specific callbacks record (profiles, attention, ...)
         self.result: TrainResult | None = None
         self.error: str | None = None
-        self.status = "queued"
+        self._version = 0  # written by the job's own thread only (steps, status), read from any
+        self._status = "queued"
         self.started_at: float | None = None
         self._target, self._slots = target, slots
         self._thread = threading.Thread(target=self._run, name=f"rnnviz-job-{self.ticket}", daemon=True)
@@ -147,9 +161,29 @@ class Job:
         threading.Event.set(self.stop_event)
         return True
 
+    @property
+    def status(self) -> str:
+        """queued, running, then finished, stopped, diverged or failed."""
+        return self._status
+
+    @status.setter
+    def status(self, value: str) -> None:
+        self._status = value
+        self.changed()
+
+    @property
+    def version(self) -> int:
+        """A counter that moves whenever something a watcher sees has changed (steps, status, `changed()`)."""
+        return self._version
+
+    def changed(self) -> None:
+        """Say that the job's state moved (called by `on_step_end`, status changes, and callbacks writing extras)."""
+        self._version += 1
+
     def on_step_end(self, info: StepInfo) -> None:
         """Training callback: record progress."""
         self.history.append(info)
+        self.changed()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the job ends; True if it did."""
@@ -177,9 +211,11 @@ class Job:
     def message(self) -> str:
         """One sentence on the job's state, for the page."""
         if self.abandoned_after is not None and not self.active:
-            return (f"Stopped after {len(self.history)} of {self.steps} steps: no open page showed this run for "
-                    f"{self.abandoned_after:.0f} s (the tab was closed or lost its connection), so its training "
-                    "slot went to the next run in the queue. Train again to start over.")
+            return (
+                f"Stopped after {len(self.history)} of {self.steps} steps: no open page showed this run for "
+                f"{self.abandoned_after:.0f} s (the tab was closed or lost its connection), so its training "
+                "slot went to the next run in the queue. Train again to start over."
+            )
         if self.status == "queued":
             return f"Waiting for a free training slot: position {self.queue_position()} in the queue."
         if self.status == "running":

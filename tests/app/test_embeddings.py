@@ -171,3 +171,30 @@ def test_the_date_translator_maps_its_phrases_by_month() -> None:
     at.text_input(key=f"{P}:typed").input("monday 3 march 2025").run()
     assert_clean(at)
     assert len(table_with(at, "translation")) == 8
+
+
+@needs_corpus
+def test_sub_phrases_of_the_corpus_are_mapped_and_a_typed_phrase_finds_them(page: AppTest) -> None:
+    page.radio(key=f"{P}:kind").set_value("sub-phrases").run()
+    assert_clean(page)
+    assert "sub-phrase of the corpus" in page_text(page)
+    page.text_input(key=f"{P}:typed").input("at the end of the").run()
+    assert_clean(page)
+    table = table_with(page, "cut from the corpus pair")
+    assert len(table) == 8 and table["cut from the corpus pair"].str.contains(" → ").all()
+    assert all(2 <= len(phrase.split()) <= 6 for phrase in table["phrase"])
+
+
+@needs_corpus
+def test_a_barely_trained_translator_maps_what_training_wrote_by_default(page: AppTest) -> None:
+    tutorial = [label for label in page.selectbox(key="embeddings:model").options
+                if label.startswith("French → English") and "256 units" in label]  # fmt: skip
+    if not tutorial:
+        pytest.skip("no tutorial fra→eng translator shipped")
+    page.selectbox(key="embeddings:model").set_value(tutorial[0]).run()
+    assert_clean(page)
+    assert page.radio(key=f"{W}:vectors").value.startswith("what training wrote")
+    assert "training barely moved them" in page_text(page)
+    page.radio(key=f"{W}:vectors").set_value("the rows as stored").run()
+    assert_clean(page)
+    assert "Each point is one word's row" in page_text(page)

@@ -62,10 +62,13 @@ def zip_of(files: dict[str, str | bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def open_page() -> AppTest:
-    """The real app switched to the signature page."""
+def open_page(query: dict[str, str] | None = None) -> AppTest:
+    """The real app switched to the signature page, opened with a link's query when given."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
+    if query is None:
+        at.run()
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
     at.switch_page(PAGE).run()
     return at
 
@@ -207,6 +210,8 @@ def test_training_live_on_uploaded_signatures_marks_the_best_step_and_scores_tes
     assert job.extras["best_step"] in [v["step"] for v in job.extras["validations"]]
     assert set(job.extras["scores"]["label"]) == {"genuine", "skilled", "random"}
     assert any("best on validation" in str(chart.proto.spec) for chart in at.get("plotly_chart"))
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert "Script that redoes this run (.py)" in labels and "Trained weights (.safetensors)" in labels
 
 
 def test_too_few_users_for_training_get_a_sentence_not_a_button() -> None:
@@ -224,3 +229,45 @@ def test_tables_2_and_3_show_our_eers_beside_the_papers_in_grey(page: AppTest) -
     assert "two-stage (DTW, then" in page_text(page)
     page.radio(key="signatures:curve_scenario").set_value("random").run()
     assert_clean(page)
+
+
+LINK = {
+    "signatures:user": "3",
+    "signatures:sample": "S25 · skilled forgery",
+    "signatures:without_pressure": "true",
+    "signatures:hist_mode": "1vs1",
+    "signatures:hist_kind": "random",
+    "signatures:train_system": "GRU",
+    "signatures:train_steps": "100",
+    "signatures:train_fold": "2",
+    "seed": "7",
+}
+
+
+@needs_data
+def test_a_link_opens_the_page_in_the_state_it_names_without_a_note() -> None:
+    at = open_page(LINK)
+    assert_clean(at)
+    assert at.selectbox(key="signatures:user").value == 3 and at.selectbox(key="signatures:sample").value == 25
+    assert at.toggle(key="signatures:without_pressure").value is True and "no (pressure)" in page_text(at)
+    assert at.radio(key="signatures:hist_mode").value == "1vs1" and at.radio(key="signatures:hist_kind").value == "random"
+    assert at.selectbox(key="signatures:train_system").value == "GRU" and at.slider(key="signatures:train_steps").value == 100
+    assert at.selectbox(key="signatures:train_fold").value == 2 and at.session_state["seed"] == 7
+    assert "This link asked for settings" not in page_text(at)
+    assert dict(at.query_params) == LINK  # nothing dropped
+
+
+@needs_data
+def test_hostile_link_values_fall_back_to_the_defaults_with_a_note() -> None:
+    hostile = {"signatures:user": "<script>alert(1)</script>", "signatures:train_steps": "99999",
+               "signatures:hist_mode": "2vs1", "signatures:det": "x" * 100_000, "signatures:source": "C:\\Windows",
+               "signatures:train_fold": "1e999"}  # fmt: skip
+    at = open_page(hostile)
+    assert_clean(at)
+    note = next(info.value for info in at.info if "This link asked for settings" in info.value)
+    for name in hostile:
+        assert f"`{name}`" in note, name
+    assert "<script>" not in note and "100,000 characters" in note
+    assert at.selectbox(key="signatures:user").value == 1 and at.slider(key="signatures:train_steps").value == 300
+    assert at.radio(key="signatures:hist_mode").value == "4vs1" and at.selectbox(key="signatures:train_fold").value == 0
+    assert not set(hostile) & set(at.query_params)

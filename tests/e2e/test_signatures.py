@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import urllib.parse
+from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from rnnviz.signatures.data import default_folder
 from tests.e2e import browser as br
@@ -109,3 +114,78 @@ def test_a_signature_drawn_with_mouse_events_is_enrolled_and_verified(goto) -> N
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(600)
     br.save_screenshot(page, "signatures-pad")
+
+
+CHART_DATA = """() => [...document.querySelectorAll('[data-testid="stMainBlockContainer"] .js-plotly-plot')]
+                  .map((plot) => plot.data.map((trace) => [trace.name || '', trace.x || [], trace.y || []]))"""
+
+
+def choose(area, page, label: str, typed: str) -> None:
+    """Pick an option of a selectbox by typing it, as a lecturer would."""
+    area.get_by_label(label, exact=True).first.click()
+    page.keyboard.type(typed)
+    page.keyboard.press("Enter")
+    br.wait_until_idle(page, timeout=120)
+
+
+def test_a_link_shows_the_same_charts_in_a_fresh_browser(browser, app_url) -> None:
+    views = []
+    for context_number in range(2):
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(120_000)
+            br.goto(page, app_url, "signatures" if context_number == 0 else views[0][0], timeout=240)
+            area = main(page)
+            if context_number == 0:
+                choose(area, page, "User", "7")
+                choose(area, page, "Sample", "S31")
+                area.get_by_text("1vs1", exact=True).first.click()  # the histogram's comparison
+                br.wait_until_idle(page, timeout=120)
+            br.assert_no_exception(page)
+            assert "This link asked for settings" not in area.inner_text()
+            views.append((page.url, page.evaluate(CHART_DATA)))
+        finally:
+            context.close()
+    (url, original), (replayed_url, replayed) = views
+    assert "signatures%3Auser=7" in url and "S31" in urllib.parse.unquote_plus(url), url
+    assert replayed_url == url
+    assert len(original) >= 4 and all(original)  # trajectory, time functions, one function, DET, histogram
+    assert replayed == original
+
+
+def test_the_det_charts_png_and_csv_downloads_parse_and_projector_screenshots(browser, app_url) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, accept_downloads=True)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(120_000)
+        br.goto(page, app_url, "signatures?projector=true", timeout=240)
+        area = main(page)
+        det = area.locator(".js-plotly-plot").filter(has_text="false acceptance rate").first
+        det.scroll_into_view_if_needed()
+        page.wait_for_timeout(600)
+        br.save_screenshot(page, "signatures-det-projector")
+        det.hover()
+        with page.expect_download() as png:
+            det.locator('.modebar-btn[data-title="Download plot as a PNG"]').click()
+        with Image.open(png.value.path()) as image:
+            assert image.size == (1920, 1080)
+        chart = area.get_by_test_id("stPlotlyChart").filter(has_text="false acceptance rate").first
+        button = chart.locator("xpath=following::*[@data-testid='stDownloadButton'][1]")
+        with page.expect_download() as table:
+            button.get_by_role("button", name="Data (CSV)").click()
+        header, *rows = list(csv.reader(io.StringIO(Path(table.value.path()).read_text())))
+        assert header[0] == "trace" and header[1].startswith("x: false acceptance") and len(rows) > 10, header
+        assert all(math.isfinite(float(row[1])) for row in rows)  # numbers (probit of the rate), not labels
+        area.get_by_role("heading", name="A signature and its time functions (Table 1)").scroll_into_view_if_needed()
+        page.wait_for_timeout(600)
+        br.save_screenshot(page, "signatures-trajectory-projector")
+        area.get_by_text("Time function", exact=True).scroll_into_view_if_needed()
+        page.wait_for_timeout(600)
+        br.save_screenshot(page, "signatures-one-function-projector")
+        area.get_by_text("Score histograms").scroll_into_view_if_needed()
+        page.wait_for_timeout(600)
+        br.save_screenshot(page, "signatures-histogram-projector")
+        br.assert_no_exception(page)
+    finally:
+        context.close()

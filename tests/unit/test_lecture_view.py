@@ -13,6 +13,7 @@ from rnnviz.plots.attention import attention_heatmap
 from rnnviz.plots.base import PALETTE, heatmap, loss_curve
 from rnnviz.plots.export import figure_csv, figure_rows
 from rnnviz.plots.projector import COLOURBLIND_PALETTE, MIN_TEXT_SIZE, enlarge
+from rnnviz.plots.signatures import score_histogram_figure
 from ui.charts import chart_config, file_stem
 from ui.links import link_to_view, note_text, rejected_parameters
 
@@ -26,12 +27,14 @@ def text_sizes(figure: go.Figure) -> list[float]:
     sizes += [trace.colorbar.tickfont.size for trace in figure.data if "colorbar" in trace]
     sizes += [annotation.font.size for annotation in layout.annotations]
     sizes += [trace.textfont.size for trace in figure.data if "textfont" in trace and trace.textfont.size]
-    return sizes
+    inherited = layout.font.size or 12  # an unset size is the layout's (Plotly's default: 12 px)
+    return [inherited if size is None else size for size in sizes]
 
 
 FIGURES = {
     "loss curve": lambda: loss_curve([1, 2, 3], {"lstm": [3.0, 2.0, 1.0], "gru": [2.5, 1.5, 1.0]}),
     "heatmap": lambda: heatmap(np.arange(6.0).reshape(2, 3), x_title="time step", y_title="unit"),
+    "histogram": lambda: score_histogram_figure([0.0, 1.0, 2.0], {"genuine": [3, 1], "skilled": [1, 2]}, threshold=1.0),
     "attention": lambda: attention_heatmap(np.full((2, 3), 1 / 3), ["a", "b", "c"], ["x", "</s>"]),
 }
 
@@ -81,15 +84,36 @@ def test_chart_files_are_named_safely_and_saved_at_projector_size() -> None:
 def test_a_link_keeps_every_setting_including_repeated_ones() -> None:
     link = link_to_view("http://host:8501/translate", {"sentence": ["je suis <b>"], "kinds": ["dot", "general"]})
     assert link == "http://host:8501/translate?sentence=je+suis+%3Cb%3E&kinds=dot&kinds=general"
-    assert link_to_view("http://host:8501", {}) == "http://host:8501"
+    assert link_to_view("http://host:8501", {}) == "http://host:8501/"  # as the address bar shows it
+    assert link_to_view("http://host:8501/?old=1#top", {"seed": 7}) == "http://host:8501/?seed=7"
 
 
 def test_rejected_link_values_are_named_and_accepted_ones_are_not() -> None:
     state = {"seed": 7, "projector": True, "rate": 0.5, "text": "hi", "kinds": ["a", "b"]}
-    asked = {"seed": ["7"], "projector": ["true"], "rate": ["0.50"], "text": ["hi"], "kinds": ["a", "b"],
-             "units": ["64"], "seed2": ["x" * 100_000]}
+    asked = {
+        "seed": ["7"],
+        "projector": ["true"],
+        "rate": ["0.50"],
+        "text": ["hi"],
+        "kinds": ["a", "b"],
+        "units": ["64"],
+        "seed2": ["x" * 100_000],
+    }
     assert [r.name for r in rejected_parameters(asked, state)] == ["units", "seed2"]
     assert [r.name for r in rejected_parameters({"seed": ["abc"]}, {"seed": 0})] == ["seed"]
+
+
+def test_a_value_streamlit_kept_in_the_url_counts_as_taken_and_one_it_dropped_does_not() -> None:
+    asked = {"signatures:sample": ["S25 · skilled forgery"], "signatures:user": ["99"], "seed": ["0"]}
+    state = {"signatures:sample": 25, "signatures:user": 1, "seed": 0}
+    kept = {"signatures:sample": ["S25 · skilled forgery"]}  # user 99 dropped; seed 0 is the default, left out
+    assert [r.name for r in rejected_parameters(asked, state, kept)] == ["signatures:user"]
+    assert [r.name for r in rejected_parameters(asked, state)] == ["signatures:sample", "signatures:user"]
+
+
+def test_the_note_shows_names_as_typed_and_values_as_text() -> None:
+    note = note_text(rejected_parameters({"signatures:det": ["<b>x</b>"], "a`b": ["1"]}, {"signatures:det": []}))
+    assert "`signatures:det`" in note and "`a'b`" in note and "<b>" not in note
     note = note_text(rejected_parameters({"t": ["<script>" * 20]}, {}))
     assert "<script>" not in note and "160 characters" in note
 
@@ -97,14 +121,28 @@ def test_rejected_link_values_are_named_and_accepted_ones_are_not() -> None:
 def test_a_reproduction_script_writes_settings_as_literals_and_compiles() -> None:
     from rnnviz.io.scripts import keyword_arguments, literal, reproduction_script
 
-    assert literal([1, 0.5, "a'b", None, (True,)]) == "[1, 0.5, \"a'b\", None, (True,)]"
+    assert literal([1, 0.5, "a'b", None, (True,)]) == '[1, 0.5, "a\'b", None, (True,)]'
     with pytest.raises(ValueError):
         literal(float("nan"))
     body = f"settings = dict(\n{keyword_arguments({'hidden_size': 32, 'kind': 'lstm'})}\n)\nprint(settings)"
-    text = reproduction_script(summary='A """quoted""" run', page="Gradient lab", file_name="run.py",
-                               imports=["import math"], body=body)
+    text = reproduction_script(
+        summary='A """quoted""" run', page="Gradient lab", file_name="run.py", imports=["import math"], body=body
+    )
     namespace: dict = {}
     exec(compile(text, "run.py", "exec"), namespace)
     assert namespace["settings"] == {"hidden_size": 32, "kind": "lstm"}
     with pytest.raises(SyntaxError):
         reproduction_script(summary="s", page="p", file_name="x.py", imports=[], body="def (")
+
+
+@pytest.mark.parametrize("text", ["inf", "-Infinity", "1e999", "9" * 400])
+def test_an_infinite_number_in_a_link_gives_a_whole_number_input_its_default(text: str) -> None:
+    from streamlit.elements.widgets.number_input import NumberInputSerde
+    from streamlit.proto.NumberInput_pb2 import NumberInput
+
+    from ui.links import guard_number_inputs
+
+    guard_number_inputs()
+    serde = NumberInputSerde(value=3, data_type=NumberInput.INT, min_value=0, max_value=10)
+    assert serde.deserialize(float(text)) == 3  # unguarded: OverflowError, a traceback on the page
+    assert serde.deserialize(7.0) == 7 and serde.deserialize(None) == 3

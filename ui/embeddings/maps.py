@@ -45,18 +45,23 @@ def _wait_for(key: tuple) -> None:
         st.rerun()
 
 
-def current_map(vectors: np.ndarray, projection: Projection, seed: int) -> Map | None:
-    """The map to draw: t-SNE when ready, PCA meanwhile (with a note); None with a message if impossible."""
+def current_map(vectors: np.ndarray, projection: Projection, seed: int, components: int | None = None) -> Map | None:
+    """The map to draw: t-SNE when ready, PCA meanwhile (with a note); None with a message if impossible.
+
+    `components`: t-SNE reads the top principal components only (see `rnnviz.embeddings.projection.tsne_map`)."""
     try:
         if projection.method == "pca":
             return requested_map(vectors, "pca")
-        ready = requested_map(vectors, "tsne", perplexity=projection.perplexity, seed=seed)
+        settings = {"perplexity": projection.perplexity, "seed": seed}
+        if components is not None:
+            settings["components"] = components
+        ready = requested_map(vectors, "tsne", **settings)
         if ready is not None:
             return ready
         st.info(f"t-SNE of {len(vectors):,} points is being computed on this server (a few seconds to half a "
                 "minute, once: every session then shares it). Meanwhile this is the PCA map; the t-SNE map "
                 "replaces it by itself.", icon=":material/hourglass_top:")  # fmt: skip
-        _wait_for(map_key(vectors, "tsne", perplexity=projection.perplexity, seed=seed))
+        _wait_for(map_key(vectors, "tsne", **settings))
         return requested_map(vectors, "pca")
     except EmbeddingError as error:
         st.warning(escape(str(error)), icon=":material/warning:")

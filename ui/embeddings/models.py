@@ -5,10 +5,10 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 
-from rnnviz.embeddings import phrases, vectors
+from rnnviz.embeddings import placing, vectors
+from rnnviz.embeddings.placing import PhraseSet
 from rnnviz.io.checkpoints import CheckpointError, checkpoint_directory
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
 from ui.markdown import escape
@@ -89,7 +89,13 @@ def model_key(translator: Translator) -> str:
 
 
 @st.cache_resource(show_spinner="Encoding the phrases…", max_entries=8)
-def phrase_set(key: str, count: int, seed: int, _translator: Translator, _corpus=None) -> tuple[list, np.ndarray]:
-    """`count` training pairs of the model and their summary vectors (N, M), once per server per model."""
-    pairs = phrases.sample_pairs(phrases.training_pairs(_translator.info, _corpus), count, seed)
-    return pairs, vectors.phrase_vectors(_translator, [source for source, _ in pairs])
+def phrase_set(key: str, kind: str, count: int, seed: int, _translator: Translator, _corpus=None) -> PhraseSet:
+    """`count` phrases of `kind` with their summaries, index and labels, once per server per model."""
+    return placing.phrase_set(_translator, kind, count, seed, _corpus)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def word_set(key: str, side: str, count: int | None, trained: bool, _translator: Translator) -> vectors.WordVectors:
+    """The `count` most frequent words (None: all) of one side, as stored or their trained parts, once per server."""
+    found = vectors.word_vectors(_translator, side)[:count]
+    return found.trained_part() if trained else found

@@ -13,6 +13,7 @@ import streamlit as st
 
 from rnnviz.gradlab.presets import Preset
 from rnnviz.gradlab.recorder import Recording, job_target
+from rnnviz.gradlab.reproduce import checkpoint_bytes
 from rnnviz.gradlab.settings import RunSettings
 from rnnviz.plots.base import PALETTE
 from rnnviz.training.jobs import Job
@@ -48,6 +49,7 @@ class Run:
     color: str
     preset: int | None  # number of the preset whose settings it ran
     role: str  # "preset", "contrast" or "custom"
+    checkpoint: bytes | None = None  # its trained weights as a .safetensors file (None if they could not be saved)
 
     @property
     def label(self) -> str:
@@ -122,7 +124,9 @@ def collect_finished() -> None:
         dropped = runs.pop(0)
         st.session_state[NOTICE_KEY] = f"Up to {MAX_RUNS} runs are kept: run #{dropped.ticket} made room."
     number, role = job.extras.get("preset", (None, "custom"))
-    runs.append(Run(job.ticket, recording, _free_color(runs), number, role))
+    model = job.extras.get("model")
+    weights = None if model is None else checkpoint_bytes(model, recording)
+    runs.append(Run(job.ticket, recording, _free_color(runs), number, role, weights))
     st.session_state[SELECTED_KEY] = job.ticket
 
 

@@ -8,7 +8,7 @@ message on the page. Widget values live under "gradlab:*" keys and survive page 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
@@ -22,6 +22,7 @@ from rnnviz.gradlab.settings import TRAINING
 from rnnviz.training.loop import OPTIMIZERS, TRAIN_KNOBS
 from ui.gradlab import estimate
 from ui.gradlab.text import SETTINGS_HELP
+from ui.links import BIND
 from ui.training import duration_text
 
 PREFIX = "gradlab:"
@@ -63,10 +64,18 @@ def load_into_widgets(settings: RunSettings) -> None:
         st.session_state[_key(name)] = value
 
 
-def _ensure_defaults() -> None:
-    """Give every widget a value the first time the page opens."""
-    for name, value in widget_values(DEFAULT).items():
-        st.session_state.setdefault(_key(name), value)
+def _bound(name: str, *, high: float | None = None) -> dict[str, object]:
+    """A knob's key, its default (preset 1's, capped at `high`) and its place in the URL (left out at the default)."""
+    value = widget_values(DEFAULT)[name]
+    if high is not None:
+        value = min(value, high)
+    return {"key": _key(name), "value": value, "bind": BIND, "persist_state": "session"}
+
+
+def _choice(name: str, options: Sequence[object]) -> dict[str, object]:
+    """A choice knob's key, the position of its default among `options`, and its place in the URL."""
+    return {"key": _key(name), "index": list(options).index(widget_values(DEFAULT)[name]), "bind": BIND,
+            "persist_state": "session"}
 
 
 def _clamp(name: str, low: float, high: float) -> None:
@@ -79,33 +88,31 @@ def _clamp(name: str, low: float, high: float) -> None:
 def _task_column() -> dict[str, object]:
     """Task, T, cell, size, layers."""
     st.markdown("**Task and network**")
-    task = st.selectbox("Task", TASK_NAMES, format_func=TASK_LABELS.get, key=_key("task"), persist_state="session")
-    length = st.number_input("Dependency length T", 2, gradlab.MAX_LENGTH, step=10, key=_key("length"),
-                             help=SETTINGS_HELP["length"], persist_state="session")
-    cell = st.selectbox("Cell", KINDS, format_func=gradlab.CELL_NAMES.get, key=_key("cell"), persist_state="session")
+    task = st.selectbox("Task", TASK_NAMES, format_func=TASK_LABELS.get, **_choice("task", TASK_NAMES))
+    length = st.number_input("Dependency length T", 2, gradlab.MAX_LENGTH, step=10, help=SETTINGS_HELP["length"],
+                             **_bound("length"))
+    cell = st.selectbox("Cell", KINDS, format_func=gradlab.CELL_NAMES.get, **_choice("cell", KINDS))
     left, right = st.columns(2)
-    hidden = left.number_input("Hidden size H", 1, gradlab.MAX_HIDDEN, step=8, key=_key("hidden_size"),
-                               persist_state="session")
-    layers = right.number_input("Layers", 1, gradlab.MAX_LAYERS, key=_key("num_layers"), persist_state="session")
+    hidden = left.number_input("Hidden size H", 1, gradlab.MAX_HIDDEN, step=8, **_bound("hidden_size"))
+    layers = right.number_input("Layers", 1, gradlab.MAX_LAYERS, **_bound("num_layers"))
     return {"task": task, "length": int(length), "cell": cell, "hidden_size": int(hidden), "num_layers": int(layers)}
 
 
 def _init_column(cell: str) -> dict[str, object]:
     """Recurrent initialization: scheme, scale, spectral radius, forget-gate bias."""
     st.markdown("**Initialization of W_hh**")
-    scheme = st.selectbox("Scheme", SCHEMES, format_func=INIT_LABELS.get, key=_key("init"),
-                          help=SETTINGS_HELP["init"], persist_state="session")
-    scale = st.number_input("Scale", 0.01, 10.0, step=0.1, format="%.2f", key=_key("init_scale"),
-                            disabled=scheme == "default", persist_state="session")
-    spectral_on = st.toggle("Set ρ(W_hh)", key=_key("spectral_on"),
-                            help=SETTINGS_HELP["spectral_radius"], persist_state="session")
+    scheme = st.selectbox("Scheme", SCHEMES, format_func=INIT_LABELS.get, help=SETTINGS_HELP["init"],
+                          **_choice("init", SCHEMES))
+    scale = st.number_input("Scale", 0.01, 10.0, step=0.1, format="%.2f", disabled=scheme == "default",
+                            **_bound("init_scale"))
+    spectral_on = st.toggle("Set ρ(W_hh)", help=SETTINGS_HELP["spectral_radius"], **_bound("spectral_on"))
     radius = st.number_input("ρ (largest |eigenvalue|)", 0.01, 10.0, step=0.1, format="%.2f",
-                             key=_key("spectral_radius"), disabled=not spectral_on, persist_state="session")
+                             disabled=not spectral_on, **_bound("spectral_radius"))
     gated = cell not in gradlab.VANILLA
-    forget_on = st.toggle("Open the forget gate", key=_key("forget_on"), disabled=not gated,
-                          help=SETTINGS_HELP["forget_bias"], persist_state="session")
-    bias = st.number_input("Forget-gate bias b_f", -10.0, 10.0, step=0.5, format="%.1f", key=_key("forget_bias"),
-                           disabled=not (gated and forget_on), persist_state="session")
+    forget_on = st.toggle("Open the forget gate", disabled=not gated, help=SETTINGS_HELP["forget_bias"],
+                          **_bound("forget_on"))
+    bias = st.number_input("Forget-gate bias b_f", -10.0, 10.0, step=0.5, format="%.1f",
+                           disabled=not (gated and forget_on), **_bound("forget_bias"))
     return {"init": scheme, "init_scale": float(scale), "spectral_radius": float(radius) if spectral_on else None,
             "forget_bias": float(bias) if gated and forget_on else None}
 
@@ -114,30 +121,26 @@ def _training_column(num_steps: int) -> dict[str, object]:
     """Clipping, truncation, optimizer, learning rate, steps, batch, recording."""
     st.markdown("**Training**")
     left, right = st.columns(2)
-    clip = left.selectbox("Clipping", tuple(CLIP_LABELS), format_func=CLIP_LABELS.get, key=_key("clip"),
-                          help=SETTINGS_HELP["clip"], persist_state="session")
+    clip = left.selectbox("Clipping", tuple(CLIP_LABELS), format_func=CLIP_LABELS.get, help=SETTINGS_HELP["clip"],
+                          **_choice("clip", tuple(CLIP_LABELS)))
     threshold = right.number_input("Threshold θ", 0.001, gradlab.MAX_CLIP, step=0.1, format="%.3f",
-                                   key=_key("clip_threshold"), disabled=clip == "none", persist_state="session")
+                                   disabled=clip == "none", **_bound("clip_threshold"))
     _clamp("tbptt", 1, num_steps)
-    tbptt_on = st.toggle("Truncated BPTT", key=_key("tbptt_on"), help=SETTINGS_HELP["tbptt"],
-                         persist_state="session")
-    k = st.number_input("k (steps back)", 1, num_steps, key=_key("tbptt"), disabled=not tbptt_on,
-                        persist_state="session")
+    tbptt_on = st.toggle("Truncated BPTT", help=SETTINGS_HELP["tbptt"], **_bound("tbptt_on"))
+    k = st.number_input("k (steps back)", 1, num_steps, disabled=not tbptt_on, **_bound("tbptt", high=num_steps))
     left, right = st.columns(2)
-    optimizer = left.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get, key=_key("optimizer"),
-                               persist_state="session")
-    momentum = right.number_input("Momentum", 0.0, 0.99, step=0.1, format="%.2f", key=_key("momentum"),
-                                  disabled=optimizer not in ("sgd", "rmsprop"), persist_state="session")
+    optimizer = left.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_LABELS.get,
+                               **_choice("optimizer", OPTIMIZERS))
+    momentum = right.number_input("Momentum", 0.0, 0.99, step=0.1, format="%.2f",
+                                  disabled=optimizer not in ("sgd", "rmsprop"), **_bound("momentum"))
     rate = st.select_slider("Learning rate", LEARNING_RATES, format_func=lambda v: f"{v:g}",
-                            key=_key("learning_rate"), persist_state="session")
+                            **_bound("learning_rate"))
     left, right = st.columns(2)
-    steps = left.number_input("Training steps", 1, gradlab.MAX_STEPS, step=100, key=_key("steps"),
-                              persist_state="session")
-    batch = right.number_input("Batch size", 1, gradlab.MAX_BATCH, step=8, key=_key("batch_size"),
-                               persist_state="session")
+    steps = left.number_input("Training steps", 1, gradlab.MAX_STEPS, step=100, **_bound("steps"))
+    batch = right.number_input("Batch size", 1, gradlab.MAX_BATCH, step=8, **_bound("batch_size"))
     _clamp("record_every", 1, int(steps))
-    every = st.number_input("Measure the gradient every n steps", 1, int(steps), key=_key("record_every"),
-                            help=SETTINGS_HELP["record_every"], persist_state="session")
+    every = st.number_input("Measure the gradient every n steps", 1, int(steps), help=SETTINGS_HELP["record_every"],
+                            **_bound("record_every", high=int(steps)))
     return {"clip": clip, "clip_threshold": float(threshold), "tbptt": (int(k), int(k)) if tbptt_on else None,
             "optimizer": optimizer, "learning_rate": float(rate), "momentum": float(momentum),
             "steps": int(steps), "batch_size": int(batch), "record_every": int(every)}
@@ -145,7 +148,6 @@ def _training_column(num_steps: int) -> dict[str, object]:
 
 def settings_panel(seed: int) -> RunSettings | None:
     """Draw the knobs; the settings they describe, or None (with a message) when they do not fit."""
-    _ensure_defaults()
     task_column, init_column, train_column = st.columns(3, gap="large")
     with task_column:
         values = _task_column()

@@ -1,12 +1,14 @@
 """The gradient lab's charts, each with a sentence above it and an explanation beside it.
 
-`render_live(job)` draws the run that is training (called every half second by
-`ui.training.live_training`); `results()` draws the kept runs once training has ended.
+`render_live(job)` draws the run that is training (called every second by `ui.training.live_training`,
+each figure rebuilt only when its data moved: `ui.training.live_figure`); `results()` draws the kept runs
+once training has ended.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Hashable
 
 import numpy as np
 import plotly.graph_objects as go
@@ -15,13 +17,14 @@ import streamlit as st
 from rnnviz import gradlab
 from rnnviz.gradlab.presets import check, summarize
 from rnnviz.gradlab.recorder import Recording
+from rnnviz.gradlab.reproduce import script
 from rnnviz.plots import gradients
 from rnnviz.plots.base import PALETTE
 from rnnviz.training.jobs import Job
-from ui import markdown, shell
+from ui import charts, markdown, shell
 from ui.gradlab import runs
 from ui.gradlab.text import EXPLANATIONS, SENTENCES, score_words
-from ui.training import current_job
+from ui.training import current_job, live_figure
 
 TITLES = {"loss": "Loss and accuracy", "heatmap": "Gradient reaching each timestep, over training",
           "profile": "Gradient profile against the bound", "norm": "Gradient norm and clipping",
@@ -29,17 +32,22 @@ TITLES = {"loss": "Loss and accuracy", "heatmap": "Gradient reaching each timest
 MAX_HEATMAP_ROWS = 150
 MAX_OVERLAY_DECADES = 12  # an overlay that stretches the profile's log axis beyond this is left out
 MARKDOWN_COLORS = dict(zip(PALETTE, ("blue", "red", "green", "violet", "orange")))  # the legend colours in text
-PLOT_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
 
 
-def chart_block(name: str, figure: go.Figure, key: str) -> None:
+def chart_block(name: str, figure: go.Figure, key: str, *, live: bool = False) -> None:
     """A title with its sentence, then the chart (two thirds) and its explanation (one third)."""
     st.markdown(f"#### {TITLES[name]}")
     st.markdown(SENTENCES[name])
     chart, text = st.columns([2, 1], gap="medium")
-    chart.plotly_chart(figure, key=key, config=PLOT_CONFIG, theme=None)
+    charts.show(figure, name=TITLES[name], key=key, where=chart, export=not live, theme=None)
     with text.container(border=True):
         st.markdown(EXPLANATIONS[name])
+
+
+def _chart(name: str, build: Callable[[], go.Figure], version: Hashable, live: bool) -> go.Figure:
+    """A chart's figure; while training, the one built before unless its data `version` moved."""
+    job = current_job(runs.JOB_KEY) if live else None
+    return build() if job is None else live_figure(job, name, build, version)
 
 
 def _thin(steps: list[int], grid: np.ndarray, most: int) -> tuple[list[int], np.ndarray]:
@@ -138,7 +146,9 @@ def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool, la
         st.info("The first gradient measurement is on its way.")
         return
     steps, grid = _thin(steps, grid, MAX_HEATMAP_ROWS)
-    chart_block("heatmap", gradients.gradient_heatmap(steps, grid), f"{prefix}:heatmap")
+    recorded = len(recording.snapshots)
+    chart_block("heatmap", _chart("heatmap", lambda: gradients.gradient_heatmap(steps, grid), recorded, live),
+                f"{prefix}:heatmap", live=live)
     _draw_profile(recording, color, prefix, live, label)
     arrays = gradlab.history_arrays(recording)
     if not len(arrays["step"]):  # diverged (or stopped) before its first step: no loss, no norm of its own
@@ -147,15 +157,18 @@ def draw_charts(recording: Recording, color: str, prefix: str, *, live: bool, la
     else:
         series, colors, baseline = _loss_runs(recording if live else None, color, label)
         score = score_words(recording.settings.make_task())[0]
-        chart_block("loss", gradients.loss_accuracy_chart(series, baseline=baseline, colors=colors, score_title=score),
-                    f"{prefix}:loss")
+        figure = _chart("loss", lambda: gradients.loss_accuracy_chart(series, baseline=baseline, colors=colors,
+                                                                       score_title=score), len(arrays["step"]), live)
+        chart_block("loss", figure, f"{prefix}:loss", live=live)
         settings = recording.settings
         threshold = settings.train.clip_threshold if settings.train.clip == "norm" else None
-        figure = gradients.grad_norm_chart(arrays["step"], arrays["grad_norm"], arrays["clipped_grad_norm"],
-                                           threshold=threshold)
-        chart_block("norm", figure, f"{prefix}:norm")
+        figure = _chart("norm", lambda: gradients.grad_norm_chart(arrays["step"], arrays["grad_norm"],
+                                                                   arrays["clipped_grad_norm"], threshold=threshold),
+                        len(arrays["step"]), live)
+        chart_block("norm", figure, f"{prefix}:norm", live=live)
     sigma_steps, sigmas = gradlab.sigma_series(recording)
-    chart_block("sigma", gradients.singular_value_chart(sigma_steps, sigmas), f"{prefix}:sigma")
+    chart_block("sigma", _chart("sigma", lambda: gradients.singular_value_chart(sigma_steps, sigmas), recorded, live),
+                f"{prefix}:sigma", live=live)
 
 
 def _decades(*profiles: np.ndarray) -> float | None:
@@ -199,12 +212,15 @@ def _draw_profile(recording: Recording, color: str, prefix: str, live: bool, lab
             st.warning(f"At step {snapshot.step} every ‖∂L/∂h_t‖ is exactly 0 or overflowed: "
                        "pick an earlier step.",
                        icon=":material/info:")
-        figure = gradients.profile_chart(snapshot.profile, step=snapshot.step, bound=gradlab.profile_bound(snapshot),
-                                         truncated_k=recording.settings.tbptt_k,
-                                         overlays={run.label: run.recording.snapshots[-1].profile for run in shown},
-                                         colors=[color] + [run.color for run in shown] + list(PALETTE),
-                                         label=label)
-        st.plotly_chart(figure, key=f"{prefix}:profile", config=PLOT_CONFIG, theme=None)
+        def build() -> go.Figure:
+            return gradients.profile_chart(snapshot.profile, step=snapshot.step, bound=gradlab.profile_bound(snapshot),
+                                           truncated_k=recording.settings.tbptt_k,
+                                           overlays={run.label: run.recording.snapshots[-1].profile for run in shown},
+                                           colors=[color] + [run.color for run in shown] + list(PALETTE),
+                                           label=label)
+
+        figure = _chart("profile", build, (snapshot.step, tuple(names), label), live)
+        charts.show(figure, name=TITLES["profile"], key=f"{prefix}:profile", export=not live, theme=None)
         if left_out:
             st.caption("Not overlaid, so that this run's curve keeps the chart: " + markdown.escape("; ".join(left_out)))
     with text.container(border=True):
@@ -212,7 +228,7 @@ def _draw_profile(recording: Recording, color: str, prefix: str, live: bool, lab
 
 
 def render_live(job: Job) -> None:
-    """Called every half second while a run trains: its numbers and charts so far."""
+    """Called every second while a run trains: its numbers and charts so far (figures rebuilt when their data moved)."""
     with shell.error_boundary("The live charts"):  # fragment reruns do not pass the page's boundary
         recording = runs.live_recording(job)
         if recording is None:
@@ -238,6 +254,16 @@ def run_picker() -> runs.Run | None:
         st.radio("The charts below show", tickets, format_func=labels.get, key=runs.SELECTED_KEY, horizontal=True,
                  index=None)
     return runs.selected_run()
+
+
+def run_files(run: runs.Run) -> None:
+    """The selected run's script (same settings and seed, from scratch) and its trained weights."""
+    st.markdown(f"#### Keep run #{run.ticket}")
+    st.markdown("The script trains this run again from scratch with rnnviz and prints the same losses step by step "
+                "(the seed is written in it); the weights open again with `rnnviz.io.checkpoints.load`.")
+    name = f"gradient-lab-run-{run.ticket}"
+    charts.run_downloads(name=name, script=script(run.recording.settings, file_name=f"{name}.py"),
+                         checkpoint=run.checkpoint, key=f"gradlab:files:{run.ticket}")
 
 
 def kept_runs_panel() -> None:
@@ -275,6 +301,7 @@ def results() -> None:
     summary_metrics(run.recording)
     claim_checks(run)
     draw_charts(run.recording, run.color, f"run{run.ticket}", live=False, label=run.label)
+    run_files(run)
     kept_runs_panel()
 
 

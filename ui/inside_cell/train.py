@@ -85,9 +85,9 @@ def _live(job: Job) -> None:
     """The loss curve while training runs."""
     history = list(job.history)
     if history:
-        figure = loss_curve([info.step for info in history],
-                            [info.metrics.get("bits_per_char", float("nan")) for info in history],
-                            y_title="bits per character")
+        figure = training.live_figure(job, "loss", lambda: loss_curve(
+            [info.step for info in history], [info.metrics.get("bits_per_char", float("nan")) for info in history],
+            y_title="bits per character"), len(history))  # rebuilt only when a step was added
         charts.show(figure, name="training curve", key="ic_train_curve", export=False, config=CONFIG, width="stretch")
 
 

@@ -7,6 +7,8 @@ import streamlit as st
 from rnnviz.plots.signatures import det_figure, score_histogram_figure
 from rnnviz.signatures.evaluation import DTW, DTW_NORMALISED
 from rnnviz.signatures.summary import system_entry
+from ui.charts import show
+from ui.links import BIND
 from ui.signatures import text
 
 KINDS = ("skilled", "random")
@@ -35,7 +37,7 @@ def det_section(systems: list[dict]) -> None:
     st.markdown("#### DET curves (Figure 7)")
     st.caption(text.DET)
     options = {f"{e['system']} {e['mode']}, {kind}": (e["system"], e["mode"], kind) for e in systems for kind in KINDS}
-    chosen = st.multiselect("Curves", list(options), default=_defaults(options), key="signatures:det")
+    chosen = st.multiselect("Curves", list(options), default=_defaults(options), key="signatures:det", bind=BIND)
     curves, eers = {}, {}
     for name in chosen:
         system, mode, kind = options[name]
@@ -46,7 +48,7 @@ def det_section(systems: list[dict]) -> None:
     if not curves:
         st.info("Choose at least one curve above.")
         return
-    st.plotly_chart(det_figure(curves, eers), key="signatures:det_figure")
+    show(det_figure(curves, eers), name="DET curves", key="signatures:det_figure")
 
 
 def histogram_section(systems: list[dict]) -> None:
@@ -58,9 +60,9 @@ def histogram_section(systems: list[dict]) -> None:
         return
     left, middle, right = st.columns(3)
     index = names.index(DTW_NORMALISED) if DTW_NORMALISED in names else 0
-    system = left.selectbox("System", names, index=index, key="signatures:hist_system")
-    mode = middle.radio("Comparison", ("1vs1", "4vs1"), index=1, horizontal=True, key="signatures:hist_mode")
-    kind = right.radio("Threshold for", KINDS, horizontal=True, key="signatures:hist_kind")
+    system = left.selectbox("System", names, index=index, key="signatures:hist_system", bind=BIND)
+    mode = middle.radio("Comparison", ("1vs1", "4vs1"), index=1, horizontal=True, key="signatures:hist_mode", bind=BIND)
+    kind = right.radio("Threshold for", KINDS, horizontal=True, key="signatures:hist_kind", bind=BIND)
     entry = system_entry({"systems": systems}, system, mode)
     if entry is None:
         st.info("This system was not evaluated.")
@@ -70,4 +72,4 @@ def histogram_section(systems: list[dict]) -> None:
     dtw = system.startswith(DTW)
     x_title = "score: minus DTW cost per sample (higher = more alike)" if dtw else "score: the RNN's logit (higher = more alike)"
     figure = score_histogram_figure(histogram["edges"], counts, threshold=entry[kind]["threshold"], x_title=x_title)
-    st.plotly_chart(figure, key="signatures:histogram")
+    show(figure, name=f"score histogram {system} {mode}", key="signatures:histogram")

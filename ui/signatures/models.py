@@ -13,11 +13,11 @@ from rnnviz.signatures import features, protocol
 from rnnviz.signatures.data import Dataset
 from rnnviz.signatures.experiments import BUILDERS, system_name
 from rnnviz.signatures.learning import Validation, train_siamese
+from rnnviz.signatures.reproduce import SiameseRun
 from rnnviz.signatures.scoring import siamese_fold_scores
 from rnnviz.signatures.siamese import SYSTEMS, SiameseRNN
 from rnnviz.signatures.summary import load_summary
 from rnnviz.training.jobs import Job
-from rnnviz.training.loop import TrainConfig
 
 HERE = Path(__file__).resolve().parent
 SIAMESE_SUMMARY = HERE / "siamese_svc2004.json"
@@ -75,12 +75,15 @@ def rnn_4vs1(checkpoint: checkpoints.Checkpoint, dataset: Dataset, claimed: int,
         return float(np.mean(model(first, second).numpy()))
 
 
-def job_target(dataset: Dataset, fold: protocol.Fold, system: str, scenario: str, config: TrainConfig,
-               columns: tuple[int, ...]):  # fmt: skip
-    """What a live-training job runs: train (streaming loss and validation), then score the fold's test users."""
+def job_target(dataset: Dataset, fold: protocol.Fold, run: SiameseRun):
+    """What a live-training job runs: train (streaming loss and validation), then score the fold's test users.
+
+    The run's settings stay in `job.extras["run"]`, for its reproduction script.
+    """
+    system, scenario, config, columns = run.system, run.scenario, run.config, run.columns
 
     def target(job: Job):
-        job.extras.update(validations=[], best_step=None, name=system_name(system, scenario))
+        job.extras.update(validations=[], best_step=None, name=system_name(system, scenario), run=run)
 
         def heard(record: Validation, best: Validation) -> None:
             job.extras["validations"].append({"step": record.step, "skilled": record.skilled, "random": record.random})

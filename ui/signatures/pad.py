@@ -14,6 +14,7 @@ from rnnviz.signatures.evaluation import DTW_NORMALISED
 from rnnviz.signatures.experiments import system_name
 from rnnviz.signatures.protocol import ENROLMENT
 from rnnviz.signatures.summary import system_entry
+from ui.charts import show
 from ui.markdown import escape
 from ui.signatures import data, models, text
 
@@ -139,8 +140,8 @@ def _show(enrolled: list[np.ndarray], probes: list[dict]) -> None:
     overlay = {f"reference {i + 1}": _centred(points) for i, points in enumerate(enrolled)}
     shown = _centred(probes[-1]["points"]) if probes else _centred(enrolled[-1])
     title = f"drawing {len(probes)} over the references" if probes else "the last reference over the others"
-    st.plotly_chart(trajectory_figure(shown, overlay=overlay, title=title + " (each centred; pixels, y up)"),
-                    key="signatures:pad_figure")  # fmt: skip
+    show(trajectory_figure(shown, overlay=overlay, title=title + " (each centred; pixels, y up)"), name="your drawing",
+         key="signatures:pad_figure")  # fmt: skip
 
 
 def _verdict_text(number: int, probe: dict) -> str:

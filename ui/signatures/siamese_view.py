@@ -9,15 +9,18 @@ from rnnviz.plots.signatures import training_curves_figure
 from rnnviz.signatures import protocol
 from rnnviz.signatures.data import Dataset
 from rnnviz.signatures.evaluation import DTW_NORMALISED, eer_table
-from rnnviz.signatures.experiments import system_name
+from rnnviz.signatures.experiments import system_eers, system_name
 from rnnviz.signatures.learning import DEFAULT_TRAINING
 from rnnviz.signatures.pairs import SCENARIOS
 from rnnviz.signatures.paper import SYSTEM_ORDER, paper_rnn
+from rnnviz.signatures.reproduce import SiameseRun, checkpoint_bytes, script
 from rnnviz.signatures.scoring import TWO_STAGE
 from rnnviz.signatures.summary import system_entry
+from ui.charts import run_downloads, show
+from ui.links import BIND
 from ui.markdown import escape
 from ui.signatures import models, text
-from ui.training import live_training, start_job
+from ui.training import live_figure, live_training, start_job
 
 MODES = ("1vs1", "4vs1")
 
@@ -87,15 +90,18 @@ def curves_section(curves: dict) -> None:
         return
     st.markdown("#### Training curves (Figure 6)")
     st.caption(text.CURVES)
-    scenario = st.radio("Scenario", SCENARIOS, index=0, horizontal=True, key="signatures:curve_scenario")
+    scenario = st.radio("Scenario", SCENARIOS, index=0, horizontal=True, key="signatures:curve_scenario", bind=BIND)
     suffix = f", trained {scenario}"
     chosen = {name.removesuffix(suffix): run for name, run in curves.items() if name.endswith(suffix)}
     if chosen:
-        st.plotly_chart(training_curves_figure(chosen), key="signatures:curves")
+        show(training_curves_figure(chosen), name=f"training curves {scenario}", key="signatures:curves")
 
 
-def training_section(dataset: Dataset, columns: tuple[int, ...], seed: int) -> None:
-    """Train one Siamese RNN live on a fold's training users; loss, validation EER, best step; test EERs after."""
+def training_section(dataset: Dataset, columns: tuple[int, ...], seed: int, data_name: str | None = None) -> None:
+    """Train one Siamese RNN live on a fold's training users; loss, validation EER, best step; test EERs after.
+
+    `data_name` is what the run's script reads: None for SVC2004 on the server, else the zip's or folder's name.
+    """
     st.subheader("Train a Siamese RNN yourself")
     st.caption(text.TRAIN)
     users, _problems = protocol.usable_users(dataset)
@@ -104,16 +110,17 @@ def training_section(dataset: Dataset, columns: tuple[int, ...], seed: int) -> N
                 f"{len(users)}.")  # fmt: skip
         return
     left, middle, right, last = st.columns(4)
-    system = left.selectbox("System", SYSTEM_ORDER, index=2, key="signatures:train_system")
-    scenario = middle.selectbox("Training scenario", SCENARIOS, index=2, key="signatures:train_scenario")
-    fold_index = right.selectbox("Held-out fold", range(5), key="signatures:train_fold")
-    steps = last.slider("Steps", 50, 1000, 300, 50, key="signatures:train_steps")
+    system = left.selectbox("System", SYSTEM_ORDER, index=2, key="signatures:train_system", bind=BIND)
+    scenario = middle.selectbox("Training scenario", SCENARIOS, index=2, key="signatures:train_scenario", bind=BIND)
+    fold_index = right.selectbox("Held-out fold", range(5), key="signatures:train_fold", bind=BIND)
+    steps = last.slider("Steps", 50, 1000, 300, 50, key="signatures:train_steps", bind=BIND)
     fold = protocol.make_folds(users, 5, 0)[fold_index]
     st.caption(f"Training users {_users(fold.train)}; validation users (best step) {_users(fold.validation)}; "
                f"test users {_users(fold.test)}. No user is in two parts.")  # fmt: skip
     if st.button("Train", icon=":material/play_arrow:", key="signatures:train", type="primary"):
         config = DEFAULT_TRAINING.replace(steps=steps, seed=seed)
-        target = models.job_target(dataset, fold, system, scenario, config, columns)
+        run = SiameseRun(system, scenario, fold_index, columns, config, data_name)
+        target = models.job_target(dataset, fold, run)
         start_job(models.JOB_KEY, target, steps, label=system_name(system, scenario))
     job = live_training(models.JOB_KEY, _render_live)
     if job is not None and not job.active and "trained" in job.extras:
@@ -135,14 +142,15 @@ def _curve_of(job) -> dict:
 def _render_live(job) -> None:
     """The live loss and validation EER while training."""
     if job.history:
-        st.plotly_chart(training_curves_figure(_curve_of(job)), key="signatures:live_curve")
+        figure = live_figure(job, "curve", lambda: training_curves_figure(_curve_of(job)))  # rebuilt when the job moved
+        show(figure, name="live curve", key="signatures:live_curve", export=False)
     if job.extras.get("scoring"):
         st.caption("Training done: scoring the test users' trials …")
 
 
 def _render_finished(job) -> None:
     """The run's curve with its best step, and its EERs on the fold's test users."""
-    st.plotly_chart(training_curves_figure(_curve_of(job)), key="signatures:finished_curve")
+    show(training_curves_figure(_curve_of(job)), name="training curve", key="signatures:finished_curve")
     scores = job.extras.get("scores")
     if not isinstance(scores, pd.DataFrame) or scores.empty:
         return
@@ -151,6 +159,17 @@ def _render_finished(job) -> None:
     lines = [f"- {row.mode}: skilled **{row.skilled:.2f} %**, random **{row.random:.2f} %** EER" for row in table.itertuples()]
     st.markdown(f"Weights of step {best} (best on the validation users), on the test users:\n\n" + "\n".join(lines))
     st.caption(escape(job.extras.get("name", "")) + ": " + text.LIVE_NOTE)
+    _downloads(job, scores)
+
+
+def _downloads(job, scores: pd.DataFrame) -> None:
+    """The finished run's script (from the settings it was started with) and its best step's weights."""
+    run: SiameseRun = job.extras["run"]
+    if "checkpoint_bytes" not in job.extras:
+        eers = system_eers(scores, job.extras["name"])
+        job.extras["checkpoint_bytes"] = checkpoint_bytes(job.extras["trained"], eers, run.columns)
+    run_downloads(name=f"signature-{run.system.lower()}-fold{run.fold}", script=script(run),
+                  checkpoint=job.extras["checkpoint_bytes"], key="signatures:run")  # fmt: skip
 
 
 def rnn_verdict(dataset: Dataset, claimed: int, probe: tuple[int, int], dtw_score: float, summary: dict | None) -> None:
@@ -163,7 +182,7 @@ def rnn_verdict(dataset: Dataset, claimed: int, probe: tuple[int, int], dtw_scor
         return
     names = list(shipped)
     system = st.radio("Siamese model (trained skilled + random)", names, index=names.index("BLSTM") if "BLSTM" in names
-                      else 0, horizontal=True, key="signatures:verify_model")  # fmt: skip
+                      else 0, horizontal=True, key="signatures:verify_model", bind=BIND)  # fmt: skip
     checkpoint = shipped[system]
     try:
         score = models.rnn_4vs1(checkpoint, dataset, claimed, probe)

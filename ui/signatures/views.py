@@ -11,6 +11,8 @@ from rnnviz.signatures import features
 from rnnviz.signatures.data import Dataset, SignatureFileError, notes
 from rnnviz.signatures.evaluation import DTW, DTW_NORMALISED, PAPER_DTW
 from rnnviz.signatures.summary import system_entry
+from ui.charts import show
+from ui.links import BIND
 from ui.markdown import escape
 from ui.signatures import data, models, siamese_view, text
 
@@ -20,7 +22,7 @@ SYSTEMS = (DTW, DTW_NORMALISED)
 
 def choose_dataset() -> tuple[Dataset | None, str]:
     """The data source radio and its picker; the data set (or None) and the name its caches use."""
-    source = st.radio("Signatures", (data.SERVER, data.FOLDER, data.UPLOAD), horizontal=True, key=data.SOURCE_KEY)
+    source = st.radio("Signatures", (data.SERVER, data.FOLDER, data.UPLOAD), horizontal=True, key=data.SOURCE_KEY, bind=BIND)
     if source == data.SERVER:
         dataset = data.server_dataset()
         if dataset is None:
@@ -47,12 +49,23 @@ def choose_dataset() -> tuple[Dataset | None, str]:
     return data.uploaded_dataset(contents, upload.name), f"upload:{len(contents)}:{hash(contents)}"
 
 
+def data_name(source: str) -> str | None:
+    """What a run's script reads for this source: None (SVC2004 on the server), the typed folder, or the zip's name."""
+    if source.startswith("folder:"):
+        return source.removeprefix("folder:")
+    if source.startswith("upload"):
+        upload = st.session_state.get(data.UPLOAD_KEY)
+        return getattr(upload, "name", None) or "signatures.zip"
+    return None
+
+
 def _folder_dataset() -> tuple[Dataset | None, str]:
     """A folder typed by name inside the server's data folder (RNNVIZ_DATA), read like SVC2004."""
     root = data_directory()
     typed = st.text_input(
         "Folder in the server's data folder",
         key=data.FOLDER_KEY,
+        bind=BIND,
         disabled=root is None,
         placeholder="signatures/svc2004" if root else "off: upload a zip instead",
         help=f"A folder inside {root.name}/ on the server."
@@ -92,7 +105,9 @@ def sample_label(sample: int) -> str:
 def pressure_choice() -> tuple[int, ...]:
     """The time functions in use: all 23, or the 21 without pressure (for mouse-drawn signatures)."""
     without = st.toggle(
-        "Without pressure (21 functions: no z, no ż; for signatures drawn with a mouse)", key="signatures:without_pressure"
+        "Without pressure (21 functions: no z, no ż; for signatures drawn with a mouse)",
+        key="signatures:without_pressure",
+        bind=BIND,
     )
     return features.WITHOUT_PRESSURE if without else features.ALL
 
@@ -101,24 +116,25 @@ def signature_section(dataset: Dataset, source: str, columns: tuple[int, ...]) -
     """A chosen signature's trajectory, its time functions as small multiples, and Table 1's formulas."""
     st.subheader("A signature and its time functions (Table 1)")
     left, right = st.columns(2)
-    user = left.selectbox("User", dataset.users, key="signatures:user")
+    user = left.selectbox("User", dataset.users, key="signatures:user", bind=BIND)
     samples = dataset.samples(user)
-    sample = right.selectbox("Sample", samples, format_func=sample_label, key="signatures:sample")
+    sample = right.selectbox("Sample", samples, format_func=sample_label, key="signatures:sample", bind=BIND)
     if sample is None:
         return
     signature = dataset.get(user, sample)
     for note in notes(signature):
         st.info(escape(note), icon=":material/info:")
     st.caption(text.TRAJECTORY)
-    st.plotly_chart(
+    show(
         trajectory_figure(signature.points, title=f"U{user}S{sample}: {len(signature.points)} samples"),
+        name=f"signature U{user}S{sample}",
         key="signatures:trajectory",
     )
     values = data.time_functions_of(source, user, sample, columns, signature.points)
     one_function(values, columns)
     names = [f"{features.TIME_FUNCTIONS[c].number} {features.SHORT_NAMES[c]}" for c in columns]
     st.caption(text.FUNCTIONS)
-    st.plotly_chart(time_functions_figure(values, names), key="signatures:functions")
+    show(time_functions_figure(values, names), name=f"time functions U{user}S{sample}", key="signatures:functions")
     with st.expander("The formulas of all 23 time functions (Table 1)", icon=":material/functions:"):
         st.markdown(formula_table(columns))
 
@@ -130,6 +146,7 @@ def one_function(values: np.ndarray, columns: tuple[int, ...]) -> None:
         range(len(columns)),
         format_func=lambda i: f"{features.TIME_FUNCTIONS[columns[i]].number}. {features.TIME_FUNCTIONS[columns[i]].name}",
         key="signatures:function",
+        bind=BIND,
     )
     function = features.TIME_FUNCTIONS[columns[chosen]]
     formula, plot = st.columns([2, 3], vertical_alignment="center")
@@ -138,7 +155,7 @@ def one_function(values: np.ndarray, columns: tuple[int, ...]) -> None:
     figure = time_functions_figure(
         values[:, [chosen]], [f"{function.number} {function.symbol}: {function.name}"], columns=1, height_per_row=260
     )
-    plot.plotly_chart(figure, key="signatures:one_function")
+    show(figure, name=f"time function {function.number}", key="signatures:one_function", where=plot)
 
 
 def formula_table(columns: tuple[int, ...]) -> str:
@@ -207,8 +224,8 @@ def verify_section(dataset: Dataset, source: str, columns: tuple[int, ...], summ
     st.subheader("Verify one signature")
     st.caption(text.VERIFY)
     left, middle, right = st.columns(3)
-    claimed = left.selectbox("Claimed user", dataset.users, key="signatures:claimed")
-    probe_user = middle.selectbox("Signature of user", dataset.users, key="signatures:probe_user")
+    claimed = left.selectbox("Claimed user", dataset.users, key="signatures:claimed", bind=BIND)
+    probe_user = middle.selectbox("Signature of user", dataset.users, key="signatures:probe_user", bind=BIND)
     probe_sample = right.selectbox(
         "Sample",
         dataset.samples(probe_user),
@@ -216,6 +233,7 @@ def verify_section(dataset: Dataset, source: str, columns: tuple[int, ...], summ
         format_func=sample_label,
         placeholder="choose a signature",
         key="signatures:probe_sample",
+        bind=BIND,
     )
     if probe_sample is None or claimed is None:
         return
@@ -248,12 +266,13 @@ def verify_section(dataset: Dataset, source: str, columns: tuple[int, ...], summ
         st.markdown(f"It is {truth}: the DTW decision is **{'right' if right_call else 'wrong'}**.")
     siamese_view.rnn_verdict(dataset, claimed, (probe_user, probe_sample), normalised, models.siamese_summary())
     overlay = {f"reference S{s}": _centred(dataset.get(claimed, s).points) for s in references}
-    st.plotly_chart(
+    show(
         trajectory_figure(
             _centred(dataset.get(probe_user, probe_sample).points),
             overlay=overlay,
             title=f"U{probe_user}S{probe_sample} over user {claimed}'s references (each centred)",
         ),
+        name=f"U{probe_user}S{probe_sample} over user {claimed}",
         key="signatures:verify_trajectory",
     )
 

@@ -53,8 +53,10 @@ def _live_charts(job) -> None:
     if history:
         with columns[0]:
             st.markdown("**Training loss** (cross-entropy per target token; lower is better):")
+            figure = training.live_figure(job, "loss", lambda: plots.loss_curve([h.step for h in history],
+                                                                                [h.loss for h in history]), len(history))
             charts.show(
-                plots.loss_curve([h.step for h in history], [h.loss for h in history]),
+                figure,
                 name="training loss",
                 key="train:loss",
                 export=False,
@@ -62,8 +64,10 @@ def _live_charts(job) -> None:
     if snapshots:
         with columns[1]:
             st.markdown("**Attention on the fixed sentence**, after the latest epoch:")
+            figure = training.live_figure(job, "snapshot", lambda: snapshot_heatmap(snapshots, len(snapshots) - 1,
+                                                                                     height=420), len(snapshots))
             charts.show(
-                snapshot_heatmap(snapshots, len(snapshots) - 1, height=420),
+                figure,
                 name="attention snapshot",
                 key="train:snapshot",
                 export=False,

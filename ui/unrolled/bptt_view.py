@@ -7,6 +7,8 @@ import streamlit as st
 from rnnviz.plots.unrolled import decay_figure, graph_figure, term_heatmap
 from rnnviz.unrolled import BPTTTerms, ReadoutGradient, Truncation, path_terms, readout_gradient, term_decay, truncated_bptt
 from rnnviz.unrolled.scene import AutogradCheck, Scene, check_against_autograd
+from ui import charts
+from ui.links import BIND
 from ui.markdown import escape
 from ui.unrolled.controls import KEY
 from ui.unrolled.graph_view import cached_graph
@@ -46,8 +48,8 @@ def bptt_tab(scene: Scene) -> None:
     recurrent = scene.model.recurrent
     left, right = st.columns(2)
     layer = left.selectbox("Layer", range(recurrent.num_layers), format_func=lambda n: f"layer {n + 1}",
-                           key=KEY + "bptt-layer")
-    direction = right.selectbox("Direction", recurrent.directions, key=KEY + "bptt-direction")
+                           key=KEY + "bptt-layer", bind=BIND)
+    direction = right.selectbox("Direction", recurrent.directions, key=KEY + "bptt-direction", bind=BIND)
     readout, terms, check = cached_terms(scene, scene.settings, int(layer), direction)
     st.markdown(r"**The output weights V.** The slide: $\partial E_t/\partial V = (\hat y_t - y_t) \otimes s_t$ "
                 "depends on step t alone. Computed from that formula and by autograd, for every step with a loss: "
@@ -58,16 +60,16 @@ def bptt_tab(scene: Scene) -> None:
                 "step t (row) coming through step k (column). Nothing comes from steps after t, so the upper "
                 "right is empty; column 0 is empty too, because at the first step W multiplies the zero "
                 "initial state.")
-    st.plotly_chart(term_heatmap(terms.terms["W"].norms, terms.loss_steps, weight="W"), key=KEY + "terms",
-                    theme=None)
+    charts.show(term_heatmap(terms.terms["W"].norms, terms.loss_steps, weight="W"), name="BPTT terms of W",
+                key=KEY + "terms", theme=None)
     st.caption(f"Check: the terms of each row add up to autograd's ∂E_t/∂W (largest difference {check.rows:.1e}), "
                f"and all of them to ∂E/∂W (largest difference {check.total:.1e}; ‖∂E/∂W‖ = "
                f"{check.gradient_norm:.3g}), in float64.")
     decay = term_decay(terms)
     st.markdown("**How fast the terms shrink** with the distance t − k, against the bound (γ·σ_max(W))^(t−k) "
                 f"(σ_max(W) = {decay.sigma_max:.3g}). {escape(decay.note[:1].upper() + decay.note[1:])}.")
-    st.plotly_chart(decay_figure(decay.distance, decay.relative, decay.bound, low=decay.low, high=decay.high,
-                                 proven=decay.proven), key=KEY + "decay", theme=None)
+    charts.show(decay_figure(decay.distance, decay.relative, decay.bound, low=decay.low, high=decay.high,
+                             proven=decay.proven), name="decay of the BPTT terms", key=KEY + "decay", theme=None)
     st.page_link("app_pages/gradient_lab.py", label="The same decay during training: Gradient lab",
                  icon=":material/trending_down:")
 
@@ -82,9 +84,9 @@ def truncation_tab(scene: Scene) -> None:
         return
     steps = scene.x.shape[1]
     left, right = st.columns(2)
-    k1 = left.number_input("k1: a new window every k1 steps", 1, steps, min(2, steps), key=KEY + "k1")
+    k1 = left.number_input("k1: a new window every k1 steps", 1, steps, min(2, steps), key=KEY + "k1", bind=BIND)
     k2 = right.number_input("k2: each window backpropagates k2 steps (k2 ≥ k1)", 1, steps, min(3, steps),
-                            key=KEY + "k2")
+                            key=KEY + "k2", bind=BIND)
     try:
         result = cached_truncation(scene, scene.settings, int(k1), int(k2))
     except ValueError as error:
@@ -99,10 +101,10 @@ def truncation_tab(scene: Scene) -> None:
                 f"full one (relative error). One training step's backward pass takes "
                 f"{1000 * result.seconds_truncated:.2f} ms instead of {1000 * result.seconds_full:.2f} ms: {cost}.")
     graph = cached_graph(scene, scene.settings)
-    st.plotly_chart(graph_figure(graph, highlight=None, faded_edges=result.cut_edges), key=KEY + "cut-graph",
-                    theme=None)
+    charts.show(graph_figure(graph, highlight=None, faded_edges=result.cut_edges), name="truncated graph",
+                key=KEY + "cut-graph", theme=None)
     st.caption("Dotted edges with a red ✕ are where truncation stops the gradient: no loss after them "
                "sends anything back through them.")
-    st.plotly_chart(term_heatmap(result.truncated.terms["W"].norms, result.truncated.loss_steps, weight="W"),
-                    key=KEY + "cut-terms", theme=None)
+    charts.show(term_heatmap(result.truncated.terms["W"].norms, result.truncated.loss_steps, weight="W"),
+                name="truncated BPTT terms of W", key=KEY + "cut-terms", theme=None)
     st.caption("The same map as on the BPTT tab after truncation: the terms beyond k2 steps back are exactly zero.")

@@ -7,6 +7,8 @@ import streamlit as st
 from rnnviz.plots.unrolled import graph_figure, node_strip, rolled_figure
 from rnnviz.unrolled import UnrolledGraph, build_graph, rolled_graph
 from rnnviz.unrolled.scene import Scene, node_equations
+from ui import charts
+from ui.links import BIND
 from ui.markdown import escape
 from ui.unrolled.controls import KEY
 
@@ -51,12 +53,12 @@ def graph_tab(scene: Scene) -> None:
                 "numbers; **click a U, W or V label** to light up every use of that matrix; **click an h node** "
                 "for its equations with these numbers.")
     left, right = st.columns([3, 1])
-    rolled = left.toggle("Rolled form (the core cell and its loop)", key=KEY + "rolled")
-    right.toggle("Play", key=PLAY_KEY, disabled=rolled, help="Step through the forward pass, one step a second.")
+    rolled = left.toggle("Rolled form (the core cell and its loop)", key=KEY + "rolled", bind=BIND)
+    right.toggle("Play", key=PLAY_KEY, bind=BIND, disabled=rolled, help="Step through the forward pass, one step a second.")
     if rolled:
         highlight = _highlight_choice()
-        st.plotly_chart(rolled_figure(rolled_graph(graph), highlight=highlight), key=KEY + "rolled-chart",
-                        theme=None)
+        charts.show(rolled_figure(rolled_graph(graph), highlight=highlight), name="rolled graph",
+                    key=KEY + "rolled-chart", theme=None)
         st.caption("The rolled form: one cell per layer, its state fed back into itself through W at every step.")
         return
     _chart(scene, graph)
@@ -64,7 +66,8 @@ def graph_tab(scene: Scene) -> None:
 
 def _highlight_choice() -> str | None:
     """The weight whose uses are highlighted (a click on a label sets it too)."""
-    choice = st.selectbox("Highlight every use of", list(HIGHLIGHTS), format_func=HIGHLIGHTS.get, key=HIGHLIGHT_KEY)
+    choice = st.selectbox("Highlight every use of", list(HIGHLIGHTS), format_func=HIGHLIGHTS.get, key=HIGHLIGHT_KEY,
+                          bind=BIND)
     return None if choice == "none" else choice
 
 
@@ -74,7 +77,7 @@ def _step_controls(graph: UnrolledGraph) -> None:
     if st.session_state.get(STEP_KEY) not in (None, *steps):
         st.session_state[STEP_KEY] = None
     columns = st.columns([4, 1])
-    columns[0].select_slider("Forward pass, step by step", [None, *steps], key=STEP_KEY,
+    columns[0].select_slider("Forward pass, step by step", [None, *steps], key=STEP_KEY, bind=BIND,
                              format_func=lambda t: "off" if t is None else f"t = {t}")
     columns[1].button("Next", on_click=_advance, args=(steps,), key=KEY + "next", icon=":material/skip_next:",
                       help="Ring the next step: what it reads (x_t, the previous state) and what it writes.")
@@ -94,7 +97,8 @@ def _chart(scene: Scene, graph: UnrolledGraph) -> None:
         highlight = _highlight_choice()
         _step_controls(graph)
         figure = graph_figure(graph, highlight=highlight, step=st.session_state.get(STEP_KEY))
-        st.plotly_chart(figure, key=CHART_KEY, on_select=_on_click, selection_mode="points", theme=None)
+        charts.show(figure, name="unrolled graph", key=CHART_KEY, export=not playing, on_select=_on_click,
+                    selection_mode="points", theme=None)
         if graph.note:
             st.caption(escape(graph.note))
         _equations(scene, graph)
@@ -111,7 +115,7 @@ def _equations(scene: Scene, graph: UnrolledGraph) -> None:
     described = graph.nodes[node].description if node in graph.nodes else node
     try:
         hidden = scene.settings.hidden_size
-        unit = st.number_input(f"Unit of {described} (0 to {hidden - 1})", 0, hidden - 1, 0, key=KEY + "unit")
+        unit = st.number_input(f"Unit of {described} (0 to {hidden - 1})", 0, hidden - 1, 0, key=KEY + "unit", bind=BIND)
         equations = node_equations(scene, node, int(unit))
     except (ValueError, IndexError):
         st.session_state.pop(NODE_KEY, None)
@@ -120,7 +124,7 @@ def _equations(scene: Scene, graph: UnrolledGraph) -> None:
     if node in graph.nodes:
         st.markdown(f"**{escape(described[:1].upper() + described[1:])}**, unit by unit (red above 0, blue below)"
                     + (", with the gates at this step:" if graph.nodes[node].gates else ":"))
-        st.plotly_chart(node_strip(graph.nodes[node]), key=KEY + "strip", theme=None)
+        charts.show(node_strip(graph.nodes[node]), name=f"node {node}", key=KEY + "strip", theme=None)
     st.markdown(f"**{escape(described[:1].upper() + described[1:])}, unit {int(unit)}**: each pre-activation "
                 "split into what comes from the input, from the past and from the bias.")
     for equation in equations:

@@ -15,12 +15,16 @@ from rnnviz.plots.base import loss_curve
 from rnnviz.plots.io_types import io_pattern, io_shape_figure, step_outputs_figure
 from rnnviz.training.jobs import Job
 from rnnviz.training.loop import TrainResult
+from rnnviz.unrolled.reproduce import checkpoint_bytes
+from rnnviz.unrolled.reproduce import script as reproduction
 from rnnviz.unrolled.tasks import IO_TYPES, MAX_HIDDEN_SIZE, IOTask, StepOutputs, make_io_task, train, train_config
-from ui import training
+from ui import charts, training
+from ui.links import BIND
 from ui.markdown import escape, plural
 
 KEY = "unrolled-io:"
 MODELS = KEY + "models"  # session_state: {task key: SessionModel}, this session's trained models
+REVIEWS_USED = KEY + "reviews-used"  # session_state: the reviews file the sentiment task was made from
 ROOT = Path(__file__).resolve().parents[2]
 REVIEWS_ENV = "RNNVIZ_REVIEWS"
 SIBLING_REVIEWS = ROOT.parent / "shared" / "data" / "imdb_small.csv"
@@ -69,7 +73,7 @@ def _reviews_path() -> str:
     root = data_directory()
     typed = st.text_input(
         "Another reviews file in the server's data folder (CSV with text and label columns)", "",
-        key=KEY + "reviews_path", disabled=root is None,
+        key=KEY + "reviews_path", bind=BIND, disabled=root is None,
         placeholder=f"e.g. {Path(default).name}" if root and default else "off" if root is None else "reviews.csv",
         help=(f"Default: {REVIEWS_ENV} or ../shared/data/imdb_small.csv when it exists. "
               + ("Typed names are read inside the data folder only." if root else
@@ -91,7 +95,10 @@ def _reviews_task() -> IOTask | None:
                 icon=":material/cloud_off:")
         return None
     try:
-        return cached_task("many-to-one", str(Path(path.strip()).resolve()))
+        resolved = str(Path(path.strip()).resolve())
+        task = cached_task("many-to-one", resolved)
+        st.session_state[REVIEWS_USED] = resolved  # the reproduction script reads the same file
+        return task
     except (ValueError, OSError, UnicodeDecodeError) as error:
         st.warning(f"That file could not be read as reviews ({escape(str(error))}), so the page uses the adding "
                    "problem instead.", icon=":material/warning:")
@@ -100,10 +107,10 @@ def _reviews_task() -> IOTask | None:
 
 def choose_task() -> tuple[IOTask, str]:
     """The type selector (and, for many to one, the data); the task and the key its model is kept under."""
-    io_type = st.selectbox("Input/output type", IO_TYPES, format_func=TYPE_NAMES.get, key=KEY + "type",
+    io_type = st.selectbox("Input/output type", IO_TYPES, format_func=TYPE_NAMES.get, key=KEY + "type", bind=BIND,
                            help="The five shapes of the lecture's \"Types\" slide.")
     if io_type == "many-to-one":
-        data = st.radio("Data", ["real movie reviews", "the adding problem"], horizontal=True, key=KEY + "data",
+        data = st.radio("Data", ["real movie reviews", "the adding problem"], horizontal=True, key=KEY + "data", bind=BIND,
                         help="Reviews are read from a local file; the adding problem needs no data.")
         if data == "real movie reviews":
             task = _reviews_task()
@@ -119,8 +126,8 @@ def describe(task: IOTask) -> None:
     st.markdown("The picture shows which unrolled steps read an input (grey, x) and which write an output "
                 "(orange, y); blue boxes are the hidden state, the same cell at every step. A thin orange arrow from "
                 "an output to the next step: the output written is read as the next step's input.")
-    st.plotly_chart(io_shape_figure(**io_pattern(task.io_type)), config=CONFIG, width="stretch", theme=None,
-                    key=KEY + "shape:" + task.io_type)
+    charts.show(io_shape_figure(**io_pattern(task.io_type)), name=f"{task.io_type} shape", config=CONFIG,
+                width="stretch", theme=None, key=KEY + "shape:" + task.io_type)
     st.caption(f"Shapes: {escape(task.shapes)}. Scored by: {escape(task.metric)} (target {task.target:g}).")
 
 
@@ -129,10 +136,10 @@ def _settings(task: IOTask, task_key: str) -> tuple[str, int, int]:
     defaults = task.defaults
     left, middle, right = st.columns(3)
     kind = left.selectbox("Cell", MENU_ORDER, index=MENU_ORDER.index(defaults.kind), format_func=label,
-                          key=f"{KEY}kind:{task_key}")
+                          key=f"{KEY}kind:{task_key}", bind=BIND)
     hidden = middle.number_input("Hidden size", 1, MAX_HIDDEN_SIZE, defaults.hidden_size, key=f"{KEY}hidden:{task_key}",
-                                 help="Units of the hidden state h_t.")
-    steps = right.number_input("Training steps", 1, MAX_TRAIN_STEPS, defaults.steps, key=f"{KEY}steps:{task_key}",
+                                 bind=BIND, help="Units of the hidden state h_t.")
+    steps = right.number_input("Training steps", 1, MAX_TRAIN_STEPS, defaults.steps, key=f"{KEY}steps:{task_key}", bind=BIND,
                                help=f"The defaults ({plural(defaults.steps, 'step')}, {plural(defaults.hidden_size, 'unit')}) "
                                     "reach the target in seconds on a laptop.")
     return kind, int(hidden), int(steps)
@@ -158,17 +165,21 @@ def _start(task: IOTask, task_key: str, kind: str, hidden_size: int, steps: int,
                         callbacks=[job], stop=job.stop_event)
         job.extras["trained"] = trained
         job.extras["settings"] = (kind, hidden_size)
+        job.extras["run"] = {"kind": kind, "hidden_size": hidden_size, "steps": steps, "seed": seed}
         return trained.result
     training.start_job(KEY + task_key, target, steps, label=f"{label(kind)} on {task.name}")
 
 
-def _live_chart(task: IOTask):
-    """The live loss curve of this task's run."""
+def _live_chart(task: IOTask, *, live: bool = True):
+    """The loss curve of this task's run (live: redrawn every half second, so no export buttons)."""
     def render(job: Job) -> None:
         history = list(job.history)
         if history:
-            st.plotly_chart(loss_curve([info.step for info in history], [info.loss for info in history],
-                                       y_title=_loss_title(task)), config=CONFIG, width="stretch", theme=None)
+            figure = training.live_figure(job, "loss", lambda: loss_curve(
+                [info.step for info in history], [info.loss for info in history], y_title=_loss_title(task)),
+                len(history))  # rebuilt only when a step was added
+            charts.show(figure, name=f"{task.io_type} training loss", key=KEY + ("live-loss" if live else "loss"),
+                        export=not live, config=CONFIG, width="stretch", theme=None)
     return render
 
 
@@ -197,11 +208,33 @@ def train_section(task: IOTask, task_key: str, seed: int) -> None:
     if trained is None or not job.history:
         return
     st.markdown("The training loss at every step of that run (lower is better):")
-    _live_chart(task)(job)
+    _live_chart(task, live=False)(job)
     reached = (f" It first reached the target after {trained.seconds_to_target:.1f} s of training."
                if trained.seconds_to_target is not None else " It did not reach the target; train longer or bigger.")
     st.caption(f"Held-out {escape(task.metric)}: {trained.metric:.3f} (target {task.target:g}), after "
                f"{plural(trained.result.steps_done, 'step')} in {trained.result.seconds:.1f} s.{reached}")
+    run_files(job, task, task_key)
+
+
+def run_files(job: Job, task: IOTask, task_key: str) -> None:
+    """The finished run's script (same settings and seed, from scratch) and its trained weights."""
+    settings, trained = job.extras.get("run"), job.extras.get("trained")
+    if settings is None or trained is None:
+        return
+    reviews = st.session_state.get(REVIEWS_USED) if task_key == "many-to-one:reviews" else None
+    name = f"io-types-{task.io_type}-{settings['kind']}"
+    if "files" not in job.extras:  # once per run: the page redraws every time a knob moves
+        try:
+            weights = checkpoint_bytes(trained.model, trained, task_name=task.name)
+        except ValueError:  # the script still redoes the run
+            weights = None
+        job.extras["files"] = (reproduction(task.io_type, reviews=reviews, file_name=f"{name}.py", **settings),
+                               weights)
+    text, weights = job.extras["files"]
+    st.markdown("Keep this run: the script trains it again from scratch with rnnviz and prints the same losses "
+                "step by step (settings and seed written in it); the weights open with "
+                "`rnnviz.io.checkpoints.load(path, builders=rnnviz.unrolled.reproduce.BUILDERS)`.")
+    charts.run_downloads(name=name, script=text, checkpoint=weights, key=f"{KEY}files:{task_key}")
 
 
 def _step_rows(steps: StepOutputs) -> list[dict[str, object]]:
@@ -224,8 +257,9 @@ def _show_run(task: IOTask, steps: StepOutputs) -> None:
     st.markdown("Your input unrolled: what each step read (bottom) and wrote (top). Green: right, red: wrong, "
                 "black: no known truth to compare with.")
     tolerance = getattr(getattr(task, "task", None), "tolerance", None)
-    st.plotly_chart(step_outputs_figure(steps.inputs, steps.outputs, steps.truth, tolerance=tolerance),
-                    config=CONFIG, width="stretch", theme=None, key=KEY + "run_figure")
+    charts.show(step_outputs_figure(steps.inputs, steps.outputs, steps.truth, tolerance=tolerance),
+                name=f"{task.io_type} run on your input", config=CONFIG, width="stretch", theme=None,
+                key=KEY + "run_figure")
     st.dataframe(_step_rows(steps), hide_index=True, width="stretch", height=min(400, 38 + 35 * steps.num_steps))
 
 
@@ -239,7 +273,7 @@ def run_section(task: IOTask, task_key: str) -> None:
     st.caption(f"The model: {label(kept.kind)}, {plural(kept.hidden_size, 'unit')}, {plural(kept.steps_done, 'step')} "
                f"({kept.status}), held-out score {kept.metric:.3f}.")
     box = st.text_area if task_key == "many-to-one:reviews" else st.text_input
-    text = box("Input", task.example, key=f"{KEY}input:{task_key}", help=f"For example: {task.example}")
+    text = box("Input", task.example, key=f"{KEY}input:{task_key}", bind=BIND, help=f"For example: {task.example}")
     try:
         steps = task.run(kept.model, text)
     except ValueError as error:

@@ -13,7 +13,8 @@ from rnnviz.training.loop import TrainResult
 from rnnviz.unrolled.io_decode import FORCING_MODES
 from rnnviz.unrolled.parallel import ForcingCurve, ParallelTiming, time_decoding
 from rnnviz.unrolled.tasks import make_io_task, train, train_config
-from ui import training
+from ui import charts, training
+from ui.links import BIND
 from ui.markdown import plural
 from ui.unrolled.io_view import CONFIG, cached_task, session_model
 
@@ -67,10 +68,10 @@ def _show_timing(timing: ParallelTiming) -> None:
     st.markdown(f"Median milliseconds to decode one batch of {timing.batch_size} dates ({timing.steps} decoder "
                 "steps) with the same model: blue bars feed the true previous characters, all steps in one call; "
                 "red bars feed back each output, one call per step. Shorter is faster.")
-    st.plotly_chart(decoding_times_figure((timing.teacher_forced_forward, timing.teacher_forced_training),
-                                          (timing.free_running_forward, timing.free_running_training),
-                                          batch_size=timing.batch_size), config=CONFIG, width="stretch", theme=None,
-                    key=KEY + "timing_figure")
+    charts.show(decoding_times_figure((timing.teacher_forced_forward, timing.teacher_forced_training),
+                                      (timing.free_running_forward, timing.free_running_training),
+                                      batch_size=timing.batch_size), name="decoding times", config=CONFIG,
+                width="stretch", theme=None, key=KEY + "timing_figure")
     st.markdown(f"Free running took **{timing.forward_ratio:.1f}×** as long to decode and "
                 f"**{timing.training_ratio:.1f}×** as long to train on. The gain is modest "
                 "on a CPU: h_t still needs h_(t-1), so even the single fused call loops over the steps inside its "
@@ -108,7 +109,7 @@ def _losses_so_far(job: Job, ratios: list[float]) -> dict[float, list[float]]:
     return losses
 
 
-def _curves_chart(job: Job, ratios: list[float]) -> None:
+def _curves_chart(job: Job, ratios: list[float], *, live: bool = False) -> None:
     """The loss curves on one chart, with a sentence above it."""
     losses = _losses_so_far(job, ratios)
     if not losses:
@@ -116,7 +117,9 @@ def _curves_chart(job: Job, ratios: list[float]) -> None:
     st.markdown("Training loss per step for each teacher-forcing ratio (same seed: same first weights, same "
                 "batches). The loss is measured with the inputs that ratio feeds, so a low curve at 1.0 means "
                 "it learnt to continue from true characters — check the held-out score below.")
-    st.plotly_chart(forcing_curves_figure(losses), config=CONFIG, width="stretch", theme=None)
+    figure = training.live_figure(job, "curves", lambda: forcing_curves_figure(losses))  # rebuilt when the job moved
+    charts.show(figure, name="teacher forcing loss curves", key=KEY + "curves", export=not live,
+                config=CONFIG, width="stretch", theme=None)
 
 
 def forcing_section(seed: int) -> None:
@@ -126,11 +129,11 @@ def forcing_section(seed: int) -> None:
                 "once); at 0.0 it reads its own previous output (free running, as when it translates a new "
                 "input); in between, a coin decides. Each ratio trains a fresh model from the same seed.")
     left, middle, right = st.columns([1.4, 1, 1.4])
-    plan = left.radio("Compare", ["1.0, 0.5 and 0.0", "one ratio against 1.0"], key=KEY + "plan")
-    ratio = middle.slider("Ratio", 0.0, 1.0, 0.0, 0.1, key=KEY + "ratio", disabled=plan == "1.0, 0.5 and 0.0")
-    steps = right.select_slider("Steps per run", STEP_CHOICES, value=100, key=KEY + "steps",
+    plan = left.radio("Compare", ["1.0, 0.5 and 0.0", "one ratio against 1.0"], key=KEY + "plan", bind=BIND)
+    ratio = middle.slider("Ratio", 0.0, 1.0, 0.0, 0.1, key=KEY + "ratio", bind=BIND, disabled=plan == "1.0, 0.5 and 0.0")
+    steps = right.select_slider("Steps per run", STEP_CHOICES, value=100, key=KEY + "steps", bind=BIND,
                                 help="About 3 s per 100 steps on a laptop; 450 steps reach the target.")
-    per = st.radio("Coin", FORCING_MODES, format_func=PER_NAMES.get, horizontal=True, key=KEY + "per")
+    per = st.radio("Coin", FORCING_MODES, format_func=PER_NAMES.get, horizontal=True, key=KEY + "per", bind=BIND)
     ratios = [1.0, 0.5, 0.0] if plan == "1.0, 0.5 and 0.0" else [1.0, float(ratio)]
     st.caption(f"{plural(len(ratios), 'run')} × {plural(steps, 'step')}: about {len(ratios) * steps * 0.03:.0f} s "
                "on 2 laptop cores. Steps are kept small by default so the comparison fits a lecture; the models "
@@ -140,7 +143,7 @@ def forcing_section(seed: int) -> None:
         training.start_job(JOB_KEY, _target(ratios, int(steps), per, seed), len(ratios) * int(steps),
                            label="teacher-forcing ratios")
     planned = st.session_state.get(KEY + "ratios", ratios)
-    job = training.live_training(JOB_KEY, lambda running: _curves_chart(running, planned))
+    job = training.live_training(JOB_KEY, lambda running: _curves_chart(running, planned, live=True))
     if job is None or job.active:
         return
     _curves_chart(job, planned)

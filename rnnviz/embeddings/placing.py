@@ -1,0 +1,78 @@
+"""The phrases map's data and a typed phrase placed into it: what the page and bench/embeddings.py both call.
+
+`phrase_set` gathers the phrases (training sentences, or sub-phrases of the whole corpus), their encoder
+summaries, a cosine index and every property's labels, once; `place_phrase` encodes a typed phrase, places
+it into a finished map without moving the others, and lists its nearest phrases in the full space.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnnviz.embeddings import phrases, properties
+from rnnviz.embeddings.neighbours import CosineIndex
+from rnnviz.embeddings.projection import EmbeddingError, Map, place
+from rnnviz.embeddings.vectors import TypedPhrase, phrase_vectors, typed_phrase
+from rnnviz.seq2seq.translator import Translator
+
+KINDS = ("training", "sub-phrases")  # the training sentences, or sub-phrases of 2-6 words of the whole corpus
+
+
+@dataclass(frozen=True, eq=False)
+class PhraseSet:
+    """Phrases, their summary vectors (read-only), a cosine index over them and each property's labels."""
+
+    pairs: list[tuple[str, str]]  # (phrase, its translation, or for a sub-phrase the corpus pair it was cut from)
+    vectors: np.ndarray  # (N, M)
+    index: CosineIndex
+    labels: dict[str, list[str]]
+    kind: str = "training"
+
+    @property
+    def phrases(self) -> list[str]:
+        """The phrases, in order."""
+        return [phrase for phrase, _ in self.pairs]
+
+
+def phrase_set(translator: Translator, kind: str = "training", count: int = 2000, seed: int = 0,
+               corpus: object | None = None) -> PhraseSet:  # fmt: skip
+    """`count` phrases of `kind` (seeded sample), encoded, indexed and labelled."""
+    if kind not in KINDS:
+        raise EmbeddingError(f"the phrases must be one of {', '.join(KINDS)}, got {kind!r}")
+    if kind == "training":
+        pairs = phrases.sample_pairs(phrases.training_pairs(translator.info, corpus), count, seed)
+    else:
+        pairs = phrases.corpus_sub_phrases(translator.info, translator.source_vocab, count, seed, corpus)
+    if len(pairs) < 3:
+        raise EmbeddingError(f"only {len(pairs)} phrases were found: a map needs at least 3")
+    found = phrase_vectors(translator, [phrase for phrase, _ in pairs])
+    found.setflags(write=False)
+    language = translator.source_language
+    sources, targets = [phrase for phrase, _ in pairs], [target for _, target in pairs]
+    labels = {name: properties.phrase_labels(sources, name, language, targets)
+              for name in properties.properties_for(language)}  # fmt: skip
+    return PhraseSet(pairs, found, CosineIndex(found), labels, kind)
+
+
+@dataclass(frozen=True, eq=False)
+class Placed:
+    """A typed phrase as the model read it, its place in the map and its nearest phrases (row, cosine)."""
+
+    typed: TypedPhrase
+    point: np.ndarray | None  # (2,) on the map, None when nothing was left to encode
+    nearest: list[tuple[int, float]] = field(default_factory=list)
+    seconds: float = 0.0  # encoding + placing + neighbours
+
+
+def place_phrase(translator: Translator, text: object, found: PhraseSet, reference: Map, k: int = 8) -> Placed:
+    """Encode `text`, place it into `reference` (a map of `found`) without moving any point, find its neighbours."""
+    began = time.perf_counter()
+    typed = typed_phrase(translator, text)
+    if typed.vector is None:
+        return Placed(typed, None, [], time.perf_counter() - began)
+    point = place(reference, typed.vector)[0]
+    near = found.index.nearest(typed.vector, k)
+    return Placed(typed, point, near, time.perf_counter() - began)

@@ -1,0 +1,1 @@
+"""Tests that start several processes (the deployment behind nginx)."""
