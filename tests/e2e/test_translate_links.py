@@ -40,14 +40,15 @@ def main_block(page):
     return page.get_by_test_id("stMainBlockContainer")
 
 
-def screenshots_in_both_modes(browser, url: str, name: str) -> list[Path]:
-    """Screenshots at 1280x720 of `url` as it is and in the projector view, the first visible chart in view."""
+def screenshots_in_both_modes(browser, url: str, name: str, chart: int = 0) -> list[Path]:
+    """Screenshots at 1280x720 of `url` as it is and in the projector view, its visible chart number `chart`
+    (-1: the last) in view."""
     paths = []
     for mode, query in (("", ""), ("-projector", "projector=true")):
         tab = fresh_tab(browser, url + (("&" if "?" in url else "?") + query if query else ""))
         charts = tab.locator(".js-plotly-plot:visible")
         if charts.count():
-            charts.first.scroll_into_view_if_needed()
+            charts.nth(chart if chart >= 0 else charts.count() + chart).scroll_into_view_if_needed()
             tab.wait_for_timeout(300)
         paths.append(br.save_screenshot(tab, f"{name}{mode}"))
         tab.context.close()
