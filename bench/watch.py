@@ -13,6 +13,10 @@ the most CPU during the window, and is left out, so what remains is what serving
 
     python bench/watch.py                         # this checkout, preset 1 (1,000 steps), K = 8
     python bench/watch.py --baseline ../main      # main's first, the same way
+
+Measured on the shared 2-core machine at load average 21-33 (main, then this checkout, one after the other):
+one tab watching a running run 11.9 % -> 5.1 % of a core; 8 tabs (1 running + 7 queued) 11.0 % -> 5.6 % together,
+so a queued tab about 0.1 %; preset 1's run with 8 tabs watching / alone 1.58 -> 1.14.
 """
 
 from __future__ import annotations
