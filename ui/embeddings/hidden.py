@@ -174,10 +174,19 @@ def _map_view(result: HiddenStates) -> None:
     _agreement_view(result)
 
 
+def _agreement(result: HiddenStates) -> dict:
+    """`structure_agreement` of these states, once per states object (not again on every rerun of the page)."""
+    cache: dict = st.session_state.setdefault(f"{STATES_CACHE}:agreement", {})
+    if id(result) not in cache:
+        cache.clear()
+        cache[id(result)] = (result, structure_agreement(result.vectors, result.labels))
+    return cache[id(result)][1]
+
+
 def _agreement_view(result: HiddenStates) -> None:
     """Bars: for each label, the share of nearest states (full space) that share it, against chance."""
     try:
-        scores = structure_agreement(result.vectors, result.labels)
+        scores = _agreement(result)
     except EmbeddingError as error:
         st.caption(escape(str(error)))
         return

@@ -125,7 +125,7 @@ def phrases_tab(translator: Translator) -> None:
                            explained=shown.explained, placed=None if placed is None else placed.point[None, :],
                            placed_texts=[] if typed is None else [typed],
                            neighbours=[] if placed is None else [r for r, _ in placed.nearest],
-                           colour_title=prop, order=properties.BAND_ORDER)  # fmt: skip
+                           neighbour_texts=False, colour_title=prop, order=properties.BAND_ORDER)  # fmt: skip
     st.plotly_chart(figure, key=f"{PREFIX}:map", theme=None)
     maps.quality_caption(found.vectors, shown)
     _grouping(translator, found)
