@@ -22,6 +22,7 @@ BODY = """
 TASK = {task}
 LENGTH = {length}  # sequence length of the generated tasks
 REVIEWS = {reviews}  # the reviews CSV of the sentiment task (None for the others)
+PAIRS = {pairs}  # the tutorial's eng-fra.txt of the translation task (None for the others)
 SEED = {seed}  # the sidebar's seed: run k of a configuration trains from seed SEED + k
 CONFIGURATIONS = [
 {configurations}
@@ -32,7 +33,7 @@ BUDGET = Budget(
 
 
 def main():
-    task = make_comparison_task(TASK, LENGTH, REVIEWS)
+    task = make_comparison_task(TASK, LENGTH, REVIEWS, PAIRS)
     configurations = size_configurations(task, CONFIGURATIONS, BUDGET)
     for record in run_grid(task, configurations, BUDGET, seed_offset=SEED):
         for step, loss in zip(record.steps, record.loss):
@@ -53,10 +54,11 @@ def _configuration(configuration: Configuration) -> str:
 
 
 def script(task: str, length: int, configurations: list[Configuration], budget: Budget, seed: int,
-           reviews: str | None = None) -> str:  # fmt: skip
+           reviews: str | None = None, pairs: str | None = None) -> str:  # fmt: skip
     """A plain-Python script that races these configurations again with this budget and seed."""
     settings = {field.name: getattr(budget, field.name) for field in dataclasses.fields(budget)}
-    body = BODY.format(task=literal(task), length=literal(int(length)), reviews=literal(reviews), seed=literal(int(seed)),
+    body = BODY.format(task=literal(task), length=literal(int(length)), reviews=literal(reviews), pairs=literal(pairs),
+                       seed=literal(int(seed)),
                        configurations="\n".join(_configuration(c) for c in configurations),
                        budget=keyword_arguments(settings))  # fmt: skip
     return reproduction_script(summary=f"Race {len(configurations)} cell configurations on the {task} task, as the page did.",
@@ -66,10 +68,12 @@ def script(task: str, length: int, configurations: list[Configuration], budget: 
 def race_script(state: GridState) -> str:
     """The script of a finished race (`job.extras["grid"]`): its task, configurations, budget and seed offset.
 
-    A sentiment race names its CSV "reviews.csv" (an upload has no path on the reader's machine).
+    A sentiment race names its CSV "reviews.csv" (an upload has no path on the reader's machine), a translation
+    race the tutorial's "eng-fra.txt": put the file beside the script.
     """
     generated = getattr(state.task, "task", None)
     length = getattr(generated, "length", DEFAULT_LENGTH)
     reviews = "reviews.csv" if state.task.name == "sentiment" else None
+    pairs = "eng-fra.txt" if state.task.name == "translation" else None
     offset = min((record.seed for record in state.records), default=0)
-    return script(state.task.name, length, list(state.configurations), state.budget, offset, reviews)
+    return script(state.task.name, length, list(state.configurations), state.budget, offset, reviews, pairs)
