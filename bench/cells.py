@@ -64,9 +64,9 @@ sys.path.insert(0, sys.argv[1])
 import torch
 from rnnviz.core.recurrent import Recurrent
 layer, x = Recurrent("sru", 128, 128), torch.randn(32, 100, 128)
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 layer(x).output.square().mean().backward()
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
 """
 
 
@@ -78,9 +78,10 @@ def sru_engine_line() -> str:
     import numba
 
     first = subprocess.run([sys.executable, "-c", FIRST_CALL, str(fused.__file__).rsplit("/rnnviz/", 1)[0]],
-                           capture_output=True, text=True, check=True).stdout.strip()
+                           capture_output=True, text=True, check=True).stdout.split()
+    wall, cpu = (float(value) for value in first)
     return (f"SRU elementwise part: numba {numba.__version__} kernels; a fresh process's first SRU forward+backward "
-            f"(numba import, code from the disk cache) {float(first):.2f} s")
+            f"(numba import, code from the disk cache) {wall:.2f} s wall, {cpu:.2f} s CPU")
 
 
 def main() -> None:

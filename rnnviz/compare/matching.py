@@ -68,12 +68,17 @@ def solve_hidden_size(
 
 
 def match_parameters(
-    configurations: list[Configuration], count: Callable[[Configuration], int], target: int
+    configurations: list[Configuration],
+    count: Callable[[Configuration], int],
+    target: int,
+    maximum: int = MAX_SOLVED_HIDDEN,
 ) -> list[Configuration]:
-    """Each configuration at the hidden size that brings `count(configuration)` nearest `target`."""
+    """Each configuration at the hidden size (at most `maximum`) that brings `count(configuration)` nearest `target`."""
     return [
         configuration.with_hidden(
-            solve_hidden_size(lambda size, c=configuration: count(c.with_hidden(size)), target, configuration.label)
+            solve_hidden_size(
+                lambda size, c=configuration: count(c.with_hidden(size)), target, configuration.label, maximum=maximum
+            )
         )
         for configuration in configurations
     ]

@@ -80,7 +80,7 @@ def size_configurations(task: ComparisonTask, configurations: list[Configuration
     for configuration in configurations:
         task.check(configuration)
     if budget.size == "parameters":
-        return match_parameters(configurations, task.parameter_count, budget.parameters)
+        return match_parameters(configurations, task.parameter_count, budget.parameters, task.max_hidden)
     for configuration in configurations:
         if task.parameter_count(configuration) > MAX_PARAMETERS:
             raise ValueError(

@@ -9,12 +9,7 @@ the gradient that reaches t = 0 with `rnnviz.probes.gradients.timestep_grads`.
 from __future__ import annotations
 
 import functools
-import threading
-from abc import ABC, abstractmethod
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -22,77 +17,21 @@ from torch import Tensor, nn
 
 from rnnviz.charlm.model import CharLM, char_vocabulary
 from rnnviz.charlm.train import Corpus, LMSettings, bracket_corpus, build_model, train_charlm
+from rnnviz.compare.base import ComparisonTask, Trained, display_name, first_over_last
 from rnnviz.compare.configs import Configuration
 from rnnviz.compare.matching import readout_parameters, recurrent_parameters
+from rnnviz.compare.translation import TranslationTask
 from rnnviz.core.randomness import embedding, make_generator
 from rnnviz.data.tasks import TASK_NAMES, Task, make_task
 from rnnviz.data.text import Vocabulary
 from rnnviz.probes.gradients import timestep_grads
-from rnnviz.training.loop import TrainConfig, TrainResult, fit
+from rnnviz.training.loop import TrainConfig, fit
 from rnnviz.training.tasks import SequenceModel, task_loss, task_sampler
 from rnnviz.unrolled.io_sentiment import SentimentTask
 
 EVALUATION_SEED = 987_654  # the held-out batches: the same for every run, never trained on
 EVALUATION_BATCH = 512
 EMBEDDING_SIZE = 32
-
-
-@dataclass(frozen=True)
-class Trained:
-    """What one training gave: the fit result and the held-out score."""
-
-    result: TrainResult
-    final_metric: float
-
-
-class ComparisonTask(ABC):
-    """A task several configurations race on."""
-
-    name: str  # "adding", "brackets", "sentiment"
-    label: str  # for people
-    metric: str  # the held-out score's name
-    step_metric: str  # the key of StepInfo.metrics drawn live
-    higher_is_better: bool
-    bidirectional_allowed: bool = True
-    optimizer: str = "adam"
-    weight_decay: float = 0.0
-
-    @abstractmethod
-    def parameter_count(self, configuration: Configuration) -> int:
-        """sum(p.numel()) of the model `build` makes for `configuration`."""
-
-    @abstractmethod
-    def build(self, configuration: Configuration, seed: int) -> nn.Module:
-        """The model, its weights drawn from a generator seeded with `seed`."""
-
-    @abstractmethod
-    def train(
-        self,
-        model: nn.Module,
-        configuration: Configuration,
-        config: TrainConfig,
-        callbacks: Iterable[Any],
-        stop: threading.Event | None,
-    ) -> Trained:
-        """Train `model` with this task's trainer, then score it on held-out data."""
-
-    @abstractmethod
-    def gradient_ratio(self, model: nn.Module) -> float:
-        """||dL/dh_0|| / ||dL/dh_T|| of the last layer on one held-out batch (explicit unroll, autograd)."""
-
-    def check(self, configuration: Configuration) -> None:
-        """ValueError when this task cannot run the configuration."""
-        if configuration.bidirectional and not self.bidirectional_allowed:
-            raise ValueError(
-                f"{self.label} predicts the next character, so it cannot read the future: "
-                f"untick bidirectional for {configuration.label}"
-            )
-
-
-def _ratio(norms: Any) -> float:
-    """First over last of a per-timestep gradient profile (NaN when the last is 0)."""
-    last = float(norms[-1])
-    return float(norms[0]) / last if last > 0 else float("nan")
 
 
 class GeneratedTask(ComparisonTask):
@@ -145,7 +84,7 @@ class GeneratedTask(ComparisonTask):
         batch = self._held_out
         inputs = batch.inputs[:64]
         small = type(batch)(inputs, batch.targets[:64], batch.mask[:64])
-        return _ratio(timestep_grads(model.recurrent, inputs, lambda output: self.task.loss(model.head(output), small)))
+        return first_over_last(timestep_grads(model.recurrent, inputs, lambda output: self.task.loss(model.head(output), small)))
 
 
 @functools.lru_cache(maxsize=2)
@@ -211,7 +150,7 @@ class BracketTask(ComparisonTask):
         def last_loss(output: Tensor) -> Tensor:
             return F.cross_entropy(model.head(output[:, -1]), target)
 
-        return _ratio(timestep_grads(model.recurrent, model.embed(inputs).detach(), last_loss))
+        return first_over_last(timestep_grads(model.recurrent, model.embed(inputs).detach(), last_loss))
 
 
 class ReviewClassifier(nn.Module):
@@ -253,7 +192,7 @@ class SentimentComparison(ComparisonTask):
 
     def __init__(self, path: str | Path, max_words: int = 100) -> None:
         self.reviews = _reviews(str(path), max_words)
-        self.label = f"review sentiment ({Path(path).name}, last {max_words} words)"
+        self.label = f"review sentiment ({display_name(path)}, last {max_words} words)"
 
     def parameter_count(self, configuration: Configuration) -> int:
         """Embedding, recurrent layers, two-class readout."""
@@ -288,14 +227,17 @@ class SentimentComparison(ComparisonTask):
         def last_loss(output: Tensor) -> Tensor:
             return F.cross_entropy(model.sequence.head(output[:, -1]), labels)
 
-        return _ratio(timestep_grads(model.recurrent, model.embedding(ids).detach(), last_loss))
+        return first_over_last(timestep_grads(model.recurrent, model.embedding(ids).detach(), last_loss))
 
 
-TASK_CHOICES = (*TASK_NAMES, "brackets", "sentiment")
+TASK_CHOICES = (*TASK_NAMES, "brackets", "sentiment", "translation")
 
 
-def make_comparison_task(name: str, length: int = 50, reviews: str | Path | None = None) -> ComparisonTask:
-    """The task called `name`: a generated one at `length`, the bracket language, or reviews from a CSV file."""
+def make_comparison_task(
+    name: str, length: int = 50, reviews: str | Path | None = None, pairs: str | Path | None = None
+) -> ComparisonTask:
+    """The task called `name`: a generated one at `length`, the bracket language, reviews from a CSV file,
+    or translation of the tutorial's pairs file."""
     if name in TASK_NAMES:
         return GeneratedTask(name, length)
     if name == "brackets":
@@ -304,4 +246,8 @@ def make_comparison_task(name: str, length: int = 50, reviews: str | Path | None
         if reviews is None:
             raise ValueError("the sentiment task needs a reviews CSV file (columns text and label)")
         return SentimentComparison(reviews)
+    if name == "translation":
+        if pairs is None:
+            raise ValueError("the translation task needs the tutorial's pairs file (eng-fra.txt)")
+        return TranslationTask(pairs)
     raise ValueError(f"unknown task {name!r}; expected one of {', '.join(TASK_CHOICES)}")

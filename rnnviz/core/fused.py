@@ -67,12 +67,19 @@ def numba_kernels(*tensors: Tensor):
     if any(tensor.dtype != first.dtype or tensor.device != first.device for tensor in tensors):
         return None
     if not _NUMBA:
-        try:
-            from rnnviz.core import sru_kernels  # imports numba: ~0.3 s, once
-        except ImportError:
-            sru_kernels = None
-        _NUMBA.append(sru_kernels)
+        _NUMBA.append(_load_kernels())
     return _NUMBA[0]
+
+
+def _load_kernels():
+    """Import rnnviz.core.sru_kernels (numba: ~0.3 s) and run it once on a tiny float32 input; None if either fails."""
+    try:
+        from rnnviz.core import sru_kernels
+
+        sru_kernels.check()  # compiles on a machine's first run (seconds), else loads from the disk cache
+    except Exception:  # numba missing, or not working on this machine: the torch loop runs instead
+        return None
+    return sru_kernels
 
 
 class SRUFunction(torch.autograd.Function):
@@ -83,7 +90,9 @@ class SRUFunction(torch.autograd.Function):
     recurrence c_t = f_t*c_{t-1} + (1-f_t)*u_t (three small ops a step forward, one backward)
     and the block-wide reset gate and highway read it; the backward likewise. On a CPU an
     elementwise pass over (B, T, H) costs memory traffic, not arithmetic, so nothing of size
-    (B, T, 3H) is ever written.
+    (B, T, 3H) is ever written. On the CPU in float32/float64 with numba installed, the elementwise part
+    of a block is one compiled pass (rnnviz.core.sru_kernels: _forward_compiled, _backward_compiled);
+    otherwise the torch loop below runs it.
     """
 
     @staticmethod
@@ -188,22 +197,27 @@ def _forward_compiled(ctx, x: Tensor, weight: Tensor, bias: Tensor, highway: Ten
     states[:, 0] = c0
     projected = x.new_empty((batch * min(block_steps, steps), 3 * hidden))  # one block of W x + b, reused
     arrays = [part.numpy() for part in (highway, v_forget.detach(), v_reset.detach(), *saved, output)]
+    x_rows = x.detach().reshape(batch * steps, -1) if block_steps >= steps else x.new_empty((batch * steps, x.shape[2]))
     for start in range(0, steps, block_steps):
-        x_block = x[:, start:start + block_steps].detach()
-        rows = batch * x_block.shape[1]
-        torch.addmm(full_bias, x_block.reshape(rows, -1), weight.detach().t(), out=projected[:rows])
-        ctx.kernels.forward_block(projected[:rows].numpy().reshape(batch, -1, 3 * hidden), *arrays, start)
-    ctx.save_for_backward(x, weight, highway, v_forget, v_reset, saved)
+        stop = min(start + block_steps, steps)
+        rows = x_rows[batch * start : batch * stop]  # block-major: the block's (B, K, I) rows, what addmm takes
+        if block_steps < steps:
+            rows.view(batch, -1, x.shape[2]).copy_(x[:, start:stop])
+        block = projected[: batch * (stop - start)]
+        torch.addmm(full_bias, rows, weight.detach().t(), out=block)
+        ctx.kernels.forward_block(block.numpy().reshape(batch, -1, 3 * hidden), *arrays, start)
+    ctx.x_shape = x.shape
+    ctx.save_for_backward(x_rows, weight, highway, v_forget, v_reset, saved)  # x_rows: the backward's blocks, copied once
     return output, states[:, -1].clone()
 
 
 def _backward_compiled(ctx, grad_output: Tensor, grad_last: Tensor) -> tuple:
     """SRUFunction.backward with numba's kernel for each block's elementwise part (sru_kernels.backward_block)."""
-    x, weight, highway, v_forget, v_reset, saved = ctx.saved_tensors
-    (batch, steps, inputs), hidden, block_steps = x.shape, v_forget.shape[0], ctx.block_steps
-    grad_x = x.new_empty(x.shape) if ctx.needs_input_grad[0] else None
+    x_rows, weight, highway, v_forget, v_reset, saved = ctx.saved_tensors
+    (batch, steps, inputs), hidden, block_steps = ctx.x_shape, v_forget.shape[0], ctx.block_steps
+    grad_x = x_rows.new_empty(ctx.x_shape) if ctx.needs_input_grad[0] else None
     grad_weight, sums = weight.new_zeros(weight.shape), weight.new_zeros((4, hidden))  # sums: v_f, v_r, b_f, b_r
-    grad_projected = x.new_empty((batch * min(block_steps, steps), 3 * hidden))  # one block of dL/d(W x + b)
+    grad_projected = x_rows.new_empty((batch * min(block_steps, steps), 3 * hidden))  # one block of dL/d(W x + b)
     carry = grad_last.contiguous().clone()  # dL/dc_{T-1}; then of the step before each block
     arrays = [grad_output.contiguous().numpy(), highway.numpy(), saved[0].numpy(),
               *(part.numpy() for part in saved[1:]), v_forget.detach().numpy(), v_reset.detach().numpy()]
@@ -212,8 +226,7 @@ def _backward_compiled(ctx, grad_output: Tensor, grad_last: Tensor) -> tuple:
         flat = grad_projected[:rows]  # (B*K, 3H)
         ctx.kernels.backward_block(*arrays, start, carry.numpy(), flat.numpy().reshape(batch, -1, 3 * hidden),
                                    sums.numpy())
-        x_block = x[:, start:start + block_steps].detach()
-        grad_weight.addmm_(flat.t(), x_block.reshape(rows, inputs))
+        grad_weight.addmm_(flat.t(), x_rows[batch * start : batch * start + rows])
         if grad_x is not None:
             grad_x[:, start:start + block_steps] = torch.mm(flat, weight.detach()).view(batch, -1, inputs)
     grad_highway = None

@@ -117,3 +117,18 @@ def backward_block(grad_output, highway, states, forgets, reset, slope, v_forget
                 sum_bf[j] += grad_forget
                 sum_br[j] += grad_reset
                 grad_cell[j] = total * (f + s * v_forget[j]) + grad_reset * v_reset[j]  # dL/dc_{t-1}
+
+
+def check() -> None:
+    """Run both kernels on one step of a tiny float32 batch (compiling them if the disk cache has not) and check c_0."""
+    batch, hidden = 1, 2
+    projected = np.ones((batch, 1, 3 * hidden), np.float32)  # u = 1, a_f = a_r = 1
+    zeros = np.zeros((batch, 1, hidden), np.float32)
+    weights = np.zeros(hidden, np.float32)
+    saved, output = np.zeros((4, batch, 2, hidden), np.float32), np.zeros((batch, 1, hidden), np.float32)
+    forward_block(projected, zeros, weights, weights, *saved, output, 0)
+    expected = np.float32(1 - 1 / (1 + math.exp(-1)))  # c_0 = (1 - f) u with c_{-1} = 0
+    if not np.allclose(saved[0, :, 1], expected, rtol=1e-6):
+        raise RuntimeError(f"SRU kernel gave c_0 = {saved[0, 0, 1]}, expected {expected}")
+    carry, sums = np.zeros((batch, hidden), np.float32), np.zeros((4, hidden), np.float32)
+    backward_block(zeros, zeros, saved[0], saved[1], saved[2], saved[3], weights, weights, 0, carry, projected, sums)

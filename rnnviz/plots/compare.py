@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.plots.base import PALETTE, as_array, style
+
+if TYPE_CHECKING:
+    import altair as alt
 
 
 @dataclass(frozen=True)
@@ -95,3 +99,84 @@ def final_scores(
             )
         )
     return style(figure, title=title, x_title="configuration", y_title=y_title, height=height)
+
+
+# ---------------------------------------------------------------- PNG export (Altair + vl-convert: no browser)
+
+PNG_WIDTH, PNG_HEIGHT = 640, 340
+
+
+def _color_scale(labels: Sequence[str]) -> alt.Scale:
+    """The configurations' colours as an Altair scale (the same colours as the page's charts)."""
+    import altair as alt
+
+    colors = colors_for(labels)
+    return alt.Scale(domain=list(colors), range=list(colors.values()))
+
+
+def _axis_config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Big, dark text: the report is read on a projector too."""
+    return (
+        chart.configure_axis(labelFontSize=14, titleFontSize=16, labelColor="#1a1a1a", titleColor="#1a1a1a")
+        .configure_legend(labelFontSize=14, titleFontSize=14, orient="bottom")
+        .configure_title(fontSize=18)
+        .configure_view(stroke=None)
+    )
+
+
+def final_scores_chart(
+    labels: Sequence[str], values: Sequence[Sequence[float]], *, y_title: str, title: str
+) -> alt.TopLevelMixin:
+    """The final scores as an Altair chart: each seed a dot, the mean a bar, one standard deviation a whisker."""
+    import altair as alt
+    import pandas as pd
+
+    if len(labels) != len(values) or not labels:
+        raise ValueError(f"give one list of values per configuration, got {len(labels)} labels and {len(values)} lists")
+    dots = pd.DataFrame(
+        [{"configuration": label, "score": float(v)} for label, scores in zip(labels, values) for v in scores if np.isfinite(v)]
+    )
+    if dots.empty:
+        raise ValueError("no run has a finite score to draw")
+    color = alt.Color("configuration:N", scale=_color_scale(labels), legend=None)
+    x = alt.X("configuration:N", sort=list(dict.fromkeys(labels)), title="configuration", axis=alt.Axis(labelAngle=0))
+    base = alt.Chart(dots).encode(x=x, color=color)
+    bars = base.mark_bar(opacity=0.45, size=48).encode(y=alt.Y("mean(score):Q", title=y_title))
+    whiskers = base.mark_errorbar(extent="stdev", thickness=3, ticks={"size": 18}).encode(y=alt.Y("score:Q", title=y_title))
+    points = base.mark_circle(size=140, opacity=1, stroke="#1a1a1a", strokeWidth=1.5).encode(y="score:Q")
+    chart = (bars + whiskers + points).properties(title=title, width=PNG_WIDTH, height=PNG_HEIGHT)
+    return _axis_config(chart)
+
+
+def training_curves_chart(curves: Sequence[Curve], *, x_title: str, y_title: str, title: str) -> alt.TopLevelMixin:
+    """Every run as a line (a configuration's seeds share its colour), as an Altair chart."""
+    import altair as alt
+    import pandas as pd
+
+    if not curves:
+        raise ValueError("there are no runs to draw")
+    rows = [
+        {"configuration": curve.label, "run": f"{curve.label} · seed {curve.seed}", "x": float(x), "y": float(y)}
+        for curve in curves
+        for x, y in zip(curve.x, curve.y)
+    ]
+    labels = [curve.label for curve in curves]
+    chart = (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_line(strokeWidth=2.5)
+        .encode(
+            x=alt.X("x:Q", title=x_title),
+            y=alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False)),
+            color=alt.Color("configuration:N", scale=_color_scale(labels), title="configuration"),
+            detail="run:N",
+        )
+        .properties(title=title, width=PNG_WIDTH, height=PNG_HEIGHT)
+    )
+    return _axis_config(chart)
+
+
+def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    """An Altair chart as PNG bytes, rendered by vl-convert (in-process: no browser, no network)."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(chart.to_json(), scale=scale)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/compare_cells.py"
 JOB = "rnnviz_job:compare-cells"
+DATA = ROOT.parent / "shared" / "data"
 
 
 def open_page() -> AppTest:
@@ -25,9 +27,9 @@ def tiny(at: AppTest, steps: int = 5, seeds: int = 2) -> AppTest:
     return at.number_input(key="compare:seeds").set_value(seeds).run()
 
 
-def finish(at: AppTest) -> AppTest:
+def finish(at: AppTest, seconds: float = 120) -> AppTest:
     """Wait for this session's comparison to end, then redraw."""
-    assert at.session_state[JOB].wait(120), "the comparison did not end"
+    assert at.session_state[JOB].wait(seconds), "the comparison did not end"
     return at.run()
 
 
@@ -63,7 +65,8 @@ def test_train_shows_the_table_sentences_and_exports():
     page = texts(at)
     assert "Welch" in page and ("within noise" in page or "larger than the seed" in page)
     assert "SRU step takes" in page
-    assert {button.label for button in at.get("download_button")} >= {"Report (Markdown)", "Raw runs (CSV)"}
+    labels = {button.label for button in at.get("download_button")}
+    assert labels >= {"Report (Markdown)", "Raw runs (CSV)", "Report with figures (zip: Markdown, PNG, CSV)"}
 
 
 def test_stop_ends_every_run_and_keeps_what_finished():
@@ -107,5 +110,31 @@ def test_the_homework_tab_draws_the_shipped_grid_and_exports_it():
     assert "LSTM and SRU instead of GRU" in page and "More layers" in page and "Bidirectional encoder" in page
     assert "held-out BLEU" in frames(at, "held-out BLEU")[0].columns
     labels = {button.label for button in at.get("download_button")}
-    assert {"Homework report (Markdown)", "Homework runs (CSV)"} <= labels
+    assert {"Homework report (Markdown)", "Homework runs (CSV)", "Homework report with figures (zip)"} <= labels
+    assert "per run" in page and "clock" in page  # which clock and budget made the file
     assert not at.exception
+
+
+@pytest.mark.skipif(not (DATA / "eng-fra.txt").is_file(), reason=f"the tutorial's pairs are not in {DATA}")
+def test_translation_races_the_cells_by_held_out_bleu(monkeypatch):
+    monkeypatch.setenv("RNNVIZ_DATA", str(DATA))
+    at = open_page()
+    at.selectbox(key="compare:task").set_value("translation").run()
+    assert not at.exception
+    assert all(abs(p - 200_000) <= 10_000 for p in frames(at, "parameters")[0]["parameters"])
+    at.number_input(key="compare:steps").set_value(3)
+    at.number_input(key="compare:seeds").set_value(1).run()
+    at.button(key="compare:train").click().run()
+    at = finish(at, 600)
+    assert not at.exception
+    table = frames(at, "ms per step")[0]
+    assert list(table["configuration"]) == ["RNN", "LSTM", "GRU", "SRU"] and "held-out BLEU" in table.columns
+    assert "translation fra→eng" in texts(at)
+
+
+def test_translation_without_the_data_folder_asks_for_an_upload(monkeypatch):
+    monkeypatch.delenv("RNNVIZ_DATA", raising=False)
+    at = open_page()
+    at.selectbox(key="compare:task").set_value("translation").run()
+    assert not at.exception and at.button(key="compare:train").disabled
+    assert "upload" in texts(at).lower()

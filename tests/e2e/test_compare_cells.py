@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.e2e import browser as br
 
+PAIRS = br.ROOT.parent / "shared" / "data" / "eng-fra.txt"
 TRAINING_TIMEOUT_MS = 420_000  # 12 short runs: under 30 s alone, minutes on a busy shared machine
 
 
@@ -29,8 +32,8 @@ def test_a_comparison_trains_and_its_table_appears(goto) -> None:
     page.set_viewport_size({"width": 1280, "height": 720})
     page.get_by_text("The result.").scroll_into_view_if_needed()
     page.mouse.move(0, 0)
-    br.save_screenshot(page, "compare-cells-result")
-    br.save_screenshot(page, "compare-cells-full", full_page=True, readme="compare_cells.png")
+    br.save_screenshot(page, "compare-cells-result", readme="compare_cells.png")
+    br.save_screenshot(page, "compare-cells-full", full_page=True)
 
 
 def test_the_homework_view_renders_from_the_shipped_file(goto) -> None:
@@ -49,3 +52,36 @@ def test_the_homework_view_renders_from_the_shipped_file(goto) -> None:
     page.get_by_text("LSTM and SRU instead of GRU (1 layer, one-way)").scroll_into_view_if_needed()
     page.mouse.move(0, 0)
     br.save_screenshot(page, "compare-cells-homework")
+
+
+def set_number(page, main, name: str, value: int) -> None:
+    """Type a value into a number input and let the page rerun."""
+    box = main.get_by_role("spinbutton", name=name)
+    box.fill(str(value))
+    box.press("Enter")
+    br.wait_until_idle(page)
+
+
+@pytest.mark.skipif(not PAIRS.is_file(), reason=f"the tutorial's pairs {PAIRS} are not there")
+def test_translation_races_the_cells_by_held_out_bleu(goto) -> None:
+    """Upload the tutorial's pairs, race the four cells for 20 steps, read the BLEU table and the loss chart."""
+    page = goto("compare-cells")
+    main = page.get_by_test_id("stMainBlockContainer")
+    main.get_by_role("combobox", name="Task").click()
+    page.get_by_role("option", name=re.compile("Translation")).click()
+    br.wait_until_idle(page)
+    main.locator('input[type="file"]').first.set_input_files(str(PAIRS))
+    main.get_by_text("encoder units per direction").wait_for(state="attached", timeout=180_000)  # a grid header
+    set_number(page, main, "Steps", 20)
+    set_number(page, main, "Seeds", 1)
+    main.get_by_role("button", name="Train all").click()
+    page.get_by_text(re.compile(r"finished 4 runs")).wait_for(timeout=TRAINING_TIMEOUT_MS)
+    br.wait_until_idle(page)
+    br.assert_no_exception(page)
+    text = main.inner_text()
+    assert "held-out BLEU" in text and "translation fra→eng" in text
+    assert main.locator('[data-testid="stPlotlyChart"]:visible').count() == 2  # final scores, loss (no batch score)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.get_by_text("The result.").scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
+    br.save_screenshot(page, "compare-cells-translation")

@@ -114,6 +114,9 @@ def test_a_value_streamlit_kept_in_the_url_counts_as_taken_and_one_it_dropped_do
 def test_the_note_shows_names_as_typed_and_values_as_text() -> None:
     note = note_text(rejected_parameters({"signatures:det": ["<b>x</b>"], "a`b": ["1"]}, {"signatures:det": []}))
     assert "`signatures:det`" in note and "`a'b`" in note and "<b>" not in note
+    label_kept = rejected_parameters({"cell": ["GRU"]}, {"cell": "gru"}, kept={"cell": ["GRU"]})
+    assert label_kept == [] and rejected_parameters({"cell": ["GRU"]}, {"cell": "gru"}, kept={}) != []
+    assert "`gradlab:cell`" in note_text(rejected_parameters({"gradlab:cell": ["x"]}, {}))  # no backslashes
     note = note_text(rejected_parameters({"t": ["<script>" * 20]}, {}))
     assert "<script>" not in note and "160 characters" in note
 

@@ -106,3 +106,16 @@ def test_without_numba_the_torch_loop_runs(monkeypatch):
     assert fused.numba_kernels(torch.zeros(2)) is None
     torch.manual_seed(5)
     assert_fast_equals_explicit(Recurrent("sru", 3, 4, bidirectional=True), torch.randn(2, 7, 3, requires_grad=True))
+
+
+def test_a_numba_that_fails_its_check_leaves_the_torch_loop(monkeypatch):
+    sru_kernels = pytest.importorskip("rnnviz.core.sru_kernels")
+
+    def broken() -> None:
+        raise RuntimeError("LLVM could not compile for this CPU")
+
+    monkeypatch.setattr(sru_kernels, "check", broken)
+    monkeypatch.setattr(fused, "_NUMBA", [])
+    assert fused.numba_kernels(torch.zeros(2)) is None
+    monkeypatch.undo()
+    assert fused.numba_kernels(torch.zeros(2)) is not None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from rnnviz.compare import homework, report
+from rnnviz.compare import export, homework, report
 from rnnviz.io.data_directory import DATA_ENV, data_directory, resolve_data_path
 from rnnviz.plots.compare import final_scores
 from rnnviz.training.jobs import Job
@@ -52,6 +52,24 @@ def _rows(runs: list) -> list[dict]:
     return [{("encoder units per direction" if k == "hidden size" else k): v for k, v in row.items()} for row in rows]
 
 
+def budget_note(results: homework.HomeworkResults) -> str:
+    """Which clock and budget made the file, in one or two sentences."""
+    cores, load = results.machine.get("cpus", "?"), results.machine.get("load_at_start", "?")
+    if results.steps:
+        return f"Budget: {results.steps:,} training steps per run (no clock), on {cores} CPU cores."
+    if results.clock == "cpu":
+        return (
+            f"Budget: {results.seconds:g} s of CPU time per run (clock: time.process_time of the training process, "
+            f"one torch thread), validations included, on a shared {cores}-core machine (load {load} at the start). "
+            "Other programs on the machine do not cut CPU seconds short, so every row got the same CPU time (on an "
+            "oversubscribed machine each step costs more of it); the times per step in the tables are CPU milliseconds."
+        )
+    return (
+        f"Budget: {results.seconds:g} s of wall-clock time per run (clock: time.perf_counter), validations included, "
+        f"on {cores} CPU cores (load {load} at the start): a busier machine would have given each run fewer steps."
+    )
+
+
 def question_block(title: str, runs: list, index: int) -> None:
     """One question: its sentence, the table, one sentence per pair, the scores."""
     st.markdown(f"#### {title}")
@@ -83,6 +101,10 @@ def homework_view() -> None:
     )
     st.caption("Made by this command (its line is stored in the file):")
     st.code(results.command, language="bash", wrap_lines=True)
+    if results.parts:
+        st.caption("Its rows ran in parallel processes, each made by one of these commands, then merged:")
+        st.code("\n".join(results.parts), language="bash", wrap_lines=True)
+    st.caption(escape(budget_note(results)))
     if results.steps:
         st.caption(
             f"Each run got the same number of steps, not the same seconds: the grid was made on a shared "
@@ -95,7 +117,16 @@ def homework_view() -> None:
         question_block(title, runs, index)
     with st.expander("The whole grid (every cell × layers × direction)", icon=":material/table:"):
         st.dataframe(report.summary_rows(results.records(), homework.METRIC, gradients=False), hide_index=True, width="stretch")
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
+    middle.download_button(
+        "Homework report with figures (zip)",
+        lambda: export.homework_zip(results),
+        file_name="homework-report.zip",
+        mime="application/zip",
+        icon=":material/folder_zip:",
+        key="compare:homework:zip",
+        help="report.md with one PNG figure per question beside it, and runs.csv",
+    )
     left.download_button(
         "Homework report (Markdown)",
         homework.markdown(results),
@@ -156,6 +187,12 @@ def rerun_panel(results: homework.HomeworkResults) -> None:
         names = [f"{cell.upper()} ×{layers} {'bidirectional' if both else 'one-way'}" for cell, layers, both in rows]
         choice = st.selectbox("Row", range(len(rows)), format_func=names.__getitem__, key="compare:homework:row")
         seed = st.number_input("Seed", 0, 1000, 0, key="compare:homework:seed")
+        if results.clock == "cpu" and not results.steps:
+            st.caption(
+                f"Here the row trains for {results.seconds:g} s of wall-clock time: the app's server runs other "
+                "sessions' threads too, so its CPU time is not this run's alone. On a busy machine it therefore "
+                "gets fewer steps (and a lower BLEU) than the shipped runs."
+            )
         steps = results.steps or 1_000_000
         st.button(
             "Train this row",

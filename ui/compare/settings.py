@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import streamlit as st
 from rnnviz.compare.configs import MAX_CONFIGURATIONS, MAX_HIDDEN, MAX_LAYERS, MAX_SECONDS, Budget, configuration_from_row
 from rnnviz.compare.runner import size_configurations
 from rnnviz.compare.tasks import ComparisonTask, make_comparison_task
+from rnnviz.compare.translation import encoder_hidden
 from rnnviz.core.kinds import MENU_ORDER, kind_info
 from rnnviz.io.data_directory import DATA_ENV, data_directory, resolve_data_path
 from ui.markdown import escape
@@ -23,12 +25,20 @@ TASKS = {
     "first-symbol": "Remember the first symbol",
     "brackets": "Bracket language (bits per character)",
     "sentiment": "Movie-review sentiment (IMDb CSV)",
+    "translation": "Translation fra→eng (the tutorial's pairs, BLEU)",
 }
 DEFAULT_ROWS = [
     {"cell": kind_info(kind).label, "layers": 1, "bidirectional": False, "hidden size": 32}
     for kind in ("rnn", "lstm", "gru", "sru")
 ]
-DEFAULT_PARAMETERS = {"adding": 2000, "copy": 6000, "first-symbol": 4000, "brackets": 12_000, "sentiment": 170_000}
+DEFAULT_PARAMETERS = {
+    "adding": 2000,
+    "copy": 6000,
+    "first-symbol": 4000,
+    "brackets": 12_000,
+    "sentiment": 170_000,
+    "translation": 200_000,  # the two vocabularies' embeddings take most of it: H ≈ 27
+}
 DEFAULT_LENGTH = 40
 MAX_UPLOAD_MB = 20
 
@@ -44,26 +54,32 @@ class Choice:
 
 
 @st.cache_resource(show_spinner="Reading the task's data…")
-def cached_task(name: str, length: int, reviews: str | None) -> ComparisonTask:
+def cached_task(name: str, length: int, data_file: str | None) -> ComparisonTask:
     """One task object per (name, length, file) for the whole server (read-only once built)."""
-    return make_comparison_task(name, length, reviews)
+    if name == "translation":
+        return make_comparison_task(name, length, pairs=data_file)
+    return make_comparison_task(name, length, data_file)
 
 
-def _reviews_file() -> str | None:
-    """The reviews CSV: an upload, or a name inside the server's data folder; None with a message otherwise."""
-    upload = st.file_uploader("Reviews CSV (columns text and label)", type=["csv"], key=KEY + "upload")
+def _data_file(what: str, default: str, extensions: list[str], key: str) -> str | None:
+    """A data file: an upload, or a name inside the server's data folder; None with a message otherwise."""
+    upload = st.file_uploader(what, type=extensions, key=KEY + "upload." + key)
     if upload is not None:
         if upload.size > MAX_UPLOAD_MB * 1_000_000:
             st.error(f"{escape(upload.name)} is larger than {MAX_UPLOAD_MB} MB: upload a smaller sample.")
             return None
-        with tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False) as handle:
-            handle.write(upload.getvalue())
-        return handle.name
+        content = upload.getvalue()
+        # Named by content: every rerun returns the same path, so the task (its data read once) stays cached.
+        path = Path(tempfile.gettempdir()) / f"rnnviz-{hashlib.sha256(content).hexdigest()[:16]}-{Path(upload.name).name}"
+        # (rnnviz.compare.base.display_name shows it as the uploaded name)
+        if not path.is_file():
+            path.write_bytes(content)
+        return str(path)
     root = data_directory()
     typed = st.text_input(
         "…or a file in the server's data folder",
-        value="imdb_small.csv",
-        key=KEY + "reviews",
+        value=default,
+        key=KEY + key,
         help=f"Read inside {DATA_ENV} only" if root else f"Typed paths are off until {DATA_ENV} is set",
     )
     try:
@@ -72,7 +88,7 @@ def _reviews_file() -> str | None:
         st.info(escape(str(error)), icon=":material/folder_off:")
         return None
     if not Path(path).is_file():
-        st.info(f"No file {escape(typed)} in the data folder: upload the reviews CSV instead.", icon=":material/help:")
+        st.info(f"No file {escape(typed)} in the data folder: upload it instead.", icon=":material/help:")
         return None
     return str(path)
 
@@ -88,7 +104,12 @@ def task_panel() -> ComparisonTask | None:
         )
     elif name == "sentiment":
         with right:
-            reviews = _reviews_file()
+            reviews = _data_file("Reviews CSV (columns text and label)", "imdb_small.csv", ["csv"], "reviews")
+        if reviews is None:
+            return None
+    elif name == "translation":
+        with right:
+            reviews = _data_file("Pairs file (English<TAB>French a line)", "eng-fra.txt", ["txt", "tsv"], "pairs")
         if reviews is None:
             return None
     try:
@@ -194,10 +215,11 @@ def choose() -> Choice:
 
 
 def sized_table(choice: Choice) -> pd.DataFrame:
-    """What each configuration trains as: hidden size and parameters."""
-    return pd.DataFrame(
-        [
-            {"configuration": c.label, "hidden size": c.hidden_size, "parameters": choice.task.parameter_count(c)}
-            for c in choice.configurations
-        ]
-    )
+    """What each configuration trains as: hidden size (and, for translation, the encoder's units) and parameters."""
+    rows = []
+    for c in choice.configurations:
+        row = {"configuration": c.label, "hidden size": c.hidden_size}
+        if choice.task.name == "translation":  # the hidden size is the decoder's; a bidirectional encoder halves it
+            row["encoder units per direction"] = encoder_hidden(c)
+        rows.append({**row, "parameters": choice.task.parameter_count(c)})
+    return pd.DataFrame(rows)

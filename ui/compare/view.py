@@ -6,7 +6,7 @@ import math
 
 import streamlit as st
 
-from rnnviz.compare import report
+from rnnviz.compare import export, report
 from rnnviz.compare.runner import GridState, grid_target, planned_steps
 from rnnviz.plots.compare import final_scores, training_curves
 from rnnviz.training.jobs import Job
@@ -54,7 +54,18 @@ def _metric_title(state: GridState) -> str:
     )
 
 
-LOSS_TITLES = {"adding": "training loss (squared error)", "brackets": "training loss (nats per character)"}
+LOSS_TITLES = {
+    "adding": "training loss (squared error)",
+    "brackets": "training loss (nats per character)",
+    "translation": "training loss (nats per target word)",
+}
+
+
+def _has_step_metric(records: list) -> bool:
+    """Whether the task scores its training batches (translation does not: its score is BLEU after training)."""
+    return any(math.isfinite(value) for record in records for value in record.metric[-3:])
+
+
 LIVE_POINTS = 60  # the live chart redraws every half second: fewer points, less work beside the training
 
 
@@ -71,13 +82,13 @@ def curves_panel(state: GridState, key: str, x: str = "steps", live: bool = Fals
         "share its colour. Lower loss is better"
         + (
             "."
-            if live
+            if live or not _has_step_metric(records)
             else f"; the right chart is the task's own score on the training batches, against {x_title.split(' (')[0]}."
         )
     )
     loss_title = LOSS_TITLES.get(state.task.name, "training loss (cross-entropy, nats)")
     loss_figure = training_curves(loss_curves, x_title=x_title, y_title=loss_title, title="Loss")
-    if live:
+    if live or not _has_step_metric(records):
         st.plotly_chart(loss_figure, key=key + "loss", config=PLOT_CONFIG, theme=None)
         return
     left, right = st.columns(2)
@@ -180,7 +191,22 @@ def exports(state: GridState, index: int) -> None:
     """Download the report as Markdown and the raw runs as CSV."""
     records, task = state.finished_runs, state.task
     markdown = report.markdown_report("Compare cells", _setting_text(state), records, task.metric, task.higher_is_better)
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
+    middle.download_button(
+        "Report with figures (zip: Markdown, PNG, CSV)",
+        lambda: export.report_zip(
+            "Compare cells",
+            _setting_text(state),
+            records,
+            task.metric,
+            task.higher_is_better,
+            LOSS_TITLES.get(task.name, "training loss (cross-entropy, nats)"),
+        ),
+        file_name="compare-cells-report.zip",
+        mime="application/zip",
+        icon=":material/folder_zip:",
+        key=f"compare:zip:{index}",
+    )
     left.download_button(
         "Report (Markdown)",
         markdown,
@@ -197,7 +223,10 @@ def exports(state: GridState, index: int) -> None:
         icon=":material/table:",
         key=f"compare:csv:{index}",
     )
-    st.caption("Each chart's camera button saves it as a PNG.")
+    st.caption(
+        "The zip holds report.md, whose figures are PNG files beside it (drawn when you press the button), and "
+        "runs.csv. Each chart's camera button also saves it as a PNG."
+    )
 
 
 def kept_results() -> None:

@@ -22,7 +22,7 @@ from rnnviz.gradlab.settings import TRAINING
 from rnnviz.training.loop import OPTIMIZERS, TRAIN_KNOBS
 from ui.gradlab import estimate
 from ui.gradlab.text import SETTINGS_HELP
-from ui.links import BIND
+from ui.links import BIND, projector_on
 from ui.training import duration_text
 
 PREFIX = "gradlab:"
@@ -188,8 +188,10 @@ def long_run_warning(settings: RunSettings) -> float | None:
 
 
 def preset_buttons(on_click: Callable[[Preset], None]) -> None:
-    """One button per preset in two rows of three; each trains its preset at once."""
-    for row in (PRESETS[:3], PRESETS[3:]):
-        for column, item in zip(st.columns(3), row):
+    """One button per preset, three to a row (two in the projector view, whose larger text would cut the titles)."""
+    per_row = 2 if projector_on() else 3
+    for start in range(0, len(PRESETS), per_row):
+        row = PRESETS[start:start + per_row]
+        for column, item in zip(st.columns(per_row), row):
             column.button(f"{item.number} · {item.title}", key=_key(f"preset{item.number}"), help=item.claim,
                           on_click=on_click, args=(item,), width="stretch")

@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from rnnviz import gradlab
 from rnnviz.gradlab.presets import check, summarize
@@ -21,7 +22,7 @@ from rnnviz.gradlab.reproduce import script
 from rnnviz.plots import gradients
 from rnnviz.plots.base import PALETTE
 from rnnviz.training.jobs import Job
-from ui import charts, markdown, shell
+from ui import charts, links, markdown, shell
 from ui.gradlab import runs
 from ui.gradlab.text import EXPLANATIONS, SENTENCES, score_words
 from ui.training import current_job, live_figure
@@ -34,11 +35,19 @@ MAX_OVERLAY_DECADES = 12  # an overlay that stretches the profile's log axis bey
 MARKDOWN_COLORS = dict(zip(PALETTE, ("blue", "red", "green", "violet", "orange")))  # the legend colours in text
 
 
+def chart_and_text() -> tuple[DeltaGenerator, DeltaGenerator]:
+    """Places for a chart and its explanation: side by side (2:1), or one under the other in the projector view."""
+    if links.projector_on():  # at projector text sizes the one-third column cuts formulas and wraps every word
+        return st.container(), st.container()
+    chart, text = st.columns([2, 1], gap="medium")
+    return chart, text
+
+
 def chart_block(name: str, figure: go.Figure, key: str, *, live: bool = False) -> None:
     """A title with its sentence, then the chart (two thirds) and its explanation (one third)."""
     st.markdown(f"#### {TITLES[name]}")
     st.markdown(SENTENCES[name])
-    chart, text = st.columns([2, 1], gap="medium")
+    chart, text = chart_and_text()
     charts.show(figure, name=TITLES[name], key=key, where=chart, export=not live, theme=None)
     with text.container(border=True):
         st.markdown(EXPLANATIONS[name])
@@ -200,7 +209,7 @@ def _draw_profile(recording: Recording, color: str, prefix: str, live: bool, lab
     """The profile chart with its slider (after training) and the comparable kept runs' last profiles."""
     st.markdown(f"#### {TITLES['profile']}")
     st.markdown(SENTENCES["profile"])
-    chart, text = st.columns([2, 1], gap="medium")
+    chart, text = chart_and_text()
     with chart:
         index = _profile_step(recording, None if live else f"{prefix}:scrub")
         snapshot = recording.snapshots[index]
