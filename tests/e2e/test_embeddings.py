@@ -113,3 +113,14 @@ def test_the_hidden_states_map_renders(goto) -> None:
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(800)
     br.save_screenshot(page, "embeddings-hidden")
+
+
+@needs_corpus
+def test_a_link_opens_the_phrases_tab_in_the_projector_view(goto) -> None:
+    page = goto("embeddings?embeddings%3Atab=Phrases&projector=true&embeddings%3Aphrases%3Acount=500", timeout=240)
+    main = page.get_by_test_id("stMainBlockContainer")
+    assert "This link asked for settings" not in main.inner_text()
+    assert main.get_by_role("tab", name="Phrases").get_attribute("aria-selected") == "true"
+    page.set_viewport_size({"width": 1280, "height": 720})
+    br.save_screenshot(page, "embeddings-phrases-link-projector")
+    br.assert_no_exception(page)
