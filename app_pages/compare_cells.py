@@ -8,11 +8,12 @@ from ui import sidebar
 from ui.compare import settings, view
 from ui.compare.homework import homework_view
 from ui.compare.text import INTRO
+from ui.links import BIND
 from ui.training import live_training
 
 st.title("Compare cells")
 st.markdown(INTRO)
-race, answered = st.tabs(["Race cells live", "The homework, answered"])
+race, answered = st.tabs(["Race cells live", "The homework, answered"], key="compare:tab", bind=BIND)
 with race:
     view.collect_finished()
     choice = settings.choose()

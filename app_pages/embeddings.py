@@ -7,6 +7,7 @@ from ui.embeddings.hidden import render_hidden
 from ui.embeddings.models import choose_translator
 from ui.embeddings.phrases import phrases_tab
 from ui.embeddings.words import words_tab
+from ui.links import BIND
 
 st.title("Embeddings")
 st.caption(
@@ -14,7 +15,7 @@ st.caption(
     "translator, mapped to 2-D with t-SNE (openTSNE) or PCA. Trained on Tatoeba pairs (CC BY 2.0 FR)."
 )
 translator = choose_translator()  # for the Words and Phrases tabs
-words, phrases, forming, hidden = st.tabs(["Words", "Phrases", "Watch it form", "Hidden states"])
+words, phrases, forming, hidden = st.tabs(["Words", "Phrases", "Watch it form", "Hidden states"], key="embeddings:tab", bind=BIND)
 with words:
     if translator is not None:
         words_tab(translator)

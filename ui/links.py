@@ -123,11 +123,6 @@ def _code(text: str) -> str:
     return " ".join(text.replace("`", "'").split()) or "?"
 
 
-def _code(text: str) -> str:
-    """Text for inside a Markdown code span: nothing there is markup, but a backtick would end the span."""
-    return text.replace("`", "'") or "(empty)"
-
-
 def _short(value: str) -> str:
     """A rejected value cut to NOTE_LIMIT characters, with its length when it was longer."""
     return value if len(value) <= NOTE_LIMIT else f"{value[:NOTE_LIMIT]}… ({len(value):,} characters)"

@@ -25,7 +25,7 @@ MIN_TSNE_POINTS = 10
 MAX_POINTS = 20_000
 CACHE_SIZE = 24
 THREADS = 2  # openTSNE's threads (the lecture laptop has 2 cores)
-PLACE_ITERATIONS = 30  # optimisation steps for a placed point (openTSNE's transform uses 250; 30 suffice here)
+PLACE_ITERATIONS = 15  # optimisation steps for a placed point after openTSNE's median start (its transform: 250)
 
 
 STOP = threading.Event()  # set at exit: running t-SNE optimisations end within 10 iterations
@@ -174,7 +174,8 @@ def tsne_map(
     if not np.isfinite(start).all() or not start.any():
         start = (array - mean) @ axes.T
     # exact affinities below 1,000 points, Annoy's approximate neighbours above (O(N log N));
-    # Barnes-Hut gradients were faster than FFT up to 10,000 points on 2 cores (bench/embeddings.py)
+    # Barnes-Hut gradients were faster than FFT up to 10,000 points on 2 cores (bench/embeddings.py); placing new
+    # points uses the FFT grid, prepared once here (it centres the map on (0, 0), which moves nothing relative)
     affinities = affinity.PerplexityBasedNN(
         array if basis is None else (array - mean) @ basis.T,
         perplexity=perplexity,
@@ -199,6 +200,7 @@ def tsne_map(
         embedding = embedding.optimize(n_iter=iterations, momentum=0.8, **_STOPPABLE)
     except OptimizationInterrupt:
         raise EmbeddingError("the map was stopped because the server is shutting down") from None
+    embedding.prepare_interpolation_grid()
     settings = {"perplexity": perplexity, "seed": seed, "iterations": iterations, "components": components}
     return Map(_frozen(np.asarray(embedding)), "tsne", settings, mean, axes, shares, embedding,
                time.perf_counter() - began, basis)  # fmt: skip
@@ -223,12 +225,16 @@ def place(reference: Map, vectors: object) -> np.ndarray:
     neighbours = min(25, len(reference) - 1)
     from threadpoolctl import threadpool_limits
 
-    # openTSNE's partial embeddings read the shared reference: one at a time; one thread (spawning pools cost more)
+    # openTSNE's partial embeddings read the shared reference: one at a time, one thread (spawning pools cost more).
+    # The negative gradient comes from the reference's FFT interpolation grid, prepared once by `tsne_map`:
+    # Barnes-Hut would rebuild a quad tree of all N reference points at every iteration (most of the time it took).
+    embedding = reference.embedding
     with _PLACE_LOCK, threadpool_limits(limits=1):
-        partial = reference.embedding.prepare_partial(
+        partial = embedding.prepare_partial(
             reference.reduce(array), initialization="median", k=neighbours, perplexity=min(5.0, (neighbours - 1) / 3)
         )
-        placed = partial.optimize(n_iter=PLACE_ITERATIONS, learning_rate=0.1, exaggeration=1.5, momentum=0.8)
+        placed = partial.optimize(n_iter=PLACE_ITERATIONS, learning_rate=0.1, exaggeration=1.5, momentum=0.8,
+                                  negative_gradient_method="fft", n_jobs=1)  # fmt: skip
     return np.asarray(placed, dtype=np.float64).reshape(len(array), 2)
 
 

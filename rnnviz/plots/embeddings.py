@@ -78,8 +78,11 @@ def embedding_map(
     height: int = 640,
     ranges: tuple[tuple[float, float], tuple[float, float]] | None = None,
     order: Sequence[str] = (),
+    neighbour_texts: bool = True,
 ) -> go.Figure:
-    """Scatter of the map, one trace per category; text labels, a ringed search and starred placed points."""
+    """Scatter of the map, one trace per category; text labels, a ringed search and starred placed points.
+
+    `neighbour_texts=False` rings the neighbours without writing them (long phrases would pile up on the star)."""
     array = as_array(coordinates, "coordinates")
     _check(array, texts, categories)
     figure = go.Figure()
@@ -113,7 +116,7 @@ def embedding_map(
                 showlegend=False,
             )
         )
-    _add_search(figure, array, hover, highlight, neighbours)
+    _add_search(figure, array, hover, highlight, neighbours, neighbour_texts)
     _add_placed(figure, placed, placed_texts)
     x_title, y_title = axis_titles(method, explained)
     style(figure, x_title=x_title, y_title=y_title, height=height, template=None)
@@ -127,7 +130,12 @@ def embedding_map(
 
 
 def _add_search(
-    figure: go.Figure, array: np.ndarray, hover: np.ndarray, highlight: int | None, neighbours: Sequence[int]
+    figure: go.Figure,
+    array: np.ndarray,
+    hover: np.ndarray,
+    highlight: int | None,
+    neighbours: Sequence[int],
+    texts: bool = True,
 ) -> None:
     """Ring the searched point (black) and its nearest neighbours (orange)."""
     if len(neighbours):
@@ -136,7 +144,7 @@ def _add_search(
             go.Scatter(
                 x=array[rows, 0],
                 y=array[rows, 1],
-                mode="markers+text",
+                mode="markers+text" if texts else "markers",
                 name="nearest",
                 text=hover[rows],
                 textposition="bottom center",

@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from rnnviz.plots.base import PALETTE, as_array, style
 
 DET_LIMITS = (0.001, 0.6)  # 0.1 % .. 60 %
-DET_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4)
+DET_TICKS = (0.001, 0.005, 0.02, 0.05, 0.1, 0.2, 0.4)  # spaced so 20 px labels do not collide
 LABEL_COLOURS = {"genuine": "#2ca02c", "skilled": "#d62728", "random": "#1f77b4"}
 
 
@@ -125,9 +125,12 @@ def det_figure(
     eers: Mapping[str, float] | None = None,
     *,
     title: str | None = None,
-    height: int = 520,
+    height: int = 640,
 ) -> go.Figure:
-    """DET curves (name -> (FAR, FRR) as fractions) on probit axes, each with its EER point marked."""
+    """DET curves (name -> (FAR, FRR) as fractions) on probit axes, each with its EER point marked; legend below.
+
+    The legend sits under the square plot: beside it, long system names left the plot a narrow strip.
+    """
     if not curves:
         raise ValueError("no DET curve to draw: evaluate at least one system first")
     figure = go.Figure()
@@ -181,6 +184,7 @@ def det_figure(
     )
     figure.update_xaxes(**axis)
     figure.update_yaxes(**axis, scaleanchor="x", scaleratio=1)
+    figure.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0})
     return figure
 
 

@@ -138,3 +138,33 @@ def test_translation_without_the_data_folder_asks_for_an_upload(monkeypatch):
     at.selectbox(key="compare:task").set_value("translation").run()
     assert not at.exception and at.button(key="compare:train").disabled
     assert "upload" in texts(at).lower()
+
+
+def open_link(query: dict[str, str]) -> AppTest:
+    """Compare cells opened from a link with this query."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()  # without this first run, AppTest opens Home instead of the page here
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.switch_page(PAGE).run()
+
+
+def test_a_link_sets_the_task_budget_and_the_configurations_table():
+    link = {"compare:task": "Copy (delayed recall)", "compare:length": "60", "compare:steps": "100", "compare:seeds": "2",
+            "compare:rows": "gru.1.16,lstm.2bi.8", "compare:size": "same hidden size"}  # fmt: skip
+    at = open_link(link)
+    assert not at.exception
+    assert at.selectbox(key="compare:task").value == "copy" and at.slider(key="compare:length").value == 60
+    assert at.number_input(key="compare:steps").value == 100 and at.number_input(key="compare:seeds").value == 2
+    sized = frames(at, "configuration")[0]
+    assert list(sized["configuration"]) == ["GRU", "LSTM ×2 bi"] and list(sized["hidden size"]) == [16, 8]
+    assert "This link asked for settings" not in texts(at) and dict(at.query_params) == link
+
+
+def test_a_hostile_table_or_budget_in_a_link_falls_back_with_a_note():
+    at = open_link({"compare:rows": "cnn.1.32,<script>", "compare:steps": "1e999", "compare:task": "chess"})
+    assert not at.exception
+    note = next(info.value for info in at.info if "This link asked for settings" in info.value)
+    assert "`compare:rows`" in note and "`compare:steps`" in note and "`compare:task`" in note
+    assert len(frames(at, "configuration")[0]) == 4 and at.number_input(key="compare:steps").value == 250
+    assert "compare:rows" not in at.query_params

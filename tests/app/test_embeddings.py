@@ -198,3 +198,33 @@ def test_a_barely_trained_translator_maps_what_training_wrote_by_default(page: A
     page.radio(key=f"{W}:vectors").set_value("the rows as stored").run()
     assert_clean(page)
     assert "Each point is one word's row" in page_text(page)
+
+
+@needs_corpus
+def test_a_link_opens_the_maps_with_its_words_search_colour_and_tab() -> None:
+    link = {f"{W}:count": "300", f"{W}:projection": "PCA (instant)", f"{P}:projection": "PCA (instant)",
+            f"{W}:search": "three", f"{W}:colour": "word length", f"{P}:count": "500", "embeddings:tab": "Phrases"}  # fmt: skip
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    for name, value in link.items():
+        at.query_params[name] = value
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    assert at.number_input(key=f"{W}:count").value == 300 and at.text_input(key=f"{W}:search").value == "three"
+    assert at.selectbox(key=f"{W}:colour").value == "word length" and len(table_with(at, "word")) == 10
+    assert "This link asked for settings" not in page_text(at) and dict(at.query_params) == link
+
+
+@needs_corpus
+def test_a_hostile_search_or_count_in_a_link_falls_back_with_a_note() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.query_params[f"{W}:search"] = "<script>" + "x" * 100_000
+    at.query_params[f"{W}:count"] = "1e999"
+    at.query_params[f"{W}:colour"] = "favourite colour"
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    note = next(info.value for info in at.info if "This link asked for settings" in info.value)
+    assert all(f"`{W}:{name}`" in note for name in ("search", "count", "colour")) and "<script>" not in note
+    assert at.text_input(key=f"{W}:search").value == ("<script>" + "x" * 100)[:100]  # Streamlit applies max_chars
+    assert at.number_input(key=f"{W}:count").value == 1000 and at.selectbox(key=f"{W}:colour").value == "frequency band"

@@ -55,3 +55,16 @@ def test_every_chart_offers_its_data_as_csv() -> None:
     assert_clean(at)
     labels = [button.proto.label for button in at.get("download_button")]
     assert labels.count("Data (CSV)") == len(at.get("plotly_chart")) >= 3
+
+
+@needs_checkpoints
+@pytest.mark.parametrize("view", ["Find the unit", "Select a span", "Gate saturation", "Next-character guesses",
+                                  "Compare models", "How this model was made"])
+def test_every_view_draws_in_the_projector_view(view: str) -> None:
+    """Each tab's charts through the projector's enlarge (a bar chart has no marker size: it must not fail)."""
+    at = AppTest.from_file(str(ROOT / "app_pages" / "inside_cell.py"), default_timeout=TIMEOUT)
+    at.session_state["projector"] = True
+    at.query_params["ic_view"] = view
+    at.run()
+    assert_clean(at)
+    assert at.session_state["ic_view"] == view and len(at.get("plotly_chart")) >= 2

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from rnnviz.seq2seq.attention import ATTENTION_LABELS
 from rnnviz.seq2seq.translator import list_translators
 from tests.app.helpers import assert_clean
 
@@ -50,8 +51,10 @@ def test_a_link_shows_its_sentence_beam_and_seed() -> None:
 @needs_models
 def test_a_link_to_the_train_tab_sets_its_settings_and_the_tab() -> None:
     at = opened({"translate:tab": "Train live", "train:epochs": "3", "train:hidden": "32",
-                 "train:bidirectional": "false"})
+                 "train:bidirectional": "false", "train:cell": "LSTM", "train:attention": ATTENTION_LABELS["dot"]})
     assert_clean(at)
+    assert at.selectbox(key="train:cell").value == "lstm" and at.selectbox(key="train:attention").value == "dot"
+    assert "This link asked" not in notes(at)  # an option's label in the link is a value the page took
     assert at.session_state["translate:tab"] == "Train live"
     assert at.slider(key="train:epochs").value == 3 and at.select_slider(key="train:hidden").value == 32
     assert at.checkbox(key="train:bidirectional").value is False

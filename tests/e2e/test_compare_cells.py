@@ -85,3 +85,16 @@ def test_translation_races_the_cells_by_held_out_bleu(goto) -> None:
     page.get_by_text("The result.").scroll_into_view_if_needed()
     page.mouse.move(0, 0)
     br.save_screenshot(page, "compare-cells-translation")
+
+
+def test_a_link_with_a_table_and_the_projector_view_replays_in_a_fresh_browser(goto) -> None:
+    link = "compare-cells?compare%3Arows=gru.1.16%2Clstm.2bi.8&compare%3Asize=same+hidden+size&seed=4&projector=true"
+    page = goto(link)
+    main = page.get_by_test_id("stMainBlockContainer")
+    text = main.inner_text()
+    assert "This link asked for settings" not in text, text[:600]  # the tables are canvases: AppTest reads them
+    assert page.get_by_test_id("stSidebar").get_by_label("Seed", exact=True).input_value() == "4"
+    assert "compare%3Arows=gru.1.16%2Clstm.2bi.8" in page.url
+    page.set_viewport_size({"width": 1280, "height": 720})
+    br.save_screenshot(page, "compare-cells-link-projector")
+    br.assert_no_exception(page)

@@ -72,3 +72,55 @@ def test_a_typed_phrase_is_placed_and_marked(goto) -> None:
     page.wait_for_timeout(800)
     shot = br.save_screenshot(page, "embeddings-phrases", readme="embeddings_phrases.png")
     assert shot.stat().st_size < 400_000
+
+
+def open_tab(page, main, name: str):
+    """Click a tab of the page; its panel."""
+    main.get_by_role("tab", name=name).click()
+    panel = main.locator('[role="tabpanel"]:visible').first
+    panel.wait_for(state="visible")
+    return panel
+
+
+@needs_corpus
+def test_watch_it_form_trains_and_shows_the_snapshot_map(goto) -> None:
+    page, main = open_page(goto)
+    panel = open_tab(page, main, "Watch it form")
+    panel.get_by_role("button", name="Train", exact=True).click()
+    panel.locator("p:has-text('The word map at step'):visible").first.wait_for(state="visible", timeout=600_000)
+    br.wait_until_idle(page, timeout=180)
+    br.assert_no_exception(page)
+    chart = panel.locator('[data-testid="stPlotlyChart"]:visible').first
+    chart.wait_for(state="visible", timeout=60_000)
+    assert "Do neighbours mean the same?" in panel.inner_text()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    br.save_screenshot(page, "embeddings-forming")
+
+
+@needs_corpus
+def test_the_hidden_states_map_renders(goto) -> None:
+    page, main = open_page(goto)
+    panel = open_tab(page, main, "Hidden states")
+    panel.locator("p:has-text('characters, one point each'):visible").first.wait_for(state="visible", timeout=300_000)
+    br.wait_until_idle(page, timeout=180)
+    br.assert_no_exception(page)
+    chart = panel.locator('[data-testid="stPlotlyChart"]:visible').first
+    chart.wait_for(state="visible", timeout=60_000)
+    assert "Does the state group by structure?" in panel.inner_text()
+    page.set_viewport_size({"width": 1280, "height": 720})
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    br.save_screenshot(page, "embeddings-hidden")
+
+
+@needs_corpus
+def test_a_link_opens_the_phrases_tab_in_the_projector_view(goto) -> None:
+    page = goto("embeddings?embeddings%3Atab=Phrases&projector=true&embeddings%3Aphrases%3Acount=500", timeout=240)
+    main = page.get_by_test_id("stMainBlockContainer")
+    assert "This link asked for settings" not in main.inner_text()
+    assert main.get_by_role("tab", name="Phrases").get_attribute("aria-selected") == "true"
+    page.set_viewport_size({"width": 1280, "height": 720})
+    br.save_screenshot(page, "embeddings-phrases-link-projector")
+    br.assert_no_exception(page)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import urllib.parse
 
+import pytest
+
 from tests.e2e import browser as br
 
 SCRIPT = "<script>window.hacked=1</script>"
@@ -61,12 +63,13 @@ def test_a_hostile_link_shows_the_note_and_the_defaults_and_drops_the_unknown_na
     br.save_screenshot(page, "links-hostile")
 
 
-def test_a_100_kb_value_is_cut_in_the_note_and_the_page_runs(page, app_url) -> None:
-    open_link(page, app_url, "?seed=" + "9" * 100_000)
+@pytest.mark.parametrize("value", ["9" * 100_000, "1e999", "-inf"], ids=["100 kB of nines", "1e999", "-inf"])
+def test_a_huge_or_infinite_seed_falls_back_with_the_note_and_the_page_runs(page, app_url, value: str) -> None:
+    open_link(page, app_url, "?seed=" + value)  # unguarded, int(float(value)) raised OverflowError: a traceback
     br.assert_no_exception(page)
     note = main(page).get_by_text(NOTE)
     note.wait_for(state="visible")
-    assert "100,000 characters" in note.inner_text()
+    assert ("100,000 characters" if len(value) > 100 else f"seed = {value}") in note.inner_text()
     assert len(note.inner_text()) < 1_000
     assert sidebar(page).get_by_label("Seed", exact=True).input_value() == "0"
     assert "seed" not in query_of(page.url)

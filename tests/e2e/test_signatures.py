@@ -189,3 +189,18 @@ def test_the_det_charts_png_and_csv_downloads_parse_and_projector_screenshots(br
         br.assert_no_exception(page)
     finally:
         context.close()
+
+
+def test_hostile_values_for_the_pages_settings_fall_back_with_a_note(goto) -> None:
+    hostile = {"signatures:user": "<script>window.hacked=1</script>", "signatures:train_steps": "99999",
+               "signatures:det": "x" * 100_000, "signatures:hist_mode": "2vs1", "signatures:train_fold": "1e999"}  # fmt: skip
+    page = goto("signatures?" + urllib.parse.urlencode(hostile), timeout=240)
+    area = main(page)
+    note = area.get_by_text("This link asked for settings the page cannot use")
+    note.wait_for(state="visible")
+    text = note.inner_text()
+    assert all(name in text for name in hostile) and "100,000 characters" in text
+    assert page.evaluate("() => window.hacked === undefined")
+    assert area.get_by_label("User", exact=True).first.input_value() == "1"
+    assert not set(hostile) & set(urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query))
+    br.assert_no_exception(page)

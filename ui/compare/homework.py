@@ -11,6 +11,8 @@ from rnnviz.io.data_directory import DATA_ENV, data_directory, resolve_data_path
 from rnnviz.plots.compare import final_scores
 from rnnviz.training.jobs import Job
 from rnnviz.training.loop import TrainResult
+from ui.charts import show
+from ui.links import BIND
 from ui.markdown import escape
 from ui.training import live_training, start_job
 
@@ -80,8 +82,9 @@ def question_block(title: str, runs: list, index: int) -> None:
     st.markdown(
         "Each dot is one seed's held-out BLEU; the bar is their mean, the whisker one standard deviation. Higher is better."
     )
-    st.plotly_chart(
+    show(
         final_scores([g.label for g in groups], [g.scores for g in groups], y_title="held-out BLEU", height=340),
+        name=f"homework {title}",
         key=f"compare:homework:{index}",
         config=PLOT_CONFIG,
         theme=None,
@@ -185,8 +188,8 @@ def rerun_panel(results: homework.HomeworkResults) -> None:
         path = _pairs_path()
         rows = homework.grid()
         names = [f"{cell.upper()} ×{layers} {'bidirectional' if both else 'one-way'}" for cell, layers, both in rows]
-        choice = st.selectbox("Row", range(len(rows)), format_func=names.__getitem__, key="compare:homework:row")
-        seed = st.number_input("Seed", 0, 1000, 0, key="compare:homework:seed")
+        choice = st.selectbox("Row", range(len(rows)), format_func=names.__getitem__, key="compare:homework:row", bind=BIND)
+        seed = st.number_input("Seed", 0, 1000, 0, key="compare:homework:seed", bind=BIND)
         if results.clock == "cpu" and not results.steps:
             st.caption(
                 f"Here the row trains for {results.seconds:g} s of wall-clock time: the app's server runs other "

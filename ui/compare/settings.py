@@ -11,14 +11,18 @@ import pandas as pd
 import streamlit as st
 
 from rnnviz.compare.configs import MAX_CONFIGURATIONS, MAX_HIDDEN, MAX_LAYERS, MAX_SECONDS, Budget, configuration_from_row
+from rnnviz.compare.rows import rows_from_text, rows_text
 from rnnviz.compare.runner import size_configurations
 from rnnviz.compare.tasks import ComparisonTask, make_comparison_task
 from rnnviz.compare.translation import encoder_hidden
 from rnnviz.core.kinds import MENU_ORDER, kind_info
 from rnnviz.io.data_directory import DATA_ENV, data_directory, resolve_data_path
+from ui.links import BIND
 from ui.markdown import escape
 
 KEY = "compare:"
+ROWS_KEY = KEY + "rows"  # the configurations table in the link (rnnviz.compare.rows text), not a widget
+ROWS_BASE_KEY = KEY + "rows:base"
 TASKS = {
     "adding": "Adding problem",
     "copy": "Copy (delayed recall)",
@@ -96,11 +100,11 @@ def _data_file(what: str, default: str, extensions: list[str], key: str) -> str 
 def task_panel() -> ComparisonTask | None:
     """Pick a task (and its length or file); None with a message when it cannot be built."""
     left, right = st.columns([2, 1])
-    name = left.selectbox("Task", list(TASKS), format_func=TASKS.get, key=KEY + "task")
+    name = left.selectbox("Task", list(TASKS), format_func=TASKS.get, key=KEY + "task", bind=BIND)
     length, reviews = DEFAULT_LENGTH, None
     if name in ("adding", "copy", "first-symbol"):
         length = right.slider(
-            "Sequence length T (how far back the answer lies)", 10, 200, DEFAULT_LENGTH, step=5, key=KEY + "length"
+            "Sequence length T (how far back the answer lies)", 10, 200, DEFAULT_LENGTH, step=5, key=KEY + "length", bind=BIND
         )
     elif name == "sentiment":
         with right:
@@ -125,8 +129,8 @@ def configurations_table() -> pd.DataFrame:
         "**Configurations** — one row each (add rows at the bottom, delete with the row's checkbox). "
         "The hidden size column counts only under *same hidden size*."
     )
-    frame = pd.DataFrame(DEFAULT_ROWS)
-    return st.data_editor(
+    frame = _linked_rows()
+    table = st.data_editor(
         frame,
         num_rows="dynamic",
         key=KEY + "table",
@@ -141,6 +145,36 @@ def configurations_table() -> pd.DataFrame:
             "hidden size": st.column_config.NumberColumn("hidden size", min_value=1, max_value=MAX_HIDDEN, step=1),
         },
     )
+    _keep_rows_in_link(table)
+    return table
+
+
+def _linked_rows() -> pd.DataFrame:
+    """The table's starting rows: a link's `compare:rows` (read once per session, so edits do not apply twice)."""
+    if ROWS_BASE_KEY not in st.session_state:
+        st.session_state[ROWS_BASE_KEY] = _rows_of_link(st.query_params.get(ROWS_KEY))
+    return pd.DataFrame(st.session_state[ROWS_BASE_KEY])
+
+
+def _rows_of_link(text: str | None) -> list[dict]:
+    """The rows a link names, or the defaults when it names none or rows that cannot be used (the note says so)."""
+    try:
+        return rows_from_text(text) if text else DEFAULT_ROWS
+    except ValueError:
+        return DEFAULT_ROWS
+
+
+def _keep_rows_in_link(table: pd.DataFrame) -> None:
+    """Write the edited table into the URL (left out while it is the default), so a copied link races the same rows."""
+    try:
+        text = rows_text(row for row in table.to_dict("records") if str(row.get("cell") or "").strip())
+    except ValueError:
+        return  # a half-typed row: the link keeps the last complete table
+    st.session_state[ROWS_KEY] = text
+    if text == rows_text(DEFAULT_ROWS):
+        st.query_params.pop(ROWS_KEY, None)
+    else:
+        st.query_params[ROWS_KEY] = text
 
 
 def budget_panel(task_name: str) -> Budget:
@@ -150,6 +184,7 @@ def budget_panel(task_name: str) -> Budget:
         "Match",
         ["parameters", "hidden"],
         key=KEY + "size",
+        bind=BIND,
         format_func={"parameters": "same number of parameters", "hidden": "same hidden size"}.get,
     )
     parameters = columns[0].number_input(
@@ -159,15 +194,17 @@ def budget_panel(task_name: str) -> Budget:
         DEFAULT_PARAMETERS.get(task_name, 2000),
         step=500,
         key=KEY + "parameters." + task_name,
+        bind=BIND,
         disabled=size != "parameters",
     )
     length = columns[1].radio(
         "Train each for",
         ["steps", "seconds"],
         key=KEY + "length_rule",
+        bind=BIND,
         format_func={"steps": "the same steps", "seconds": "the same seconds"}.get,
     )
-    steps = columns[1].number_input("Steps", 1, 100_000, 250, step=50, key=KEY + "steps", disabled=length != "steps")
+    steps = columns[1].number_input("Steps", 1, 100_000, 250, step=50, key=KEY + "steps", bind=BIND, disabled=length != "steps")
     seconds = columns[2].number_input(
         "Seconds per run",
         0.0,
@@ -175,14 +212,15 @@ def budget_panel(task_name: str) -> Budget:
         5.0,
         step=1.0,
         key=KEY + "seconds",
+        bind=BIND,
         disabled=length != "seconds",
         help=f"More than 0 and at most {MAX_SECONDS:g} s per run.",
     )
     seeds = columns[2].number_input(
-        "Seeds", 1, 10, 3, key=KEY + "seeds", help="Each configuration trains once per seed; 3 gives a mean ± spread."
+        "Seeds", 1, 10, 3, key=KEY + "seeds", bind=BIND, help="Each configuration trains once per seed; 3 gives a mean ± spread."
     )
-    rate = columns[3].select_slider("Learning rate (Adam)", [1e-3, 3e-3, 1e-2, 3e-2], 1e-2, key=KEY + "rate")
-    batch = columns[3].select_slider("Batch size", [8, 16, 32, 64, 128], 32, key=KEY + "batch")
+    rate = columns[3].select_slider("Learning rate (Adam)", [1e-3, 3e-3, 1e-2, 3e-2], 1e-2, key=KEY + "rate", bind=BIND)
+    batch = columns[3].select_slider("Batch size", [8, 16, 32, 64, 128], 32, key=KEY + "batch", bind=BIND)
     return Budget(
         size=size,
         parameters=int(parameters),

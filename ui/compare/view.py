@@ -7,9 +7,11 @@ import math
 import streamlit as st
 
 from rnnviz.compare import export, report
+from rnnviz.compare.reproduce import race_script
 from rnnviz.compare.runner import GridState, grid_target, planned_steps
 from rnnviz.plots.compare import final_scores, training_curves
 from rnnviz.training.jobs import Job
+from ui.charts import run_downloads, show
 from ui.compare.settings import Choice
 from ui.markdown import escape
 from ui.training import current_job, duration_text, start_job
@@ -89,17 +91,24 @@ def curves_panel(state: GridState, key: str, x: str = "steps", live: bool = Fals
     loss_title = LOSS_TITLES.get(state.task.name, "training loss (cross-entropy, nats)")
     loss_figure = training_curves(loss_curves, x_title=x_title, y_title=loss_title, title="Loss")
     if live or not _has_step_metric(records):
-        st.plotly_chart(loss_figure, key=key + "loss", config=PLOT_CONFIG, theme=None)
+        show(loss_figure, name="loss", key=key + "loss", config=PLOT_CONFIG, theme=None, export=not live)
         return
     left, right = st.columns(2)
-    left.plotly_chart(loss_figure, key=key + "loss", config=PLOT_CONFIG, theme=None)
+    show(loss_figure, name=f"loss against {x}", key=key + "loss", where=left, config=PLOT_CONFIG, theme=None)
     metric_figure = training_curves(
         report.curves(records, x, "metric"),
         x_title=x_title,
         y_title=_metric_title(state),
         title=state.task.step_metric.replace("_", " ").capitalize(),
     )
-    right.plotly_chart(metric_figure, key=key + "metric", config=PLOT_CONFIG, theme=None)
+    show(
+        metric_figure,
+        name=f"{state.task.step_metric} against {x}",
+        key=key + "metric",
+        where=right,
+        config=PLOT_CONFIG,
+        theme=None,
+    )
 
 
 def render_live(job: Job) -> None:
@@ -168,10 +177,11 @@ def results(state: GridState, index: int) -> None:
         f"Each dot is one seed's {escape(task.metric)}; the bar is their mean and the whisker one standard "
         f"deviation. {'Higher' if task.higher_is_better else 'Lower'} is better."
     )
-    st.plotly_chart(
+    show(
         final_scores(
             [g.label for g in groups], [g.scores for g in groups], y_title=task.metric, title="Final score per configuration"
         ),
+        name="final scores",
         key=f"compare:scores:{index}",
         config=PLOT_CONFIG,
         theme=None,
@@ -227,6 +237,7 @@ def exports(state: GridState, index: int) -> None:
         "The zip holds report.md, whose figures are PNG files beside it (drawn when you press the button), and "
         "runs.csv. Each chart's camera button also saves it as a PNG."
     )
+    run_downloads(name="compare-cells", script=race_script(state), key=f"compare:run:{index}")
 
 
 def kept_results() -> None:

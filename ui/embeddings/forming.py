@@ -19,6 +19,8 @@ from rnnviz.io.data_directory import data_directory, resolve_data_path
 from rnnviz.plots.base import loss_curve
 from rnnviz.plots.embeddings import embedding_map, padded_ranges
 from ui import sidebar, training
+from ui.charts import show
+from ui.links import BIND
 from ui.markdown import escape
 
 JOB_KEY = "embeddings_forming"
@@ -44,7 +46,9 @@ def render_forming() -> None:
         "because they all end up as “11”. The vectors start small and random; a snapshot of them is "
         "taken several times during training."
     )
-    source = st.radio("Data", list(DATA_LABELS), format_func=DATA_LABELS.get, horizontal=True, key="embeddings:forming:data")
+    source = st.radio(
+        "Data", list(DATA_LABELS), format_func=DATA_LABELS.get, horizontal=True, key="embeddings:forming:data", bind=BIND
+    )
     pairs_file = _pairs_file_widgets() if source == "tutorial" else None
     settings = _settings_widgets()
     if st.button("Train", type="primary", icon=":material/play_arrow:", key="embeddings:forming:train"):
@@ -76,6 +80,7 @@ def _pairs_file_widgets() -> object:
         disabled=root is None,
         key="embeddings:forming:path",
         placeholder="off: upload instead" if root is None else "eng-fra.txt",
+        bind=BIND,
     )
     upload = right.file_uploader("…or upload eng-fra.txt", type=["txt", "tsv"], key="embeddings:forming:upload")
     if upload is not None:
@@ -102,13 +107,14 @@ def _start(settings: FormingSettings, source: str, pairs_file: object) -> None:
 def _settings_widgets() -> FormingSettings:
     """Cell, steps and snapshot count; the rest are the laptop defaults."""
     columns = st.columns(3)
-    cell = columns[0].selectbox("Cell", ["gru", "lstm", "rnn"], format_func=str.upper, key="embeddings:forming:cell")
+    cell = columns[0].selectbox("Cell", ["gru", "lstm", "rnn"], format_func=str.upper, key="embeddings:forming:cell", bind=BIND)
     steps = columns[1].select_slider(
         "Training steps",
         [200, 400, 600, 900, 1200],
         value=600,
         key="embeddings:forming:steps",
         help="Batches of 64 dates; 600 steps take about 10 s on one laptop core.",
+        bind=BIND,
     )
     count = columns[2].slider(
         "Snapshots",
@@ -117,6 +123,7 @@ def _settings_widgets() -> FormingSettings:
         9,
         key="embeddings:forming:snapshots",
         help="Taken at step 0 (untrained), then more often early, where the map changes most.",
+        bind=BIND,
     )
     return FormingSettings(cell=cell, steps=steps, snapshots=count, seed=sidebar.seed())
 
@@ -129,9 +136,12 @@ def _live_view(job) -> None:
     left, right = st.columns(2)
     if history:
         left.markdown("**Training loss** (lower is better):")
-        left.plotly_chart(
+        show(
             loss_curve([h.step for h in history], [h.loss for h in history], y_title="cross-entropy per target word"),
+            name="live loss",
             key="embeddings:forming:live_loss",
+            where=left,
+            export=False,
         )
     if len(snapshots) >= 1:
         layouts = aligned_layouts([s.source for s in snapshots], "pca")
@@ -146,7 +156,7 @@ def _live_view(job) -> None:
         figure.update_xaxes(title_text=AXIS_TITLES["pca"][0])
         figure.update_yaxes(title_text=AXIS_TITLES["pca"][1])
         figure.update_layout(showlegend=False)
-        right.plotly_chart(figure, key="embeddings:forming:live_map")
+        show(figure, name="live map", key="embeddings:forming:live_map", where=right, export=False)
 
 
 def _layouts(job, run: FormingRun, side: str, method: str) -> list[np.ndarray]:
@@ -179,8 +189,8 @@ def _finished_view(job, run: FormingRun) -> None:
     elif run.bleu is not None:
         st.markdown(f"After training: BLEU **{run.bleu:.1f}** on 200 held-out pairs (greedy decoding).")
     left, middle, right = st.columns([2, 2, 1])
-    side = left.radio("Embedding", list(SIDE_LABELS), format_func=SIDE_LABELS.get, key="embeddings:forming:side")
-    method = middle.radio("Map", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="embeddings:forming:method")
+    side = left.radio("Embedding", list(SIDE_LABELS), format_func=SIDE_LABELS.get, key="embeddings:forming:side", bind=BIND)
+    method = middle.radio("Map", list(METHOD_LABELS), format_func=METHOD_LABELS.get, key="embeddings:forming:method", bind=BIND)
     words = run.words[side]
     meanings = run.labels(side, "meaning")
     options = sorted({m for m in meanings if m.isdigit()}, key=int) or sorted(set(meanings) - {"other"})
@@ -191,6 +201,7 @@ def _finished_view(job, run: FormingRun) -> None:
         key="embeddings:forming:follow",
         index=default,
         help="Rings and names every word that stands for this number (dates) or is in this word list (sentences).",
+        bind=BIND,
     )
     try:
         layouts = _layouts(job, run, side, method)
@@ -249,7 +260,7 @@ def _draw_map(
     x_title, y_title = AXIS_TITLES[method]
     figure.update_xaxes(title_text=x_title)
     figure.update_yaxes(title_text=y_title)
-    st.plotly_chart(figure, key="embeddings:forming:map")
+    show(figure, name=f"word map at step {steps[index]}", key="embeddings:forming:map")
     if len(followed) >= 2:
         spread = [group_spread(layout, followed) for layout in layouts]
         names = ", ".join(escape(words[row]) for row in followed)
@@ -283,4 +294,4 @@ def _agreement_view(run: FormingRun, side: str, steps: list[int]) -> None:
         y=100 * chance, line_dash="dash", line_color="gray", annotation_text="chance", annotation_position="top right"
     )
     figure.update_yaxes(rangemode="tozero")
-    st.plotly_chart(figure, key="embeddings:forming:agreement")
+    show(figure, name="agreement over training", key="embeddings:forming:agreement")

@@ -23,6 +23,8 @@ from rnnviz.embeddings.projection import EmbeddingError
 from rnnviz.io import checkpoints
 from rnnviz.plots.embeddings import agreement_bars, embedding_map
 from ui import sidebar
+from ui.charts import show
+from ui.links import BIND
 from ui.markdown import escape
 
 CORPUS_NAMES = {"brackets": "bracket language", "tinyshakespeare.txt": "Shakespeare"}
@@ -115,20 +117,31 @@ def render_hidden() -> None:
         )
         return
     left, middle, right = st.columns([3, 2, 2])
-    name = left.selectbox("Character model", list(models), format_func=lambda n: models[n].label, key="embeddings:hidden:model")
+    name = left.selectbox(
+        "Character model", list(models), format_func=lambda n: models[n].label, key="embeddings:hidden:model", bind=BIND
+    )
     choice = models[name]
     config = choice.config
     states = ["hidden", "cell"] if config.get("kind") == "lstm" else ["hidden"]
-    state = middle.radio("State", states, format_func=STATE_LABELS.get, key="embeddings:hidden:state")
+    state = middle.radio("State", states, format_func=STATE_LABELS.get, key="embeddings:hidden:state", bind=BIND)
     layer = (
         right.number_input(
-            "Layer", 1, int(config.get("num_layers", 1)), int(config.get("num_layers", 1)), key="embeddings:hidden:layer"
+            "Layer",
+            1,
+            int(config.get("num_layers", 1)),
+            int(config.get("num_layers", 1)),
+            key="embeddings:hidden:layer",
+            bind=BIND,
         )
         if config.get("num_layers", 1) > 1
         else 1
     )
     text = st.text_area(
-        f"Text (at most {MAX_CHARS:,} characters, one point each)", value=DEFAULT_TEXT, height=180, key="embeddings:hidden:text"
+        f"Text (at most {MAX_CHARS:,} characters, one point each)",
+        value=DEFAULT_TEXT,
+        height=180,
+        key="embeddings:hidden:text",
+        bind=BIND,
     )
     try:
         result = _states(name, choice, text, int(layer) - 1, state)
@@ -143,9 +156,11 @@ def render_hidden() -> None:
 def _map_view(result: HiddenStates) -> None:
     """Colour and projection choices, the map, then how well each label groups in the full space."""
     left, right = st.columns(2)
-    colour = left.radio("Colour by", list(LABELINGS), format_func=LABELINGS.get, horizontal=True, key="embeddings:hidden:colour")
+    colour = left.radio(
+        "Colour by", list(LABELINGS), format_func=LABELINGS.get, horizontal=True, key="embeddings:hidden:colour", bind=BIND
+    )
     method = right.radio(
-        "Map", list(METHOD_LABELS), format_func=METHOD_LABELS.get, horizontal=True, key="embeddings:hidden:method"
+        "Map", list(METHOD_LABELS), format_func=METHOD_LABELS.get, horizontal=True, key="embeddings:hidden:method", bind=BIND
     )
     try:
         with st.spinner("Mapping the states…"):
@@ -159,7 +174,7 @@ def _map_view(result: HiddenStates) -> None:
         f"**{len(result.vectors)} characters, one point each**, coloured by {LABELINGS[colour]}. Hover a "
         "point: the character in ⟦ ⟧ with the text around it (⏎ is a line end, ␣ a space)."
     )
-    st.plotly_chart(
+    show(
         embedding_map(
             reference.coordinates,
             result.contexts,
@@ -169,15 +184,25 @@ def _map_view(result: HiddenStates) -> None:
             colour_title=LABELINGS[colour],
             height=600,
         ),
+        name="hidden states map",
         key="embeddings:hidden:map",
     )
     _agreement_view(result)
 
 
+def _agreement(result: HiddenStates) -> dict:
+    """`structure_agreement` of these states, once per states object (not again on every rerun of the page)."""
+    cache: dict = st.session_state.setdefault(f"{STATES_CACHE}:agreement", {})
+    if id(result) not in cache:
+        cache.clear()
+        cache[id(result)] = (result, structure_agreement(result.vectors, result.labels))
+    return cache[id(result)][1]
+
+
 def _agreement_view(result: HiddenStates) -> None:
     """Bars: for each label, the share of nearest states (full space) that share it, against chance."""
     try:
-        scores = structure_agreement(result.vectors, result.labels)
+        scores = _agreement(result)
     except EmbeddingError as error:
         st.caption(escape(str(error)))
         return
@@ -191,7 +216,7 @@ def _agreement_view(result: HiddenStates) -> None:
     names = list(scores)
     figure = agreement_bars([LABELINGS[n] for n in names], [scores[n][0] for n in names], [scores[n][1] for n in names])
     figure.update_layout(legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
-    st.plotly_chart(figure, key="embeddings:hidden:agreement")
+    show(figure, name="hidden states agreement", key="embeddings:hidden:agreement")
     lifts = {n: (scores[n][0] - scores[n][1]) / max(1e-9, 1 - scores[n][1]) for n in names}
     best = max(lifts, key=lifts.get)
     st.caption(

@@ -11,6 +11,7 @@ import streamlit as st
 
 from rnnviz.embeddings import export
 from rnnviz.embeddings.projection import EmbeddingError, Map, map_key, requested_map, trustworthiness
+from ui.links import BIND
 from ui.markdown import escape
 
 PROJECTIONS = {"t-SNE (openTSNE)": "tsne", "PCA (instant)": "pca"}
@@ -28,11 +29,11 @@ class Projection:
 def projection_controls(prefix: str) -> Projection:
     """Projection and perplexity, side by side."""
     left, right = st.columns(2)
-    label = left.radio("Projection", list(PROJECTIONS), key=f"{prefix}:projection", horizontal=True,
+    label = left.radio("Projection", list(PROJECTIONS), key=f"{prefix}:projection", horizontal=True, bind=BIND,
                        help="PCA is instant and is t-SNE's starting layout; t-SNE keeps neighbours together.")  # fmt: skip
     perplexity = right.number_input("t-SNE perplexity (about how many neighbours each point keeps close)",
                                     min_value=1.0, max_value=500.0, value=30.0, step=5.0, key=f"{prefix}:perplexity",
-                                    disabled=PROJECTIONS[label] == "pca")  # fmt: skip
+                                    disabled=PROJECTIONS[label] == "pca", bind=BIND)  # fmt: skip
     return Projection(PROJECTIONS[label], float(perplexity))
 
 

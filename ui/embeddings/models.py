@@ -11,6 +11,7 @@ from rnnviz.embeddings import placing, vectors
 from rnnviz.embeddings.placing import PhraseSet
 from rnnviz.io.checkpoints import CheckpointError, checkpoint_directory
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
+from ui.links import BIND
 from ui.markdown import escape
 
 TRANSLATE_TRAINED_KEY = "translate:trained"  # a model trained on the Translate page in this session
@@ -72,7 +73,7 @@ def choose_translator() -> Translator | None:
         st.info("No translator checkpoint is in the checkpoint folder: upload one above, or train one on the "
                 "Translate page.", icon=":material/info:")  # fmt: skip
         return None
-    label = st.selectbox("Translator (its words and phrases are mapped)", list(choices), key="embeddings:model")
+    label = st.selectbox("Translator (its words and phrases are mapped)", list(choices), key="embeddings:model", bind=BIND)
     choice = choices[label]
     if isinstance(choice, Translator):
         return choice

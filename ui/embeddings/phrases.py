@@ -12,8 +12,10 @@ from rnnviz.embeddings.projection import EmbeddingError, Map
 from rnnviz.plots.embeddings import agreement_bars, embedding_map
 from rnnviz.seq2seq.translator import Translator, language_name
 from ui import sidebar
+from ui.charts import show
 from ui.embeddings import maps
 from ui.embeddings.models import model_key, phrase_set
+from ui.links import BIND
 from ui.markdown import escape
 
 PREFIX = "embeddings:phrases"
@@ -39,8 +41,8 @@ def _phrase_set(translator: Translator) -> PhraseSet | None:
     kind = left.radio("Phrases", kinds, format_func=KIND_LABELS.get, key=f"{PREFIX}:kind", horizontal=True,
                       help="Cho et al.'s Figure 5 maps phrases of the corpus; the training sentences are what this "
                       "model learned from. Sub-phrases are cut at random places from random corpus lines "
-                      "(seeded); only those whose every word the model knows are kept.")  # fmt: skip
-    count = right.select_slider("How many (a seeded sample)", COUNTS, value=2000, key=f"{PREFIX}:count")
+                      "(seeded); only those whose every word the model knows are kept.", bind=BIND)  # fmt: skip
+    count = right.select_slider("How many (a seeded sample)", COUNTS, value=2000, key=f"{PREFIX}:count", bind=BIND)
     upload = _corpus_upload(translator)
     key = f"{model_key(translator)}:{getattr(upload, 'file_id', '') if upload is not None else ''}"
     try:
@@ -68,14 +70,14 @@ def _grouping(translator: Translator, found: PhraseSet) -> None:
     st.markdown(f"**Do similar phrases sit together?** For each phrase, the share of its {K} nearest phrases "
                 "(cosine, full space) that share its label, against the share expected if the labels were "
                 "shuffled. A bar far above its grey chance bar means the encoder groups phrases by that property.")  # fmt: skip
-    st.plotly_chart(agreement_bars([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]),
-                    key=f"{PREFIX}:agreement", theme=None)  # fmt: skip
+    show(agreement_bars([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]), name="phrase agreement",
+         key=f"{PREFIX}:agreement", theme=None)  # fmt: skip
 
 
 def _placed(translator: Translator, shown: Map, found: PhraseSet) -> Placed | None:
     """Encode a typed phrase, place it without moving the map, list its nearest phrases; None when nothing typed."""
     text = st.text_input(f"Type a phrase in {language_name(translator.source_language)} to place it in the map",
-                         "", key=f"{PREFIX}:typed", placeholder="e.g. " + found.pairs[0][0][:40])  # fmt: skip
+                         "", key=f"{PREFIX}:typed", placeholder="e.g. " + found.pairs[0][0][:40], bind=BIND)  # fmt: skip
     if not text.strip():
         st.caption("Type a phrase: it is encoded, placed into this map without moving any other point, and its "
                    "nearest phrases are listed and ringed on the map.")  # fmt: skip
@@ -111,7 +113,7 @@ def phrases_tab(translator: Translator) -> None:
         return
     names = list(found.labels)
     projection = maps.projection_controls(PREFIX)
-    prop = st.selectbox("Colour by", names, key=f"{PREFIX}:colour")
+    prop = st.selectbox("Colour by", names, key=f"{PREFIX}:colour", bind=BIND)
     shown = maps.current_map(found.vectors, projection, sidebar.seed())
     if shown is None:
         return
@@ -125,8 +127,8 @@ def phrases_tab(translator: Translator) -> None:
                            explained=shown.explained, placed=None if placed is None else placed.point[None, :],
                            placed_texts=[] if typed is None else [typed],
                            neighbours=[] if placed is None else [r for r, _ in placed.nearest],
-                           colour_title=prop, order=properties.BAND_ORDER)  # fmt: skip
-    st.plotly_chart(figure, key=f"{PREFIX}:map", theme=None)
+                           neighbour_texts=False, colour_title=prop, order=properties.BAND_ORDER)  # fmt: skip
+    show(figure, name="phrase map", key=f"{PREFIX}:map", theme=None)
     maps.quality_caption(found.vectors, shown)
     _grouping(translator, found)
     second = "translation" if found.kind == "training" else "corpus pair"

@@ -14,8 +14,10 @@ from rnnviz.embeddings.vectors import BARELY_TRAINED, WordVectors
 from rnnviz.plots.embeddings import embedding_map, padded_ranges
 from rnnviz.seq2seq.translator import Translator, language_name
 from ui import sidebar
+from ui.charts import show
 from ui.embeddings import maps
 from ui.embeddings.models import model_key, word_set
+from ui.links import BIND
 from ui.markdown import escape
 
 PREFIX = "embeddings:words"
@@ -32,7 +34,7 @@ def _side(translator: Translator) -> str:
              for side in ("source", "target")}  # fmt: skip
     label = st.radio("Embedding matrix", list(names.values()), key=f"{PREFIX}:side", horizontal=True,
                      help="The encoder reads source words through one matrix, the decoder writes target words "
-                     "with another: each row is one word's learned vector.")  # fmt: skip
+                     "with another: each row is one word's learned vector.", bind=BIND)  # fmt: skip
     return next(side for side, name in names.items() if name == label)
 
 
@@ -47,7 +49,7 @@ def _words(translator: Translator, side: str) -> tuple[WordVectors, bool] | None
     count = st.number_input(f"Words to map (the most frequent first; {total:,} in this vocabulary)", min_value=3,
                             max_value=max(3, total), value=min(1000, total), step=100, key=f"{PREFIX}:count",
                             help="The vocabulary is ordered by how often each word occurs in the training data; "
-                            "rare words were seen a few times only.")  # fmt: skip
+                            "rare words were seen a few times only.", bind=BIND)  # fmt: skip
     return _trained_or_stored(translator, side, int(min(count, total)))
 
 
@@ -86,23 +88,23 @@ def _trained_or_stored(translator: Translator, side: str, count: int) -> tuple[W
 
 def _colours(words: WordVectors, seed: int) -> tuple[str, list[str]]:
     """The property to colour by and one label per word."""
-    prop = st.selectbox("Colour by", [*properties.WORD_PROPERTIES, OWN_LIST], key=f"{PREFIX}:colour")
+    prop = st.selectbox("Colour by", [*properties.WORD_PROPERTIES, OWN_LIST], key=f"{PREFIX}:colour", bind=BIND)
     if prop == OWN_LIST:
-        typed = st.text_input("Your words, separated by commas or spaces", "", key=f"{PREFIX}:own", max_chars=2000)
+        typed = st.text_input("Your words, separated by commas or spaces", "", key=f"{PREFIX}:own", max_chars=2000, bind=BIND)
         chosen = {w for w in typed.lower().replace(",", " ").split() if w}
         missing = sorted(chosen - set(words.words))
         if missing:
             st.caption(f"Not among the mapped words: {escape(', '.join(missing[:20]))}")
         return prop, ["your list" if w in chosen else properties.OTHER for w in words.words]
     if prop == "cluster in the full space":
-        clusters = st.slider("Clusters (k-means on the full vectors, by cosine)", 2, 16, 8, key=f"{PREFIX}:clusters")
+        clusters = st.slider("Clusters (k-means on the full vectors, by cosine)", 2, 16, 8, key=f"{PREFIX}:clusters", bind=BIND)
         return prop, properties.word_labels(words.words, prop, vectors=words.vectors, clusters=clusters, seed=seed)
     return prop, properties.word_labels(words.words, prop, language=words.language)
 
 
 def _search(words: WordVectors) -> tuple[int | None, list[tuple[int, float]]]:
     """A searched word and its nearest neighbours in the full space (row, cosine)."""
-    typed = st.text_input("Search a word", "", key=f"{PREFIX}:search", max_chars=100, placeholder="e.g. three")
+    typed = st.text_input("Search a word", "", key=f"{PREFIX}:search", max_chars=100, placeholder="e.g. three", bind=BIND)
     word = " ".join(typed.strip().lower().split())
     if not word:
         return None, []
@@ -133,7 +135,7 @@ def words_tab(translator: Translator) -> None:
     if shown is None:
         return
     zoom = None
-    if highlight is not None and st.toggle("Zoom on the searched word and its neighbours", key=f"{PREFIX}:zoom"):
+    if highlight is not None and st.toggle("Zoom on the searched word and its neighbours", key=f"{PREFIX}:zoom", bind=BIND):
         zoom = padded_ranges(shown.coordinates[[highlight, *(r for r, _ in found)]], margin=0.4)
     what = "what training wrote into one word's row" if trained else "one word's row"
     st.markdown(f"**Each point is {what} of the {side} embedding matrix**, placed so that words with "
@@ -143,7 +145,7 @@ def words_tab(translator: Translator) -> None:
                            labelled=range(min(LABELLED, len(words.words))), highlight=highlight,
                            neighbours=[r for r, _ in found], colour_title=prop, ranges=zoom,
                            order=properties.BAND_ORDER)  # fmt: skip
-    st.plotly_chart(figure, key=f"{PREFIX}:map", width="stretch")
+    show(figure, name=f"word map {side}", key=f"{PREFIX}:map", width="stretch")
     maps.quality_caption(words.vectors, shown)
     if highlight is not None:
         st.markdown(f"**Nearest words to '{escape(words.words[highlight])}' by cosine similarity in the full "

@@ -15,7 +15,7 @@ from rnnviz.probes.units import find_signal_units, matching_spans, saturation, s
 from ui import charts
 from ui.inside_cell import data
 from ui.inside_cell.panels import CONFIG, SPAN_KEY, STATE_KEY, UNIT_KEY
-from ui.links import BIND
+from ui.links import BIND, projector_on
 from ui.markdown import escape
 
 SIGNAL_PHRASES = {"nesting depth": "the nesting depth", "inside a quote": "being inside a quote",
@@ -50,7 +50,7 @@ def find_the_unit(trace: TextTrace, layer: int) -> None:
             st.info(ranking.capitalize() + ".", icon=":material/info:")
             continue
         table = pd.DataFrame({"unit": [s.unit for s in ranking], "r": [round(s.correlation, 3) for s in ranking]})
-        left, right = st.columns([1, 3])
+        left, right = (st.container(), st.container()) if projector_on() else st.columns([1, 3])  # projector: wide
         left.dataframe(table, hide_index=True, width="stretch")
         best = ranking[0].unit
         left.button(f"Look at unit {best}", key=f"ic_show_{name}", on_click=_show_unit, args=(best, state),
@@ -173,13 +173,13 @@ def compare_models(choices: list[data.ModelChoice], current: data.ModelChoice, t
     charts.show(compare_surprise(first.chars, {name: t.surprise_bits for name, t in traces.items()}),
                 name="surprise per model", config=CONFIG, width="stretch")
     st.markdown("**Hidden state of the last layer** of each model (the 16 units that vary most), same text.")
-    columns = st.columns(2)
+    columns = st.columns(1 if projector_on() else 2)  # projector: one wide map a row, its 20 px characters apart
     for index, (name, trace) in enumerate(traces.items()):
         values = trace.state("hidden", len(trace.layers) - 1)
         figure = state_heatmap(values, trace.chars, name="hidden", value_range=value_range(trace.kind, "hidden"),
                                units=data.most_varying(values, 16), unknown=trace.unknown, title=name,
                                clickable=False, window=40, height=360)
-        charts.show(figure, name=f"hidden state of model {index + 1}", where=columns[index % 2], config=CONFIG,
+        charts.show(figure, name=f"hidden state of model {index + 1}", where=columns[index % len(columns)], config=CONFIG,
                     width="stretch")
 
 

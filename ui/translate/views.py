@@ -10,7 +10,7 @@ from rnnviz.plots.attention import top_words_rows
 from rnnviz.seq2seq.attention import ATTENTION_KINDS, ATTENTION_LABELS, end_marker_share
 from rnnviz.seq2seq.translator import DirectionError, Translator, language_name, list_translators
 from ui import charts, sidebar
-from ui.links import BIND
+from ui.links import BIND, projector_on
 from ui.markdown import escape
 from ui.translate import cached, upload
 from ui.translate.paper import paper_tables
@@ -181,12 +181,15 @@ def compare_tab() -> None:
                 "tutorial's data). Type one sentence and compare where each one looks.")
     text = st.text_input("French sentence", value="elle est plus grande que moi .", key="compare:text", bind=BIND)
     kinds = [kind for kind in ATTENTION_KINDS if kind in small]
+    projected = projector_on()
     st.markdown("In each map, rows are the output words and columns the input words; dark = looked at.")
     for kind in kinds:
         item = small[kind]
+        # Three quarters of the page; the projector's larger labels need the whole width, the name above.
         result, figure = cached.translation(translator_from(item), cached.checkpoint_key(item), text,
-                                            height=360, expected_width=520)  # three quarters of the page
-        left, right = st.columns([1, 3], vertical_alignment="center")
+                                            height=360, expected_width=760 if projected else 520)
+        left, right = (st.container(), st.container()) if projected else \
+            st.columns([1, 3], vertical_alignment="center")
         with left:
             st.markdown(f"#### {ATTENTION_LABELS[kind]}")
             bleu = item.metrics.get("test_bleu")
