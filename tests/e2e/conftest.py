@@ -2,7 +2,7 @@
 
 - `app_url` (session): starts `streamlit run app.py` on a free port, waits on /_stcore/health,
   stops it at the end; its log is printed if a test failed.
-- `browser` (session): Debian's chromium driven by Playwright; tests skip when chromium is missing.
+- `browser` (session, in tests/conftest.py so tests/integration shares the one Playwright per process).
 - `page` (function): a fresh tab, 1280x800.
 - `goto` (function): `goto("gradient-lab")` opens a page by key or url path, waits until idle,
   checks there is no exception, and returns the Playwright page.
@@ -99,22 +99,6 @@ def app_url(request: pytest.FixtureRequest) -> Iterator[str]:
             proc.wait()
         if getattr(request.session, "e2e_failed", False):
             print(f"\n----- streamlit server log ({log_path}) -----\n{log_path.read_text()}", file=sys.stderr)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    """Headless Debian chromium through Playwright (Playwright's own browsers cannot be downloaded here)."""
-    executable = br.chromium_path()
-    if executable is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium); .ci/run installs it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=br.CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture()

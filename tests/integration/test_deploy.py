@@ -40,18 +40,9 @@ def deployment() -> Iterator[deploy.Deployment]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    """Headless Debian chromium through Playwright."""
-    if br.chromium_path() is None:
-        pytest.skip(NO_CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=br.chromium_path(), args=br.CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def chromium(browser: object) -> object:
+    """The test run's one headless chromium (tests/conftest.py)."""
+    return browser
 
 
 def open_app(context: object, url: str) -> tuple[object, str]:
