@@ -44,7 +44,6 @@ def _corpus_lines(corpus_name: str) -> str:
 
 BODY = """
 SEED = {seed}
-torch.set_num_threads(1)  # as the app's server trains: the same seed gives the same curve
 {corpus_lines}
 settings = LMSettings(
 {settings}

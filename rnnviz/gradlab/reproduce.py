@@ -25,7 +25,6 @@ IMPORTS = (
     "from rnnviz.training.tasks import task_loss, task_sampler",
 )
 BODY = """
-torch.set_num_threads(1)  # the app's server trains with one thread: the same numbers
 train = TrainConfig(
 {train}
 )

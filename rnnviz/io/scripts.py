@@ -18,6 +18,7 @@ Made by rnnviz ({page}). Run it with the same rnnviz version:  python {file_name
 The same seed on a CPU gives the same curve (threads: 1, as the app's server trains).
 """
 '''
+THREADS = "torch.set_num_threads(1)  # as the app's server trains: the same seed gives the same curve"
 
 
 def literal(value: object) -> str:
@@ -37,8 +38,9 @@ def keyword_arguments(settings: Mapping[str, object], indent: int = 4) -> str:
 
 
 def reproduction_script(*, summary: str, page: str, file_name: str, imports: Sequence[str], body: str) -> str:
-    """The whole script: header, imports, body; raises SyntaxError if it would not compile."""
+    """The whole script: header, imports, one torch thread as the server trains, body; SyntaxError if it would not compile."""
     header = HEADER.format(summary=summary.replace('"""', "'''"), page=page, file_name=file_name)
-    text = header + "\n" + "\n".join(imports) + "\n\n" + textwrap.dedent(body).strip() + "\n"
+    imports = list(imports) if "import torch" in imports else ["import torch", *imports]
+    text = header + "\n" + "\n".join(imports) + "\n\n" + THREADS + "\n" + textwrap.dedent(body).strip() + "\n"
     compile(text, file_name, "exec")
     return text

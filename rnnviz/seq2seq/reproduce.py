@@ -115,7 +115,6 @@ def _data_line(run: LiveRun) -> str:
 
 BODY = """
 SEED = {seed}
-torch.set_num_threads(1)  # as the app's server trains: the same seed gives the same curve
 {data_line}
 max_source = max(len(s) if data.tokens == "chars" else len(s.split(" ")) for s, _ in data.train) + 1
 model = Seq2Seq(

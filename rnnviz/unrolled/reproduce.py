@@ -27,7 +27,6 @@ IMPORTS = (
     "from rnnviz.unrolled.tasks import make_io_task, train, train_config",
 )
 BODY = """
-torch.set_num_threads(1)  # the app's server trains with one thread: the same numbers
 seed = {seed}
 task = make_io_task({io_type}{reviews})
 model = task.model(seed, kind={kind}, hidden_size={hidden_size})  # the first weights, from the seed
