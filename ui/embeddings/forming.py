@@ -6,12 +6,12 @@ import numpy as np
 import streamlit as st
 
 from rnnviz.embeddings.projection import EmbeddingError
+from rnnviz.embeddings.reproduce import checkpoint_bytes, downloadable_target, script, trained_translator
 from rnnviz.embeddings.snapshots import (
     FormingRun,
     FormingSettings,
     aligned_layouts,
     displacement,
-    forming_target,
     group_spread,
     tutorial_data,
 )
@@ -19,7 +19,7 @@ from rnnviz.io.data_directory import data_directory, resolve_data_path
 from rnnviz.plots.base import loss_curve
 from rnnviz.plots.embeddings import embedding_map, padded_ranges
 from ui import sidebar, training
-from ui.charts import show
+from ui.charts import run_downloads, show
 from ui.links import BIND
 from ui.markdown import escape
 
@@ -64,6 +64,29 @@ def render_forming() -> None:
         st.warning("The run ended before a second snapshot was taken: press Train again and let it run longer.")
         return
     _finished_view(job, run)
+    _run_files(job)
+
+
+def _run_files(job) -> None:
+    """The finished run's script (the same training from scratch, same seed) and its trained translator."""
+    settings, data = job.extras.get("forming", (None, None))
+    if settings is None:
+        return
+    if "files" not in job.extras:  # once per run: the page redraws every time a knob moves
+        pairs_file = (job.extras.get("pairs_file") or "eng-fra.txt") if data is not None else None
+        translator = trained_translator(job)
+        job.extras["files"] = (
+            script(settings, pairs_file=pairs_file, file_name="watch-it-form.py"),
+            None if translator is None else checkpoint_bytes(translator),
+        )
+    text, weights = job.extras["files"]
+    st.markdown(
+        "Keep this run: the script trains it again from scratch with rnnviz (settings and seed written in it), prints "
+        "the same losses step by step and the snapshots' PCA maps; the weights are the trained translator: "
+        "`rnnviz.seq2seq.translator.Translator.load(path)` gives the model and both vocabularies, and "
+        "`.model.encoder.embedding.weight` the source word vectors of the last snapshot."
+    )
+    run_downloads(name="watch-it-form", script=text, checkpoint=weights, key="embeddings:forming:files")
 
 
 def _pairs_file_widgets() -> object:
@@ -101,7 +124,8 @@ def _start(settings: FormingSettings, source: str, pairs_file: object) -> None:
         except (ValueError, OSError) as error:
             st.error(f"Cannot read the pairs: {escape(str(error))}", icon=":material/error:")
             return
-    training.start_job(JOB_KEY, forming_target(settings, data), settings.steps, label="watch it form")
+    job = training.start_job(JOB_KEY, downloadable_target(settings, data), settings.steps, label="watch it form")
+    job.extras["pairs_file"] = pairs_file if isinstance(pairs_file, str) else getattr(pairs_file, "name", None)
 
 
 def _settings_widgets() -> FormingSettings:

@@ -1,0 +1,85 @@
+"""Watch it form's script and checkpoint: the script prints the page trainer's losses; the weights are the run's."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+
+from rnnviz.embeddings.reproduce import checkpoint_bytes, downloadable_target, script, trained_translator
+from rnnviz.embeddings.snapshots import FormingSettings
+from rnnviz.seq2seq.translator import Translator
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = FormingSettings(pairs=300, hidden=16, cell="gru", steps=6, snapshots=3, seed=5)
+
+
+class PageJob:
+    """What the page's job target reads of a `rnnviz.training.jobs.Job`: extras, the stop flag, the step callback."""
+
+    def __init__(self) -> None:
+        self.extras: dict[str, object] = {}
+        self.stop_event = threading.Event()
+        self.losses: list[float] = []
+
+    def on_step_end(self, info) -> None:
+        """Record the loss of each step, as the job's history does."""
+        self.losses.append(info.loss)
+
+
+@pytest.fixture(scope="module")
+def page_job() -> PageJob:
+    """The page's Train button for SMALL, without the server (the same target, same seed)."""
+    job = PageJob()
+    result = downloadable_target(SMALL)(job)
+    assert result.status == "finished", result.message
+    return job
+
+
+def test_the_script_prints_the_losses_of_the_pages_run(tmp_path, page_job):
+    path = tmp_path / "run.py"
+    path.write_text(script(SMALL, file_name="run.py"))
+    done = subprocess.run(
+        [sys.executable, str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    printed = [float(value) for value in re.findall(r"^step \d+ loss (\S+)$", done.stdout, flags=re.MULTILINE)]
+    assert len(page_job.losses) == SMALL.steps
+    assert printed == pytest.approx(page_job.losses, rel=1e-5)
+    steps = [snapshot.step for snapshot in page_job.extras["run"].snapshots]
+    assert f"snapshots at steps {steps}" in done.stdout
+    translator = Translator.load(tmp_path / "run.safetensors")
+    assert len(translator.source_vocab) == len(page_job.extras["run"].words["source"]) + len(translator.source_vocab.specials)
+
+
+def test_the_checkpoint_holds_the_trained_weights_of_the_run(tmp_path, page_job):
+    translator = trained_translator(page_job)
+    assert translator is not None
+    # the last snapshot is the trained source embedding: the checkpoint's rows must be those, not the first weights
+    run = page_job.extras["run"]
+    rows = [translator.source_vocab.tokens.index(word) for word in run.words["source"]]
+    trained_rows = translator.model.encoder.embedding.weight.detach()[rows].double()
+    assert torch.allclose(trained_rows, torch.from_numpy(run.snapshots[-1].source))
+    assert not torch.allclose(trained_rows, torch.from_numpy(run.snapshots[0].source))
+    path = tmp_path / "forming.safetensors"
+    path.write_bytes(checkpoint_bytes(translator))
+    loaded = Translator.load(path)
+    for name, tensor in translator.model.state_dict().items():
+        assert torch.equal(loaded.model.state_dict()[name], tensor), name
+
+
+def test_the_tutorial_script_reads_the_pairs_file_by_name_and_writes_every_setting():
+    text = script(FormingSettings(cell="lstm", steps=900, seed=3), pairs_file="/srv/data/../it's.txt")
+    assert 'tutorial_data("it\'s.txt"' in text
+    for written in ("cell='lstm'", "steps=900", "seed=3", "snapshots=9"):
+        assert written in text
