@@ -30,6 +30,7 @@ def enlarge(figure: go.Figure) -> go.Figure:
     layout.font.size = max(layout.font.size or 0, MIN_TEXT_SIZE)
     layout.hoverlabel.font.size = max(layout.hoverlabel.font.size or 0, MIN_TEXT_SIZE)
     layout.legend.font.size = max(layout.legend.font.size or 0, MIN_TEXT_SIZE)
+    layout.legend.title.font.size = max(layout.legend.title.font.size or 0, MIN_TEXT_SIZE)
     if layout.title.text:
         layout.title.font.size = max(layout.title.font.size or 0, TITLE_SIZE)
     for axis in _axes(figure):
