@@ -1,12 +1,17 @@
 """Compare cells and Embeddings as lecture links: a link replays the same figures in a fresh browser (a trained race:
-Train pressed in both), and the projector view of each page, whole, at 1280x720: every chart text at least 18 px."""
+Train pressed in both), and the projector view of each page, whole, at 1280x720: every chart text at least 18 px.
+The teacher-forcing runs and a "Watch it form" run download their script and weights."""
 
 from __future__ import annotations
 
 import json
 import re
 import urllib.parse
+from pathlib import Path
 
+from rnnviz.io import checkpoints
+from rnnviz.seq2seq.translator import Translator
+from rnnviz.unrolled.reproduce import BUILDERS
 from tests.e2e import browser as br
 
 SMALL = {"width": 1280, "height": 720}
@@ -176,3 +181,51 @@ def test_embeddings_full_page_in_both_modes_has_legible_charts(page, app_url) ->
     smallest = screenshot_both_modes(page, address, "embeddings", embeddings_ready)
     assert smallest[True] and smallest[True][0][0] >= MIN_PROJECTOR_PX, smallest[True]
     assert smallest[False][0][0] < smallest[True][0][0], smallest
+
+
+def download(page, button) -> Path:
+    """Click a download button; the downloaded file."""
+    with page.expect_download(timeout=60_000) as caught:
+        button.click()
+    return Path(caught.value.path())
+
+
+def test_the_teacher_forcing_runs_download_their_script_and_each_ratios_weights(page, app_url) -> None:
+    query = {"unrolled:tab": "Is it parallelizable?", "unrolled-parallel:plan": "one ratio against 1.0",
+             "unrolled-parallel:steps": "20", "seed": "6"}  # fmt: skip
+    br.goto(page, app_url, link(app_url, "unrolled", query), timeout=120)
+    page.set_viewport_size(SMALL)
+    panel = main(page).locator('[role="tabpanel"]:visible').first
+    panel.get_by_role("button", name="Train the runs").click()
+    panel.get_by_text("Keep these runs").wait_for(timeout=RACE_TIMEOUT_MS)
+    br.wait_until_idle(page, timeout=120)
+    br.assert_no_exception(page)
+    text = download(page, panel.get_by_role("button", name=re.compile("Script that redoes this run"))).read_text()
+    compile(text, "teacher-forcing-runs.py", "exec")
+    assert "seed = 6" in text and "steps = 20" in text and "[1.0, 0.0]" in text
+    weights = panel.get_by_role("button", name=re.compile(r"^Ratio .* weights"))
+    assert weights.count() == 2
+    loaded = checkpoints.load(download(page, weights.nth(1)), builders=BUILDERS)
+    assert loaded.extra["teacher_forcing"] == 0.0
+    panel.get_by_text("Keep these runs").scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
+    br.save_screenshot(page, "unrolled-teacher-forcing-downloads")
+
+
+def test_a_forming_run_downloads_its_script_and_its_translator(page, app_url) -> None:
+    query = {"embeddings:tab": "Watch it form", "embeddings:forming:steps": "200", "seed": "2"}
+    br.goto(page, app_url, link(app_url, "embeddings", query), timeout=240)
+    page.set_viewport_size(SMALL)
+    panel = main(page).locator('[role="tabpanel"]:visible').first
+    panel.get_by_role("button", name="Train", exact=True).click()
+    panel.get_by_text("Keep this run").wait_for(timeout=RACE_TIMEOUT_MS)
+    br.wait_until_idle(page, timeout=120)
+    br.assert_no_exception(page)
+    text = download(page, panel.get_by_role("button", name=re.compile("Script that redoes this run"))).read_text()
+    compile(text, "watch-it-form.py", "exec")
+    assert "steps=200" in text and "seed=2" in text
+    translator = Translator.load(download(page, panel.get_by_role("button", name=re.compile("Trained weights"))))
+    assert "nov" in translator.source_vocab.tokens
+    panel.get_by_text("Keep this run").scroll_into_view_if_needed()
+    page.mouse.move(0, 0)
+    br.save_screenshot(page, "embeddings-forming-downloads")

@@ -244,10 +244,20 @@ def forcing_files(job: Job) -> None:
         "with `rnnviz.io.checkpoints.load(path, builders=rnnviz.unrolled.reproduce.BUILDERS)`."
     )
     charts.run_downloads(name="teacher-forcing-runs", script=text, key=KEY + "files")
-    for column, (ratio, payload) in zip(st.columns(len(weights)), weights, strict=True):
-        column.caption(f"The model trained with ratio {ratio:g}:")
-        charts.run_downloads(
-            name=forcing_file_stem(ratio), script=None, checkpoint=payload, where=column, key=f"{KEY}files:{ratio:g}"
+    for column, (ratio, payload) in zip(st.columns(max(3, len(weights))), weights, strict=False):
+        if payload is None:
+            column.caption(f"Ratio {ratio:g}: no weights (the run did not end with finite weights).")
+            continue
+        column.download_button(  # one file per model, named by its ratio: run_downloads names one model only
+            f"Ratio {ratio:g} weights (.safetensors)",
+            data=payload,
+            file_name=f"{forcing_file_stem(ratio)}.safetensors",
+            mime="application/octet-stream",
+            on_click="ignore",
+            icon=":material/download:",
+            key=f"{KEY}files:{ratio:g}:weights",
+            help=f"The encoder–decoder trained with teacher-forcing ratio {ratio:g}; "
+            "open it with rnnviz.io.checkpoints (no pickle).",
         )
 
 
