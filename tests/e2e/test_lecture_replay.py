@@ -229,3 +229,17 @@ def test_a_forming_run_downloads_its_script_and_its_translator(page, app_url) ->
     panel.get_by_text("Keep this run").scroll_into_view_if_needed()
     page.mouse.move(0, 0)
     br.save_screenshot(page, "embeddings-forming-downloads")
+
+
+def test_hostile_teacher_forcing_values_fall_back_with_the_note(page, app_url) -> None:
+    query = {"unrolled:tab": "Is it parallelizable?", "unrolled-parallel:ratio": "5", "unrolled-parallel:steps": "1e999",
+             "unrolled-parallel:per": "<script>window.hacked=1</script>", "unrolled-parallel:plan": "x" * 100_000}  # fmt: skip
+    br.goto(page, app_url, link(app_url, "unrolled", query), timeout=120)
+    br.assert_no_exception(page)
+    note = main(page).get_by_text("This link asked for settings the page cannot use")
+    note.wait_for(state="visible")
+    for name in ("unrolled-parallel:ratio", "unrolled-parallel:steps", "unrolled-parallel:per", "unrolled-parallel:plan"):
+        assert name in note.inner_text(), note.inner_text()[:600]
+    assert page.evaluate("() => window.hacked === undefined")
+    panel = main(page).locator('[role="tabpanel"]:visible').first
+    assert "2 runs × 100 steps" in panel.inner_text() or "3 runs × 100 steps" in panel.inner_text()
