@@ -36,6 +36,8 @@ def enlarge(figure: go.Figure) -> go.Figure:
     for axis in _axes(figure):
         axis.tickfont.size = max(axis.tickfont.size or 0, MIN_TEXT_SIZE)
         axis.title.font.size = max(axis.title.font.size or 0, MIN_TEXT_SIZE)
+        axis.automargin = True  # the larger tick labels push the margins instead of being cut off
+    _legend_below_to_the_bottom(layout)
     for colorbar in [layout.coloraxis.colorbar] + [t.colorbar for t in figure.data if "colorbar" in t]:
         colorbar.tickfont.size = max(colorbar.tickfont.size or 0, MIN_TEXT_SIZE)
         colorbar.title.font.size = max(colorbar.title.font.size or 0, MIN_TEXT_SIZE)
@@ -46,6 +48,17 @@ def enlarge(figure: go.Figure) -> go.Figure:
     if layout.height:
         layout.height = int(layout.height * HEIGHT_SCALE)
     return figure
+
+
+def _legend_below_to_the_bottom(layout: go.Layout) -> None:
+    """A horizontal legend below the plot moves to the figure's bottom edge, under the enlarged x-axis title.
+
+    Placed in plot fractions (y < 0), it kept its distance while the axis text grew and covered the title;
+    placed on the container, Plotly adds its height to the bottom margin, below the axis.
+    """
+    legend = layout.legend
+    if legend.orientation == "h" and legend.y is not None and legend.y < 0 and legend.yref in (None, "paper"):
+        legend.update(yref="container", y=0, yanchor="bottom")
 
 
 def _axes(figure: go.Figure) -> Iterator[object]:

@@ -46,6 +46,24 @@ CHART_TEXTS = """() => [...document.querySelectorAll('[data-testid="stMainBlockC
                     node.getAttribute('class') || node.parentNode.getAttribute('class') || ''])"""
 
 
+# Per visible chart, what a projector would lose: tick labels cut off by the chart's edge, a legend on an axis title.
+LAYOUT_PROBLEMS = """() => [...document.querySelectorAll('[data-testid="stMainBlockContainer"] .js-plotly-plot')]
+    .filter((plot) => plot.offsetParent !== null).flatMap((plot) => {
+        const edge = plot.querySelector('.main-svg').getBoundingClientRect();
+        const cut = [...plot.querySelectorAll('.xtick text, .ytick text')].filter((tick) => {
+            const box = tick.getBoundingClientRect();
+            return box.width > 0 && (box.left < edge.left - 1 || box.right > edge.right + 1);
+        }).map((tick) => 'cut tick label ' + tick.textContent);
+        const legend = plot.querySelector('.legend'), title = plot.querySelector('.xtitle');
+        if (legend && title) {
+            const a = legend.getBoundingClientRect(), b = title.getBoundingClientRect();
+            if (a.top < b.bottom - 1 && b.top < a.bottom - 1 && a.left < b.right && b.left < a.right) cut.push(
+                'legend over the x-axis title ' + title.textContent);
+        }
+        return cut;
+    })"""
+
+
 def main(page):
     """The page's main column (the toolbar has its own Stop)."""
     return page.get_by_test_id("stMainBlockContainer")
@@ -87,6 +105,8 @@ def screenshot_both_modes(page, url: str, name: str, ready) -> dict[bool, list[l
         ready(page)
         page.mouse.move(0, 0)
         smallest[projector] = smallest_texts(page)
+        if projector:
+            assert not page.evaluate(LAYOUT_PROBLEMS), page.evaluate(LAYOUT_PROBLEMS)
         br.save_screenshot(page, f"{name}-{'projector' if projector else 'normal'}-full", full_page=True)
     return smallest
 
@@ -243,3 +263,26 @@ def test_hostile_teacher_forcing_values_fall_back_with_the_note(page, app_url) -
     assert page.evaluate("() => window.hacked === undefined")
     panel = main(page).locator('[role="tabpanel"]:visible').first
     assert "2 runs × 100 steps" in panel.inner_text() or "3 runs × 100 steps" in panel.inner_text()
+
+
+PROJECTOR_TABS = {
+    "compare-cells-homework": ("compare-cells", {"compare:tab": "The homework, answered"}),
+    "embeddings-phrases": ("embeddings", {"embeddings:tab": "Phrases", "embeddings:phrases:projection": PCA}),
+    "embeddings-hidden": ("embeddings", {"embeddings:tab": "Hidden states", "embeddings:hidden:method": PCA}),
+}
+
+
+def test_the_other_tabs_of_both_pages_have_legible_charts_in_the_projector_view(page, app_url) -> None:
+    page.set_viewport_size(SMALL)
+    smallest = {}
+    for name, (page_name, query) in PROJECTOR_TABS.items():
+        br.goto(page, app_url, link(app_url, page_name, {**query, "projector": "true"}), timeout=300)
+        br.assert_no_exception(page)
+        main(page).locator('[data-testid="stPlotlyChart"]:visible').first.wait_for(state="visible", timeout=300_000)
+        br.wait_until_idle(page, timeout=180)
+        assert "This link asked for settings" not in main(page).inner_text()
+        page.mouse.move(0, 0)
+        smallest[name] = smallest_texts(page, 3)
+        assert not page.evaluate(LAYOUT_PROBLEMS), (name, page.evaluate(LAYOUT_PROBLEMS))
+        br.save_screenshot(page, f"{name}-projector-full", full_page=True)
+    assert all(texts and texts[0][0] >= MIN_PROJECTOR_PX for texts in smallest.values()), smallest

@@ -1,4 +1,4 @@
-"""The projector view enlarges legend titles too (the Embeddings map's "frequency band" stayed at 16 px)."""
+"""The projector view: legend titles enlarged too, tick labels never cut off, a legend below the plot never on the axis title."""
 
 from __future__ import annotations
 
@@ -14,3 +14,14 @@ def test_a_legend_title_set_small_is_enlarged_and_a_large_one_is_kept() -> None:
     large = go.Figure(go.Scatter(x=[1], y=[1]))
     large.update_layout(legend={"title": {"text": "kind", "font": {"size": MIN_TEXT_SIZE + 8}}})
     assert enlarge(large).layout.legend.title.font.size == MIN_TEXT_SIZE + 8
+
+
+def test_axes_push_the_margins_and_a_legend_below_the_plot_moves_under_the_axis_title() -> None:
+    figure = go.Figure([go.Bar(y=["subject pronoun", "tense (simple rule)"], x=[1, 2], orientation="h", name="a")])
+    figure.update_layout(legend={"orientation": "h", "y": -0.2}, margin={"l": 70, "b": 60})
+    enlarged = enlarge(figure)
+    assert enlarged.layout.xaxis.automargin is True and enlarged.layout.yaxis.automargin is True
+    assert (enlarged.layout.legend.yref, enlarged.layout.legend.y, enlarged.layout.legend.yanchor) == ("container", 0, "bottom")
+    above = go.Figure(go.Scatter(x=[1], y=[1]))
+    above.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"})
+    assert enlarge(above).layout.legend.yref is None  # a legend above the plot stays where it was put
