@@ -233,7 +233,8 @@ def test_the_teacher_forcing_runs_download_their_script_and_each_ratios_weights(
 
 
 def test_a_forming_run_downloads_its_script_and_its_translator(page, app_url) -> None:
-    query = {"embeddings:tab": "Watch it form", "embeddings:forming:steps": "200", "seed": "2"}
+    """In the projector view, so the finished run's charts are checked for a lecture hall too."""
+    query = {"embeddings:tab": "Watch it form", "embeddings:forming:steps": "200", "seed": "2", "projector": "true"}
     br.goto(page, app_url, link(app_url, "embeddings", query), timeout=240)
     page.set_viewport_size(SMALL)
     panel = main(page).locator('[role="tabpanel"]:visible').first
@@ -246,6 +247,9 @@ def test_a_forming_run_downloads_its_script_and_its_translator(page, app_url) ->
     assert "steps=200" in text and "seed=2" in text
     translator = Translator.load(download(page, panel.get_by_role("button", name=re.compile("Trained weights"))))
     assert "nov" in translator.source_vocab.tokens
+    assert smallest_texts(page, 1)[0][0] >= MIN_PROJECTOR_PX, smallest_texts(page)
+    assert not page.evaluate(LAYOUT_PROBLEMS), page.evaluate(LAYOUT_PROBLEMS)
+    br.save_screenshot(page, "embeddings-forming-projector-full", full_page=True)
     panel.get_by_text("Keep this run").scroll_into_view_if_needed()
     page.mouse.move(0, 0)
     br.save_screenshot(page, "embeddings-forming-downloads")
