@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from rnnviz.embeddings.reproduce import checkpoint_bytes, downloadable_target, script, trained_translator
-from rnnviz.embeddings.snapshots import FormingSettings
+from rnnviz.embeddings.snapshots import FormingSettings, tutorial_data
 from rnnviz.seq2seq.translator import Translator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,3 +83,26 @@ def test_the_tutorial_script_reads_the_pairs_file_by_name_and_writes_every_setti
     assert 'tutorial_data("it\'s.txt"' in text
     for written in ("cell='lstm'", "steps=900", "seed=3", "snapshots=9"):
         assert written in text
+
+
+PAIRS_FILE = ROOT.parent / "shared" / "data" / "eng-fra.txt"  # ../shared/data (DESIGN.md)
+
+
+@pytest.mark.skipif(not PAIRS_FILE.exists(), reason="the tutorial's eng-fra.txt is not in ../shared/data")
+def test_the_tutorial_script_reads_the_file_beside_it_and_prints_the_pages_losses(tmp_path) -> None:
+    settings = FormingSettings(hidden=16, steps=3, snapshots=2, seed=1)
+    (tmp_path / "eng-fra.txt").symlink_to(PAIRS_FILE)
+    (tmp_path / "run.py").write_text(script(settings, pairs_file=str(PAIRS_FILE), file_name="run.py"))
+    done = subprocess.run(
+        [sys.executable, "run.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    )
+    assert done.returncode == 0, done.stderr
+    job = PageJob()
+    downloadable_target(settings, tutorial_data(PAIRS_FILE, seed=settings.seed))(job)
+    printed = [float(value) for value in re.findall(r"^step \d+ loss (\S+)$", done.stdout, flags=re.MULTILINE)]
+    assert len(job.losses) == 3 and printed == pytest.approx(job.losses, rel=1e-5)
