@@ -127,3 +127,18 @@ def test_streamlit_default_template_is_kept_without_one(monkeypatch) -> None:
     reference = validated_style(scatter(), title="t", template=None)
     assert json.loads(pio.to_json(fast)) == json.loads(pio.to_json(reference))
     assert fast.to_dict()["layout"]["template"] == pio.templates["streamlit"].to_plotly_json()
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+def test_the_projector_copy_equals_a_validated_copy_enlarged(build) -> None:
+    """ui.charts' cheap copy gives the projector view the validated copy gives, and leaves the original alone."""
+    from rnnviz.plots.export import figure_csv
+    from ui.charts import projector_copy
+
+    figure = base.style(build(), title="T", x_title="x", y_title="y")
+    before = json.loads(pio.to_json(figure))
+    cheap, validated = projector_copy(figure), enlarge(go.Figure(figure))
+    assert json.loads(pio.to_json(cheap)) == json.loads(pio.to_json(validated))
+    assert figure_csv(cheap) == figure_csv(validated)  # the CSV download of a chart in the projector view
+    assert json.loads(pio.to_json(figure)) == before
+    assert cheap.layout.font.size >= MIN_TEXT_SIZE
