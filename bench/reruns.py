@@ -6,7 +6,8 @@ Translate, Inside the cell and Phrase scoring; for each interaction the server p
 CPU has stopped moving (the rest of the run, e.g. the tabs after the answer, counts too), less its idle rate.
 That is the interaction's server time, whatever else the machine runs. Printed per page: median and max server ms,
 and the ratio to the model's own answer time (one greedy translation, measured in this process). With
-`--baseline ../main` the same is measured first on another checkout (e.g. before fragments and caches).
+`--baseline ../main` another checkout (e.g. before fragments and caches) runs alongside, and each page is measured
+on it and then on this checkout, in turn, so that the shared machine's load moves little between the two.
 Target (issue 14 item 1): at most 150 ms of server time per typed input on these three pages. With `--other`,
 the same count for one change of each widget in INTERACTIONS on the other pages (target: at most 300 ms each).
 
@@ -187,41 +188,40 @@ async def interaction_ms(base: str, pid: int, rounds: int, pages: list[str]) -> 
     return costs
 
 
-def measure(root: Path, label: str, arguments: argparse.Namespace, expected: dict) -> dict[str, float]:
-    """Median server ms per typed page (and per other interaction) of one checkout, printed with max."""
-    port = free_port()
-    server = start_server(port, root, arguments.option)
-    medians: dict[str, float] = {}
-    rounds = arguments.rounds
-    try:
-        if arguments.other:
-            found = asyncio.run(interaction_ms(f"http://127.0.0.1:{port}", server.pid, rounds, arguments.page))
-            for name, costs in found.items():
-                medians[name] = statistics.median(costs)
-                flag = "  OVER 300 ms" if medians[name] > 300 else ""
-                print(f"{label:9s} {name:62s} server {medians[name]:6.0f} ms median, {max(costs):6.0f} ms max{flag}")
-            return medians
-        for offset, page_name in enumerate(PAGES, start=1):
-            asyncio.run(server_ms(f"http://127.0.0.1:{port}", server.pid, page_name, 1, expected, 0))  # warm-up
-            costs = asyncio.run(server_ms(f"http://127.0.0.1:{port}", server.pid, page_name, rounds, expected, 1000 * offset))
-            if not costs:
-                print(f"{label:9s} {page_name:15s} no answers")
-                continue
-            medians[page_name] = statistics.median(costs)
-            print(
-                f"{label:9s} {page_name:15s} server {medians[page_name]:6.0f} ms median, {max(costs):6.0f} ms max "
-                f"over {len(costs)} inputs; {medians[page_name] / expected['answer_ms']:5.1f}x the model's answer"
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+def units(arguments: argparse.Namespace) -> list[str]:
+    """What is measured in turn on each server: the typed pages, or (--other) the pages of INTERACTIONS."""
+    if not arguments.other:
+        return PAGES
+    return list(dict.fromkeys(page for page, _, _ in INTERACTIONS if not arguments.page or page in arguments.page))
+
+
+def measure_unit(unit: str, port: int, pid: int, arguments: argparse.Namespace, expected: dict) -> dict[str, list[float]]:
+    """Server ms of each input of one typed page (after a warm-up input), or of each widget change of one page."""
+    base = f"http://127.0.0.1:{port}"
+    if arguments.other:
+        return asyncio.run(interaction_ms(base, pid, arguments.rounds, [unit]))
+    asyncio.run(server_ms(base, pid, unit, 1, expected, 0))  # warm-up
+    costs = asyncio.run(server_ms(base, pid, unit, arguments.rounds, expected, 1000 * (1 + PAGES.index(unit))))
+    return {unit: costs} if costs else {}
+
+
+def report(label: str, found: dict[str, list[float]], expected: dict) -> dict[str, float]:
+    """Print median and max per page or widget; the medians."""
+    medians = {}
+    for name, costs in found.items():
+        medians[name] = statistics.median(costs)
+        if expected:
+            ratio = f"over {len(costs)} inputs; {medians[name] / expected['answer_ms']:5.1f}x the model's answer"
+        else:
+            ratio = "  OVER 300 ms" if medians[name] > 300 else ""
+        print(f"{label:9s} {name:62s} server {medians[name]:6.0f} ms median, {max(costs):6.0f} ms max {ratio}")
     return medians
 
 
 def main() -> None:
-    """Baseline (optional), then this checkout; the ratio of the two per page."""
+    """Both servers up at once; each page measured on the baseline (when given) and then on this checkout, in turn."""
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    options.add_argument("--baseline", type=Path, default=None, help="another checkout measured first")
+    options.add_argument("--baseline", type=Path, default=None, help="another checkout, measured page by page in turn")
     options.add_argument("--rounds", type=int, default=6, help="typed inputs per page (or changes per widget)")
     options.add_argument("--other", action="store_true", help="the other pages' widgets (INTERACTIONS) instead")
     options.add_argument("--page", action="append", default=[], help="with --other: only this page (repeatable)")
@@ -239,13 +239,25 @@ def main() -> None:
     if expected:
         print(f"the model's own answer: {expected['answer_ms']:.1f} ms CPU per sentence (greedy, this process)")
     began = time.monotonic()
-    print(f"load average {os.getloadavg()[0]:.1f}")
-    before = measure(arguments.baseline.resolve(), "baseline", arguments, expected) if arguments.baseline else {}
-    print(f"load average {os.getloadavg()[0]:.1f}")
-    after = measure(ROOT, "this", arguments, expected)
-    for name, cost in after.items():
-        if name in before:
-            print(f"{name:62s} this / baseline = {cost / max(before[name], 1.0):.2f} (server time per interaction)")
+    roots = {"baseline": arguments.baseline.resolve()} if arguments.baseline else {}
+    roots["this"] = ROOT
+    servers = {}
+    medians: dict[str, dict[str, float]] = {label: {} for label in roots}
+    try:
+        for label, root in roots.items():
+            port = free_port()
+            servers[label] = (port, start_server(port, root, arguments.option))
+        for unit in units(arguments):  # interleaved: the machine's load moves less between A and B of one page
+            print(f"load average {os.getloadavg()[0]:.1f}")
+            for label, (port, server) in servers.items():
+                medians[label].update(report(label, measure_unit(unit, port, server.pid, arguments, expected), expected))
+    finally:
+        for _, server in servers.values():
+            server.terminate()
+            server.wait(timeout=15)
+    for name, cost in medians["this"].items():
+        if name in medians.get("baseline", {}):
+            print(f"{name:62s} this / baseline = {cost / max(medians['baseline'][name], 1.0):.2f} (server time per input)")
     print(f"load average {os.getloadavg()[0]:.1f} ({time.monotonic() - began:.0f} s)")
 
 
