@@ -61,7 +61,14 @@ def subplots() -> go.Figure:
     return figure
 
 
-BUILDERS = [scatter, heatmap, subplots, lambda: go.Figure(go.Pie(values=[1, 2]))]
+def legend_below() -> go.Figure:
+    """Two named lines with a horizontal legend under the plot (the projector view moves such a legend)."""
+    figure = go.Figure([go.Scatter(y=[1, 2], name="first"), go.Bar(y=[2, 1], name="second", marker={"color": "#1f77b4"})])
+    figure.update_layout(legend={"orientation": "h", "y": -0.3, "x": 0})
+    return figure
+
+
+BUILDERS = [scatter, heatmap, subplots, legend_below, lambda: go.Figure(go.Pie(values=[1, 2]))]
 SETTINGS = [
     {},
     {"title": "Loss", "x_title": "training step", "y_title": "loss (nats)", "height": 300},
