@@ -173,3 +173,45 @@ def test_stop_on_a_queued_run_shows_at_once_that_it_stopped(monkeypatch):
     assert queued.status == "stopped" and [box.value for box in at.info] == [queued.message()]
     gate.set()
     assert ahead.wait(30)
+
+
+def _plotly_script() -> None:
+    """A page whose live chart is a Plotly figure, counting how often its dictionary is computed."""
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from ui import training
+
+    def render_live(job) -> None:
+        def build() -> go.Figure:
+            figure = go.Figure(go.Scatter(y=[float(len(job.history)), 2.0, 3.0]))
+            to_dict = figure.to_dict
+
+            def counted() -> dict:
+                st.session_state["serialized"] = st.session_state.get("serialized", 0) + 1
+                return to_dict()
+
+            object.__setattr__(figure, "to_dict", counted)
+            return figure
+
+        st.plotly_chart(training.live_figure(job, "chart", build))
+
+    training.live_training("demo", render_live)
+
+
+def test_an_unchanged_live_chart_is_serialized_once(monkeypatch):
+    monkeypatch.setattr(training, "_cpu_clock", lambda: 0.0)
+    job = idle_job()
+    job.status = "running"
+    step(job)
+    at = AppTest.from_function(_plotly_script, default_timeout=30)
+    at.session_state[KEY] = job
+    at.run()
+    panel = fragment_id(at, "_live_panel")
+    first = at.get("plotly_chart")[0].proto.spec
+    run_fragment(at, panel, monkeypatch)  # two ticks with nothing new: the chart is sent again, not serialized again
+    run_fragment(at, panel, monkeypatch)
+    assert at.session_state["serialized"] == 1 and at.get("plotly_chart")[0].proto.spec == first
+    step(job)
+    run_fragment(at, panel, monkeypatch)  # new data: a new figure, serialized once
+    assert at.session_state["serialized"] == 2 and at.get("plotly_chart")[0].proto.spec != first
