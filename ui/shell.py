@@ -179,7 +179,7 @@ def _note_rejected(slot: DeltaGenerator, asked: dict[str, list[str]]) -> None:
 
 
 WARM_ENV = "RNNVIZ_WARM_UP"  # "0": no background warm-up (to measure without it)
-WARM_DELAY_SECONDS = 0.2  # after the first script run ends, before the warm-up starts
+WARM_DELAY_SECONDS = 0.1  # after the first script run ends: its last messages go out first
 # A page's module may define warm_up(): fill its server-wide caches, draw nothing; a generator yields between steps.
 WARM_HOOK = "warm_up"
 # What most pages need, before any page's own. torch._dynamo: torch imports it lazily at a model's first
@@ -189,9 +189,13 @@ FIRST_MODULES = ("torch", "ui.sidebar", "torch._dynamo", "plotly.graph_objects",
 # Imported inside functions of the Embeddings page, so no page file names them: last, they are the heaviest.
 LAST_MODULES = ("threadpoolctl", "sklearn.manifold", "sklearn.cluster", "openTSNE")
 WARM_THREAD = "rnnviz-warm-up"
+# The warm-up thread's nice value between page runs: the browser drawing a page gets the CPU first. During a page
+# run it goes back to 0, since the page may be waiting for a module it is importing (where the system allows it).
+WARM_NICE = 10
 _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
 _running_scripts = 0  # script runs in progress on this server (any session); the warm-up waits while there are any
+_warm_thread_id: int | None = None  # the warm-up thread's native id, for its nice value
 
 
 @contextlib.contextmanager
@@ -200,11 +204,23 @@ def script_run() -> Iterator[None]:
     global _running_scripts
     with _warm_lock:
         _running_scripts += 1
+        if _running_scripts == 1:
+            _warm_priority(0)
     try:
         yield
     finally:
         with _warm_lock:
             _running_scripts -= 1
+            if _running_scripts == 0:
+                _warm_priority(WARM_NICE)
+
+
+def _warm_priority(nice: int) -> None:
+    """Set the warm-up thread's nice value (Linux: per thread); nothing where the system does not allow it."""
+    if _warm_thread_id is None or not hasattr(os, "setpriority"):
+        return
+    with contextlib.suppress(OSError):  # lowering it again needs privileges a laptop user may not have
+        os.setpriority(os.PRIO_PROCESS, _warm_thread_id, nice)
 
 
 def page_modules(spec: catalog.PageSpec, app_dir: Path = APP_DIR) -> list[str]:
@@ -276,6 +292,10 @@ def _wait_for_quiet() -> None:
 
 def _warm_up(delay: float) -> None:
     """The warm-up thread: import the pages' modules and run their hooks one by one, pausing while any page runs."""
+    global _warm_thread_id
+    with _warm_lock:
+        _warm_thread_id = threading.get_native_id()
+        _warm_priority(0 if _running_scripts else WARM_NICE)
     time.sleep(delay)
     started = time.perf_counter()
     for index, group in enumerate(warm_modules()):
@@ -309,8 +329,8 @@ def warm_up_later(delay: float = WARM_DELAY_SECONDS) -> threading.Thread | None:
     clicks a page, its modules (and the caches its `warm_up` hooks fill) are ready. Off with RNNVIZ_WARM_UP=0.
     """
     global _warm_thread
-    if os.environ.get(WARM_ENV, "1") == "0":
-        return None
+    if os.environ.get(WARM_ENV, "1") == "0" or "streamlit.testing.v1.app_test" in sys.modules:
+        return None  # off, or an AppTest, which runs app.py inside the test process: nothing to warm for a browser
     with _warm_lock:
         if _warm_thread is None:
             logging.getLogger(script_run_context.__name__).addFilter(_WarmUpFilter())

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,3 +48,26 @@ def test_translate_opens_without_a_cache_miss_after_its_warm_up(misses: list[str
     page.switch_page("app_pages/translate.py").run()
     assert not page.exception
     assert misses == [], f"the page computed {misses} again: the warm-up and the page disagree on a default"
+
+
+WARM_RUN = """
+import logging, sys
+from ui import shell
+failures = []
+shell.log.addHandler(type("H", (logging.Handler,), {"emit": lambda self, record: failures.append(record.getMessage())
+                                                    if record.levelno >= logging.WARNING else None})())
+shell._warm_up(0)
+wanted = [name for group in shell.warm_modules() for name in group if "." not in name.removeprefix("ui.")]
+print(repr({"failures": failures, "missing": [name for name in wanted if name not in sys.modules]}))
+"""
+
+
+def test_the_whole_warm_up_runs_outside_any_page_without_a_failure() -> None:
+    """Off the script thread (no session), every module imports and every hook runs."""
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_RUN], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert report == {"failures": [], "missing": []}
