@@ -179,7 +179,7 @@ def _note_rejected(slot: DeltaGenerator, asked: dict[str, list[str]]) -> None:
 
 
 WARM_ENV = "RNNVIZ_WARM_UP"  # "0": no background warm-up (to measure without it)
-WARM_DELAY_SECONDS = 0.1  # after the first script run ends: its last messages go out first
+WARM_DELAY_SECONDS = 0.3  # after the first script run: the browser fetches the JS of the elements it draws (the server answers)
 # A page's module may define warm_up(): fill its server-wide caches, draw nothing; a generator yields between steps.
 WARM_HOOK = "warm_up"
 # What most pages need, before any page's own. torch._dynamo: torch imports it lazily at a model's first
