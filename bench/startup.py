@@ -15,7 +15,11 @@ connect, sendto and name lookup the server's Python makes is recorded by an audi
 (`sys.addaudithook`), and the server's sockets are read from /proc/<pid>/net every 0.1 s. Any
 non-loopback address is printed. `--no-isolate` runs on the normal network (still recording).
 
-    Run: python bench/startup.py [--runs 2] [--no-isolate]
+The app's background warm-up (ui.shell.warm_up_later: after Home, the other pages' modules and first views
+are loaded while nobody clicks) is on as shipped; `--warm-up off` measures without it, `--warm-up both`
+interleaves the two in every run.
+
+    Run: python bench/startup.py [--runs 3] [--warm-up on|off|both] [--no-isolate]
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 HOME_TARGET, PAGE_TARGET = 3.0, 2.0
 ISOLATED_ENV = "RNNVIZ_BENCH_ISOLATED"  # set inside the network namespace
+WARM_UP_ENV = "RNNVIZ_WARM_UP"  # ui.shell.WARM_ENV: "0" turns off the background warm-up after Home
 LOCAL_SCHEMES = ("data", "blob", "about", "chrome", "chrome-extension", "devtools")
 AUDITED = ("socket.connect", "socket.sendto", "socket.getaddrinfo", "urllib.Request")
 
@@ -222,15 +227,18 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 120.0) -
 BARE_APP = 'import streamlit as st\n\nst.title("A bare Streamlit app")\n'  # the baseline: Streamlit alone
 
 
-def start_server(app: Path, port: int, audit: Path, workdir: Path) -> subprocess.Popen:
-    """`streamlit run <app>` on `port` through this script's --serve (the audit hook), its log in `workdir`."""
+def start_server(app: Path, port: int, audit: Path, workdir: Path, warm_up: bool = True) -> subprocess.Popen:
+    """`streamlit run <app>` on `port` through this script's --serve (the audit hook), its log in `workdir`.
+
+    `warm_up=False` sets RNNVIZ_WARM_UP=0: no background loading of the pages' modules after Home.
+    """
     with (workdir / "server.log").open("a") as log:
         return subprocess.Popen(
             [sys.executable, __file__, "--serve", str(port), "--audit-log", str(audit), "--app", str(app)],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", WARM_UP_ENV: "1" if warm_up else "0"},
         )
 
 
@@ -260,7 +268,7 @@ def bare_seconds(browser, workdir: Path) -> float:
         page.close()
 
 
-def one_run(browser, pages: list, workdir: Path) -> dict:
+def one_run(browser, pages: list, workdir: Path, warm_up: bool = True) -> dict:
     """A fresh server and a fresh browser context: Home from `streamlit run`, then a click to each page."""
     from tests.e2e import browser as br
 
@@ -274,7 +282,7 @@ def one_run(browser, pages: list, workdir: Path) -> dict:
     page.on("websocket", lambda websocket: urls.append(websocket.url))
     seconds, failures = {"bare": bare}, []
     started = time.perf_counter()
-    process = start_server(ROOT / "app.py", port, audit, workdir)
+    process = start_server(ROOT / "app.py", port, audit, workdir, warm_up)
     watch = SocketWatch(process.pid)
     watch.start()
     try:
@@ -306,10 +314,10 @@ def outside_reachable() -> str:
         return f"no ({error.strerror or error})"
 
 
-def timing_report(runs: list[dict], pages: list) -> bool:
+def timing_report(runs: list[dict], pages: list, title: str = "") -> bool:
     """The table of seconds per run against the targets; True when every target is met."""
     header = "".join(f"  run {i + 1:<3d}" for i in range(len(runs)))
-    print(f"\n{'':36s}{header}  target   worst ratio (seconds / target)")
+    print(f"\n{title:36s}{header}  target   worst ratio (seconds / target)")
     met = True
     rows = [("home", "Home: `streamlit run` to rendered", HOME_TARGET)]
     rows += [(spec.key, f"{spec.title}: click to rendered", PAGE_TARGET) for spec in pages]
@@ -344,14 +352,17 @@ def network_report(runs: list[dict]) -> bool:
     return not (outside or calls or peers)
 
 
-def report(runs: list[dict], pages: list, isolation: str, load_before: tuple, load_after: tuple) -> int:
-    """Print timings and network findings; 1 if a target is missed, anything left loopback or a page failed."""
+def report(variants: dict[str, list[dict]], pages: list, isolation: str, load_before: tuple, load_after: tuple) -> int:
+    """Print timings (per warm-up setting) and network findings; 1 if the first setting misses a target, anything
+    left loopback or a page failed."""
     print(f"network: {isolation}; outside reachable: {outside_reachable()}")
     print(
         f"load average before {' '.join(f'{v:.1f}' for v in load_before)}, after "
         f"{' '.join(f'{v:.1f}' for v in load_after)} (1, 5, 15 min) on {os.cpu_count()} CPUs"
     )
-    met = timing_report(runs, pages)
+    met_by_setting = [timing_report(runs, pages, title) for title, runs in variants.items()]  # every table printed
+    met = met_by_setting[0]
+    runs = [run for variant in variants.values() for run in variant]
     offline = network_report(runs)
     failures = sorted({key for run in runs for key in run["failures"]})
     if failures:
@@ -359,8 +370,11 @@ def report(runs: list[dict], pages: list, isolation: str, load_before: tuple, lo
     return int(not (met and offline) or bool(failures))
 
 
-def measure(runs: int, isolation: str) -> int:
-    """Launch Chromium once, then `runs` fresh servers; print the report."""
+WARM_UP_CHOICES = {"on": (True,), "off": (False,), "both": (True, False)}
+
+
+def measure(runs: int, isolation: str, warm_up: str = "on") -> int:
+    """Launch Chromium once, then `runs` fresh servers per warm-up setting (interleaved); print the report."""
     from playwright.sync_api import sync_playwright
 
     from tests.e2e import browser as br
@@ -375,14 +389,18 @@ def measure(runs: int, isolation: str) -> int:
     with tempfile.TemporaryDirectory(prefix="rnnviz-startup-") as folder, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=br.CHROMIUM_ARGS)
         try:
-            results = [one_run(browser, pages, Path(folder)) for _ in range(runs)]
+            variants: dict[str, list[dict]] = {}
+            for _ in range(runs):
+                for setting in WARM_UP_CHOICES[warm_up]:
+                    title = "warm-up on" if setting else "warm-up off (RNNVIZ_WARM_UP=0)"
+                    variants.setdefault(title, []).append(one_run(browser, pages, Path(folder), setting))
         except Exception:
             log = Path(folder) / "server.log"
             print(log.read_text()[-4000:] if log.exists() else "(no server log)", file=sys.stderr)
             raise
         finally:
             browser.close()
-    return report(results, pages, isolation, load_before, os.getloadavg())
+    return report(variants, pages, isolation, load_before, os.getloadavg())
 
 
 def isolate(argv: list[str]) -> int | None:
@@ -400,6 +418,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="fresh servers to measure (default 1)")
     parser.add_argument("--no-isolate", action="store_true", help="run on the normal network (still recording)")
+    parser.add_argument(
+        "--warm-up",
+        choices=tuple(WARM_UP_CHOICES),
+        default="on",
+        help="the app's background warm-up after Home: on (default, as shipped), off, or both, interleaved",
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)  # internal: run the server on this port
     parser.add_argument("--audit-log", help=argparse.SUPPRESS)
     parser.add_argument("--app", default=str(ROOT / "app.py"), help=argparse.SUPPRESS)
@@ -408,13 +432,13 @@ def main() -> int:
         serve(args.serve, args.audit_log, args.app)
         return 0
     if os.environ.get(ISOLATED_ENV) == "1":
-        return measure(args.runs, "isolated (unshare -n: a network namespace with loopback only)")
+        return measure(args.runs, "isolated (unshare -n: a network namespace with loopback only)", args.warm_up)
     if not args.no_isolate:
         code = isolate(sys.argv[1:])
         if code is not None:
             return code
         print("unshare -n is not available here (needs root and iproute2): measuring on the normal network")
-    return measure(args.runs, "not isolated (the normal network)")
+    return measure(args.runs, "not isolated (the normal network)", args.warm_up)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
+import importlib
+import importlib.util
+import logging
+import os
+import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -11,8 +19,9 @@ from pathlib import Path
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.logger import get_logger
+from streamlit.runtime.scriptrunner_utils import script_run_context
 
-from rnnviz.io import checkpoints, data_directory
+from rnnviz.io import data_directory
 from ui import catalog, links
 from ui.markdown import escape
 
@@ -25,6 +34,9 @@ APP_ICON = "🌀"  # an emoji favicon is an inline SVG; a :material/ one is fetc
 
 ERROR_KEY_PREFIX = "page-error-"
 CHECKED_QUERY_KEY = "links:checked-query"  # the last link whose settings were checked, so its note shows once
+# rnnviz.io.checkpoints.DIRECTORY_ENV, written out: importing that module imports torch, which Home does not need
+# (tests/unit/test_startup.py checks that the two names agree).
+CHECKPOINTS_ENV = "RNNVIZ_CHECKPOINTS"
 WHAT_TO_TRY = (
     "Try a smaller setting (shorter sequence, fewer units, fewer steps), "
     "change back the last control you moved, or reload the browser tab to start over with the defaults."
@@ -37,8 +49,7 @@ def option_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--checkpoints",
         metavar="DIR",
-        help=f"folder of the checkpoints the pages open (default: ${checkpoints.DIRECTORY_ENV}, "
-        "else the repository's checkpoints/)",
+        help=f"folder of the checkpoints the pages open (default: ${CHECKPOINTS_ENV}, else the repository's checkpoints/)",
     )
     parser.add_argument(
         "--data",
@@ -56,8 +67,8 @@ def apply_options(argv: Sequence[str]) -> None:
     except argparse.ArgumentError as error:
         log.warning("ignoring the command line (%s)", error)
         return
-    if options.checkpoints:
-        checkpoints.set_checkpoint_directory(options.checkpoints)
+    if options.checkpoints:  # as rnnviz.io.checkpoints.set_checkpoint_directory does, without importing torch
+        os.environ[CHECKPOINTS_ENV] = str(Path(options.checkpoints).expanduser().resolve())
     if options.data:
         data_directory.set_data_directory(options.data)
 
@@ -162,3 +173,167 @@ def _note_rejected(slot: DeltaGenerator, asked: dict[str, list[str]]) -> None:
         slot.info(links.note_text(rejected), icon=":material/link_off:")
     for unknown in (r.name for r in rejected if r.name not in st.session_state):
         st.query_params.pop(unknown, None)  # the copied link keeps only what the page uses
+
+
+# ---------------------------------------------------------------- warm-up after the first page
+
+
+WARM_ENV = "RNNVIZ_WARM_UP"  # "0": no background warm-up (to measure without it)
+WARM_DELAY_SECONDS = 0.3  # after the first script run: the browser fetches the JS of the elements it draws (the server answers)
+# A page's module may define warm_up(): fill its server-wide caches, draw nothing; a generator yields between steps.
+WARM_HOOK = "warm_up"
+# What most pages need, before any page's own. torch._dynamo: torch imports it lazily at a model's first
+# random initialisation and an optimizer's first step (1-1.5 s on 2 cores).
+# ui.sidebar's hook sets the server's torch threads once torch is loaded.
+FIRST_MODULES = ("torch", "ui.sidebar", "torch._dynamo", "plotly.graph_objects", "plotly.io", "pandas", "rnnviz.plots.base")
+# Imported inside functions of the Embeddings page, so no page file names them: last, they are the heaviest.
+LAST_MODULES = ("threadpoolctl", "sklearn.manifold", "sklearn.cluster", "openTSNE")
+WARM_THREAD = "rnnviz-warm-up"
+# The warm-up thread's nice value between page runs: the browser drawing a page gets the CPU first. During a page
+# run it goes back to 0, since the page may be waiting for a module it is importing (where the system allows it).
+WARM_NICE = 10
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+_running_scripts = 0  # script runs in progress on this server (any session); the warm-up waits while there are any
+_warm_thread_id: int | None = None  # the warm-up thread's native id, for its nice value
+
+
+@contextlib.contextmanager
+def script_run() -> Iterator[None]:
+    """Mark a script run in progress, so the warm-up yields the CPU to it between its steps."""
+    global _running_scripts
+    with _warm_lock:
+        _running_scripts += 1
+        if _running_scripts == 1:
+            _warm_priority(0)
+    try:
+        yield
+    finally:
+        with _warm_lock:
+            _running_scripts -= 1
+            if _running_scripts == 0:
+                _warm_priority(WARM_NICE)
+
+
+def _warm_priority(nice: int) -> None:
+    """Set the warm-up thread's nice value (Linux: per thread); nothing where the system does not allow it."""
+    if _warm_thread_id is None or not hasattr(os, "setpriority"):
+        return
+    with contextlib.suppress(OSError):  # lowering it again needs privileges a laptop user may not have
+        os.setpriority(os.PRIO_PROCESS, _warm_thread_id, nice)
+
+
+def page_modules(spec: catalog.PageSpec, app_dir: Path = APP_DIR) -> list[str]:
+    """The modules a page file imports at its top (`from ui.x import a` counts ui.x.a when that is a module)."""
+    assert spec.path is not None
+    tree = ast.parse((app_dir / spec.path).read_text(encoding="utf-8"))
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level and node.module != "__future__":
+            names.append(node.module)
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def warm_modules(app_dir: Path = APP_DIR) -> list[list[str]]:
+    """What the warm-up imports, in groups: the common heavy modules, each page's (catalog order), the last ones."""
+    groups, seen = [list(FIRST_MODULES)], set(FIRST_MODULES)
+    for spec in available_pages(app_dir):
+        names = [name for name in dict.fromkeys(page_modules(spec, app_dir)) if name not in seen]
+        seen.update(names)
+        groups.append(names)
+    groups.append([name for name in LAST_MODULES if name not in seen])
+    return groups
+
+
+def _import_quietly(name: str) -> object | None:
+    """The module `name`, imported (None when it names a constant or class); logs, never raises, on failure."""
+    parent = name.rpartition(".")[0]
+    if parent and not hasattr(sys.modules.get(parent), "__path__"):
+        return None  # `from ui.links import BIND`: BIND is a name in a module, not a module
+    try:
+        return importlib.import_module(name) if importlib.util.find_spec(name) is not None else None
+    except Exception:
+        log.warning("warm-up: importing %s failed (the page will say why when it is opened)", name, exc_info=True)
+        return None
+
+
+def _run_hook(module: object) -> None:
+    """Call the module's warm_up(), if it has one (a generator pauses at each yield while a page runs); never raise."""
+    hook = getattr(module, WARM_HOOK, None)
+    if not callable(hook):
+        return
+    try:
+        steps = hook()
+        for _step in steps if isinstance(steps, Iterator) else ():
+            _wait_for_quiet()
+    except Exception:
+        log.warning("warm-up: %s.%s failed", getattr(module, "__name__", module), WARM_HOOK, exc_info=True)
+
+
+def _first_figure() -> None:
+    """Draw and serialise one styled figure: Plotly loads its template and validators at the first figure."""
+    import plotly.graph_objects as go
+    import plotly.io
+
+    from rnnviz.plots.base import style
+
+    figure = go.Figure([go.Heatmap(z=[[0.0, 1.0]]), go.Scatter(x=[0, 1], y=[0, 1])])
+    plotly.io.to_json(style(figure, title="warm-up", x_title="x", y_title="y"), validate=False)
+
+
+def _wait_for_quiet() -> None:
+    """Until no script run is in progress (a page being drawn gets the CPU first)."""
+    while _running_scripts:
+        time.sleep(0.05)
+
+
+def _warm_up(delay: float) -> None:
+    """The warm-up thread: import the pages' modules and run their hooks one by one, pausing while any page runs."""
+    global _warm_thread_id
+    with _warm_lock:
+        _warm_thread_id = threading.get_native_id()
+        _warm_priority(0 if _running_scripts else WARM_NICE)
+    time.sleep(delay)
+    started = time.perf_counter()
+    for index, group in enumerate(warm_modules()):
+        for name in group:
+            _wait_for_quiet()
+            module = _import_quietly(name)
+            if module is not None and name.startswith("ui."):
+                _wait_for_quiet()
+                _run_hook(module)
+        if index == 0:
+            _wait_for_quiet()
+            try:
+                _first_figure()
+            except Exception:
+                log.warning("warm-up: the first figure failed (the pages will draw theirs anyway)", exc_info=True)
+    log.info("warm-up: every page's modules loaded in %.1f s", time.perf_counter() - started)
+
+
+class _WarmUpFilter(logging.Filter):
+    """Drops Streamlit's "missing ScriptRunContext" warning for the warm-up thread: it draws nothing, on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the warm-up thread's missing-context warning."""
+        return not (record.threadName == WARM_THREAD and "missing ScriptRunContext" in record.getMessage())
+
+
+def warm_up_later(delay: float = WARM_DELAY_SECONDS) -> threading.Thread | None:
+    """Once per server, after the first script run: load the other pages' modules in the background.
+
+    Home imports no torch, no Plotly figure code, no page module, so it draws fast; by the time a person
+    clicks a page, its modules (and the caches its `warm_up` hooks fill) are ready. Off with RNNVIZ_WARM_UP=0.
+    """
+    global _warm_thread
+    if os.environ.get(WARM_ENV, "1") == "0" or "streamlit.testing.v1.app_test" in sys.modules:
+        return None  # off, or an AppTest, which runs app.py inside the test process: nothing to warm for a browser
+    with _warm_lock:
+        if _warm_thread is None:
+            logging.getLogger(script_run_context.__name__).addFilter(_WarmUpFilter())
+            _warm_thread = threading.Thread(target=_warm_up, args=(delay,), name=WARM_THREAD, daemon=True)
+            _warm_thread.start()
+        return _warm_thread

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 import streamlit as st
-import torch
 from streamlit.delta_generator import DeltaGenerator
 
 from ui.links import BIND, projector_switch
 
 SEED_KEY = "seed"
+DEFAULT_SEED = 0
 THREADS_VARIABLE = "RNNVIZ_TORCH_THREADS"
 DEFAULT_THREADS = 1
 MAX_SEED = 2**31 - 1
@@ -32,7 +33,7 @@ THREADS_HELP = (
 
 def seed() -> int:
     """The seed pages pass to rnnviz so that a run can be repeated exactly."""
-    return int(st.session_state.get(SEED_KEY, 0))
+    return int(st.session_state.get(SEED_KEY, DEFAULT_SEED))
 
 
 def max_threads() -> int:
@@ -59,7 +60,7 @@ def seed_input() -> int:
         "Seed",
         min_value=0,
         max_value=MAX_SEED,
-        value=0,
+        value=DEFAULT_SEED,
         step=1,
         key=SEED_KEY,
         bind=BIND,
@@ -77,14 +78,22 @@ def apply_server_threads() -> int:
     busy (a browser on the lecture laptop is enough). Every training job sets it again in its
     own thread (`ui.training.start_job`).
     """
+    import torch  # here, not at the top: Home never needs torch (tests/unit/test_startup.py)
+
     threads = configured_threads()
     torch.set_num_threads(threads)
     return threads
 
 
+def warm_up() -> None:
+    """Set the server's threads as soon as torch is loaded (ui.shell's warm-up calls it right after importing torch)."""
+    apply_server_threads()
+
+
 def threads_note() -> int:
     """One caption with the server's thread count and why users cannot change it."""
-    threads = apply_server_threads()
+    # Applied once torch is loaded (by a page, or by ui.shell's warm-up after Home); until then there is nothing to set.
+    threads = apply_server_threads() if "torch" in sys.modules else configured_threads()
     st.caption(f"CPU threads for training: {threads} (set by the server)", help=THREADS_HELP)
     return threads
 
