@@ -24,7 +24,8 @@ MIN_PCA_POINTS = 3
 MIN_TSNE_POINTS = 10
 MAX_POINTS = 20_000
 CACHE_SIZE = 24
-THREADS = 2  # openTSNE's threads (the lecture laptop has 2 cores)
+THREADS = 1  # openTSNE's threads: on 2 shared cores, 2 threads took 45-64 s for 1,000 words, 1 thread 3.6 s
+# (load 13, bench/embeddings.py prints both); the maps are the same to the last bit either way
 PLACE_ITERATIONS = 15  # optimisation steps for a placed point after openTSNE's median start (its transform: 250)
 
 
@@ -56,6 +57,8 @@ class Map:
     embedding: Any = field(default=None, repr=False)  # openTSNE TSNEEmbedding for t-SNE maps
     seconds: float = 0.0
     basis: np.ndarray | None = field(default=None, repr=False)  # (K, D) t-SNE ran on the top K components
+    quality: float | None = None  # trustworthiness (k = 10), when known in advance (a shipped layout records it)
+    shipped: bool = False  # read from a layout shipped with the package (rnnviz.embeddings.shipped)
 
     def reduce(self, array: np.ndarray) -> np.ndarray:
         """Vectors (M, D) as t-SNE saw them: centred and projected on `basis` when the map used one."""
@@ -201,12 +204,31 @@ def tsne_map(
     except OptimizationInterrupt:
         raise EmbeddingError("the map was stopped because the server is shutting down") from None
     embedding.prepare_interpolation_grid()
+    _one_thread_for_placing(affinities)
     settings = {"perplexity": perplexity, "seed": seed, "iterations": iterations, "components": components}
     return Map(_frozen(np.asarray(embedding)), "tsne", settings, mean, axes, shares, embedding,
                time.perf_counter() - began, basis)  # fmt: skip
 
 
 _PLACE_LOCK = threading.Lock()
+_THREADPOOLS: list = []  # one threadpoolctl controller, made on first use (scanning the libraries costs ~6 ms)
+
+
+def _one_thread_for_placing(affinities: Any) -> None:
+    """A finished map's neighbour search runs on the caller's thread: placing one phrase through joblib's pool
+    cost a thread start and a 10 ms poll (set before the map is shared, never after)."""
+    affinities.n_jobs = 1
+    if getattr(affinities, "knn_index", None) is not None:
+        affinities.knn_index.n_jobs = 1
+
+
+def _single_thread():
+    """A context in which BLAS and OpenMP run on one thread."""
+    if not _THREADPOOLS:
+        from threadpoolctl import ThreadpoolController
+
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=1)
 
 
 def place(reference: Map, vectors: object) -> np.ndarray:
@@ -223,13 +245,11 @@ def place(reference: Map, vectors: object) -> np.ndarray:
     if reference.method == "pca" or reference.embedding is None:
         return (array - reference.mean) @ reference.axes.T
     neighbours = min(25, len(reference) - 1)
-    from threadpoolctl import threadpool_limits
-
     # openTSNE's partial embeddings read the shared reference: one at a time, one thread (spawning pools cost more).
     # The negative gradient comes from the reference's FFT interpolation grid, prepared once by `tsne_map`:
     # Barnes-Hut would rebuild a quad tree of all N reference points at every iteration (most of the time it took).
     embedding = reference.embedding
-    with _PLACE_LOCK, threadpool_limits(limits=1):
+    with _PLACE_LOCK, _single_thread():
         partial = embedding.prepare_partial(
             reference.reduce(array), initialization="median", k=neighbours, perplexity=min(5.0, (neighbours - 1) / 3)
         )
