@@ -15,7 +15,7 @@ On the shipped fra→eng translator (the tutorial's data) and the whole-corpus e
 - the page itself under AppTest: a whole rerun after typing a phrase, and the placing time it shows.
 
 Torch runs on one thread, as the app does by default (RNNVIZ_TORCH_THREADS); openTSNE on `--threads`
-(default 1, projection.THREADS) and once on the other count for the ratio.
+(default: as the app chooses, `projection.auto_threads`) and once on the other count for the ratio.
 
 Targets (issue 11): t-SNE of 5,000 phrases <= 15 s on 2 cores the first time; placing <= 300 ms; PCA <= 100 ms;
 trustworthiness >= 0.90 for the shipped translators' word and phrase maps.
@@ -186,12 +186,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--phrases", type=int, default=5000)
     parser.add_argument("--words", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=projection.THREADS)
+    parser.add_argument("--threads", type=int, default=None, help="openTSNE threads (default: as the app chooses)")
     parser.add_argument("--skip-sklearn", action="store_true")
     parser.add_argument("--only", choices=("words", "phrases", "page"), help="one part of the bench")
     args = parser.parse_args()
     torch.set_num_threads(1)  # as the app by default (RNNVIZ_TORCH_THREADS)
     print(cpu_line())
+    if args.threads is None:
+        args.threads = projection.auto_threads()
+        print(f"openTSNE threads as the app chooses them now (2 while a core is idle, else 1): {args.threads}")
     for name in MODELS if args.only != "page" else ():
         path = checkpoint_directory() / name
         if not path.is_file():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -24,8 +25,8 @@ MIN_PCA_POINTS = 3
 MIN_TSNE_POINTS = 10
 MAX_POINTS = 20_000
 CACHE_SIZE = 24
-THREADS = 1  # openTSNE's threads: on 2 shared cores, 2 threads took 45-64 s for 1,000 words, 1 thread 3.6 s
-# (load 13, bench/embeddings.py prints both); the maps are the same to the last bit either way
+THREADS = 2  # openTSNE's threads at most, used only while a core is idle (`auto_threads`): on 2 shared cores
+# (load 13) 2 threads took 45-64 s for 1,000 words, 1 thread 3.6 s, the same map to the last bit
 PLACE_ITERATIONS = 15  # optimisation steps for a placed point after openTSNE's median start (its transform: 250)
 
 
@@ -38,6 +39,17 @@ def _stop_requested(iteration: int, error: float, embedding: object) -> bool:
 
 
 _STOPPABLE = {"callbacks": _stop_requested, "callbacks_every_iters": 10, "propagate_exception": True}
+
+
+def auto_threads() -> int:
+    """openTSNE's threads: `THREADS` while the 1-minute load is below half the cores, else 1 (on busy cores each
+    iteration's threads wait for each other: 1,000 words took 45-64 s on 2 threads, 3.6 s on 1, at load 13)."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average (Windows): the safe choice
+        return 1
+    return max(1, min(THREADS, cores)) if load < cores / 2 else 1
 
 
 class EmbeddingError(ValueError):
@@ -155,7 +167,7 @@ def tsne_map(
     iterations: int = 500,
     initial: np.ndarray | None = None,
     exaggeration_iterations: int = 250,
-    threads: int = THREADS,
+    threads: int | None = None,
     components: int | None = None,
 ) -> Map:
     """openTSNE's map (cosine affinities, PCA start or `initial` (N, 2) to continue a previous layout).
@@ -168,6 +180,7 @@ def tsne_map(
     began = time.perf_counter()
     array = check_vectors(vectors)
     perplexity = check_perplexity(perplexity, len(array))
+    threads = auto_threads() if threads is None else threads
     reduced = components is not None and 2 < components < min(array.shape)
     mean, axes, shares = principal_axes(array, int(components) if reduced else 2)
     basis, axes = (axes, axes[:2]) if reduced else (None, axes)
