@@ -65,14 +65,14 @@ def file_name(checkpoint: str, side: str) -> str:
     return f"words-{Path(checkpoint).stem}-{side}.json"
 
 
-_INDEX: dict[str, Path] = {}
+_INDEX: dict[str, dict[str, Any]] = {}
 _SCANNED: list[bool] = []
 _MAPS: dict[str, Map] = {}
 _LOCK = threading.Lock()
 
 
-def _index() -> dict[str, Path]:
-    """key -> layout file, read once per process (a missing or unreadable file is skipped)."""
+def _index() -> dict[str, dict[str, Any]]:
+    """key -> layout record, read once per process (a missing or unreadable file is skipped)."""
     with _LOCK:
         if not _SCANNED:
             _SCANNED.append(True)
@@ -82,7 +82,7 @@ def _index() -> dict[str, Path]:
                 except (OSError, ValueError):
                     continue
                 if record.get("format") == FORMAT and isinstance(record.get("key"), str):
-                    _INDEX[record["key"]] = path
+                    _INDEX[record["key"]] = record
         return _INDEX
 
 
@@ -93,10 +93,9 @@ def shipped_map(vectors: np.ndarray, settings: dict[str, Any]) -> Map | None:
     key = layout_key(vectors, settings)
     if key in _MAPS:
         return _MAPS[key]
-    path = _index().get(key)
-    if path is None:
+    record = _index().get(key)
+    if record is None:
         return None
-    record = json.loads(path.read_text())
     coordinates = np.array(record["coordinates"], dtype=np.float64)
     if coordinates.shape != (len(vectors), 2):
         return None
