@@ -1,7 +1,7 @@
 """2-D maps of vectors: PCA (instant) and t-SNE (openTSNE), new points placed without moving the others.
 
 A `Map` keeps what placing needs: PCA's mean and axes, or openTSNE's `TSNEEmbedding` (its
-affinities to the reference points). `place` projects new vectors into a finished map; the
+affinities to the reference points). `placing.place` projects new vectors into a finished map; the
 reference coordinates are read-only and never change. `cached_map` computes each map once per
 process, keyed by a digest of the vectors and the settings, and shares it read-only: a server's
 sessions all read the same map.
@@ -27,7 +27,6 @@ MAX_POINTS = 20_000
 CACHE_SIZE = 24
 THREADS = 2  # openTSNE's threads at most, used only while a core is idle (`auto_threads`): on 2 shared cores
 # (load 13) 2 threads took 45-64 s for 1,000 words, 1 thread 3.6 s, the same map to the last bit
-PLACE_ITERATIONS = 15  # optimisation steps for a placed point after openTSNE's median start (its transform: 250)
 
 
 STOP = threading.Event()  # set at exit: running t-SNE optimisations end within 10 iterations
@@ -223,52 +222,12 @@ def tsne_map(
                time.perf_counter() - began, basis)  # fmt: skip
 
 
-_PLACE_LOCK = threading.Lock()
-_THREADPOOLS: list = []  # one threadpoolctl controller, made on first use (scanning the libraries costs ~6 ms)
-
-
 def _one_thread_for_placing(affinities: Any) -> None:
     """A finished map's neighbour search runs on the caller's thread: placing one phrase through joblib's pool
     cost a thread start and a 10 ms poll (set before the map is shared, never after)."""
     affinities.n_jobs = 1
     if getattr(affinities, "knn_index", None) is not None:
         affinities.knn_index.n_jobs = 1
-
-
-def _single_thread():
-    """A context in which BLAS and OpenMP run on one thread."""
-    if not _THREADPOOLS:
-        from threadpoolctl import ThreadpoolController
-
-        _THREADPOOLS.append(ThreadpoolController())
-    return _THREADPOOLS[0].limit(limits=1)
-
-
-def place(reference: Map, vectors: object) -> np.ndarray:
-    """(M, 2) positions of new vectors in a finished map; the map's own points do not move."""
-    array = np.asarray(vectors, dtype=np.float64)
-    if array.ndim == 1:
-        array = array[None, :]
-    if array.ndim != 2 or array.shape[1] != reference.mean.shape[0]:
-        raise EmbeddingError(
-            f"the new vectors must have {reference.mean.shape[0]} dimensions like the map's, got shape {array.shape}"
-        )
-    if not np.isfinite(array).all():
-        raise EmbeddingError("the new vector holds NaN or infinity")
-    if reference.method == "pca" or reference.embedding is None:
-        return (array - reference.mean) @ reference.axes.T
-    neighbours = min(25, len(reference) - 1)
-    # openTSNE's partial embeddings read the shared reference: one at a time, one thread (spawning pools cost more).
-    # The negative gradient comes from the reference's FFT interpolation grid, prepared once by `tsne_map`:
-    # Barnes-Hut would rebuild a quad tree of all N reference points at every iteration (most of the time it took).
-    embedding = reference.embedding
-    with _PLACE_LOCK, _single_thread():
-        partial = embedding.prepare_partial(
-            reference.reduce(array), initialization="median", k=neighbours, perplexity=min(5.0, (neighbours - 1) / 3)
-        )
-        placed = partial.optimize(n_iter=PLACE_ITERATIONS, learning_rate=0.1, exaggeration=1.5, momentum=0.8,
-                                  negative_gradient_method="fft", n_jobs=1)  # fmt: skip
-    return np.asarray(placed, dtype=np.float64).reshape(len(array), 2)
 
 
 def trustworthiness(vectors: object, reference: Map, neighbours: int = 10) -> float:

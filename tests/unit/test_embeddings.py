@@ -11,7 +11,8 @@ import torch
 from rnnviz.core.randomness import make_generator
 from rnnviz.data.pairs import encode_source
 from rnnviz.embeddings import neighbours, projection, vectors
-from rnnviz.embeddings.projection import EmbeddingError, MapCache, map_key, pca_map, place, tsne_map
+from rnnviz.embeddings.placing import place
+from rnnviz.embeddings.projection import EmbeddingError, MapCache, map_key, pca_map, tsne_map
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.translator import Translator
 from tests.unit.seq2seq_helpers import number_data
