@@ -2,11 +2,7 @@
 
 import streamlit as st
 
-from ui.embeddings.forming import render_forming
-from ui.embeddings.hidden import render_hidden
-from ui.embeddings.models import choose_translator
-from ui.embeddings.phrases import phrases_tab
-from ui.embeddings.words import words_tab
+from ui.embeddings.models import choose_translator, shown_tabs
 from ui.links import BIND
 
 st.title("Embeddings")
@@ -15,14 +11,25 @@ st.caption(
     "translator, mapped to 2-D with t-SNE (openTSNE) or PCA. Trained on Tatoeba pairs (CC BY 2.0 FR)."
 )
 translator = choose_translator()  # for the Words and Phrases tabs
-words, phrases, forming, hidden = st.tabs(["Words", "Phrases", "Watch it form", "Hidden states"], key="embeddings:tab", bind=BIND)
-with words:
-    if translator is not None:
+tabs = st.tabs(["Words", "Phrases", "Watch it form", "Hidden states"], key="embeddings:tab", bind=BIND)
+words, phrases, forming, hidden = shown_tabs(tabs)  # only the open tab runs (and a tab a link sets up)
+if words and translator is not None:
+    from ui.embeddings.words import words_tab
+
+    with tabs[0]:
         words_tab(translator)
-with phrases:
-    if translator is not None:
+if phrases and translator is not None:
+    from ui.embeddings.phrases import phrases_tab
+
+    with tabs[1]:
         phrases_tab(translator)
-with forming:
-    render_forming()
-with hidden:
-    render_hidden()
+if forming:
+    from ui.embeddings.forming import render_forming
+
+    with tabs[2]:
+        render_forming()
+if hidden:
+    from ui.embeddings.hidden import render_hidden
+
+    with tabs[3]:
+        render_hidden()

@@ -9,6 +9,7 @@ phrases; `export` writes the Embedding Projector's TSV files and CSV coordinates
 """
 
 from rnnviz.embeddings.neighbours import chance_agreement, knn_agreement, nearest
-from rnnviz.embeddings.projection import EmbeddingError, Map, pca_map, place, tsne_map
+from rnnviz.embeddings.placing import place
+from rnnviz.embeddings.projection import EmbeddingError, Map, pca_map, tsne_map
 
 __all__ = ["EmbeddingError", "Map", "chance_agreement", "knn_agreement", "nearest", "pca_map", "place", "tsne_map"]

@@ -1,12 +1,14 @@
 """The phrases map's data and a typed phrase placed into it: what the page and bench/embeddings.py both call.
 
-`phrase_set` gathers the phrases (training sentences, or sub-phrases of the whole corpus), their encoder
+`place` puts new vectors into a finished map (openTSNE's partial embedding, or PCA's projection) without moving
+its points; `phrase_set` gathers the phrases (training sentences, or sub-phrases of the whole corpus), their encoder
 summaries, a cosine index and every property's labels, once; `place_phrase` encodes a typed phrase, places
 it into a finished map without moving the others, and lists its nearest phrases in the full space.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -14,11 +16,12 @@ import numpy as np
 
 from rnnviz.embeddings import phrases, properties
 from rnnviz.embeddings.neighbours import CosineIndex
-from rnnviz.embeddings.projection import EmbeddingError, Map, place
+from rnnviz.embeddings.projection import EmbeddingError, Map
 from rnnviz.embeddings.vectors import TypedPhrase, phrase_vectors, typed_phrase
 from rnnviz.seq2seq.translator import Translator
 
 KINDS = ("training", "sub-phrases")  # the training sentences, or sub-phrases of 2-6 words of the whole corpus
+PLACE_ITERATIONS = 15  # optimisation steps for a placed point after openTSNE's median start (its transform: 250)
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,6 +58,46 @@ def phrase_set(translator: Translator, kind: str = "training", count: int = 2000
     labels = {name: properties.phrase_labels(sources, name, language, targets)
               for name in properties.properties_for(language)}  # fmt: skip
     return PhraseSet(pairs, found, CosineIndex(found), labels, kind)
+
+
+_PLACE_LOCK = threading.Lock()
+_THREADPOOLS: list = []  # one threadpoolctl controller, made on first use (scanning the libraries costs ~6 ms)
+
+
+def _single_thread():
+    """A context in which BLAS and OpenMP run on one thread."""
+    if not _THREADPOOLS:
+        from threadpoolctl import ThreadpoolController
+
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=1)
+
+
+def place(reference: Map, vectors: object) -> np.ndarray:
+    """(M, 2) positions of new vectors in a finished map; the map's own points do not move."""
+    array = np.asarray(vectors, dtype=np.float64)
+    if array.ndim == 1:
+        array = array[None, :]
+    if array.ndim != 2 or array.shape[1] != reference.mean.shape[0]:
+        raise EmbeddingError(
+            f"the new vectors must have {reference.mean.shape[0]} dimensions like the map's, got shape {array.shape}"
+        )
+    if not np.isfinite(array).all():
+        raise EmbeddingError("the new vector holds NaN or infinity")
+    if reference.method == "pca" or reference.embedding is None:
+        return (array - reference.mean) @ reference.axes.T
+    neighbours = min(25, len(reference) - 1)
+    # openTSNE's partial embeddings read the shared reference: one at a time, one thread (spawning pools cost more).
+    # The negative gradient comes from the reference's FFT interpolation grid, prepared once by `tsne_map`:
+    # Barnes-Hut would rebuild a quad tree of all N reference points at every iteration (most of the time it took).
+    embedding = reference.embedding
+    with _PLACE_LOCK, _single_thread():
+        partial = embedding.prepare_partial(
+            reference.reduce(array), initialization="median", k=neighbours, perplexity=min(5.0, (neighbours - 1) / 3)
+        )
+        placed = partial.optimize(n_iter=PLACE_ITERATIONS, learning_rate=0.1, exaggeration=1.5, momentum=0.8,
+                                  negative_gradient_method="fft", n_jobs=1)  # fmt: skip
+    return np.asarray(placed, dtype=np.float64).reshape(len(array), 2)
 
 
 @dataclass(frozen=True, eq=False)

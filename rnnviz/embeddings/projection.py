@@ -1,7 +1,7 @@
 """2-D maps of vectors: PCA (instant) and t-SNE (openTSNE), new points placed without moving the others.
 
 A `Map` keeps what placing needs: PCA's mean and axes, or openTSNE's `TSNEEmbedding` (its
-affinities to the reference points). `place` projects new vectors into a finished map; the
+affinities to the reference points). `placing.place` projects new vectors into a finished map; the
 reference coordinates are read-only and never change. `cached_map` computes each map once per
 process, keyed by a digest of the vectors and the settings, and shares it read-only: a server's
 sessions all read the same map.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -24,8 +25,8 @@ MIN_PCA_POINTS = 3
 MIN_TSNE_POINTS = 10
 MAX_POINTS = 20_000
 CACHE_SIZE = 24
-THREADS = 2  # openTSNE's threads (the lecture laptop has 2 cores)
-PLACE_ITERATIONS = 15  # optimisation steps for a placed point after openTSNE's median start (its transform: 250)
+THREADS = 2  # openTSNE's threads at most, used only while a core is idle (`auto_threads`): on 2 shared cores
+# (load 13) 2 threads took 45-64 s for 1,000 words, 1 thread 3.6 s, the same map to the last bit
 
 
 STOP = threading.Event()  # set at exit: running t-SNE optimisations end within 10 iterations
@@ -37,6 +38,17 @@ def _stop_requested(iteration: int, error: float, embedding: object) -> bool:
 
 
 _STOPPABLE = {"callbacks": _stop_requested, "callbacks_every_iters": 10, "propagate_exception": True}
+
+
+def auto_threads() -> int:
+    """openTSNE's threads: `THREADS` while the 1-minute load is below half the cores, else 1 (on busy cores each
+    iteration's threads wait for each other: 1,000 words took 45-64 s on 2 threads, 3.6 s on 1, at load 13)."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average (Windows): the safe choice
+        return 1
+    return max(1, min(THREADS, cores)) if load < cores / 2 else 1
 
 
 class EmbeddingError(ValueError):
@@ -56,6 +68,8 @@ class Map:
     embedding: Any = field(default=None, repr=False)  # openTSNE TSNEEmbedding for t-SNE maps
     seconds: float = 0.0
     basis: np.ndarray | None = field(default=None, repr=False)  # (K, D) t-SNE ran on the top K components
+    quality: float | None = None  # trustworthiness (k = 10), when known in advance (a shipped layout records it)
+    shipped: bool = False  # read from a layout shipped with the package (rnnviz.embeddings.shipped)
 
     def reduce(self, array: np.ndarray) -> np.ndarray:
         """Vectors (M, D) as t-SNE saw them: centred and projected on `basis` when the map used one."""
@@ -152,7 +166,7 @@ def tsne_map(
     iterations: int = 500,
     initial: np.ndarray | None = None,
     exaggeration_iterations: int = 250,
-    threads: int = THREADS,
+    threads: int | None = None,
     components: int | None = None,
 ) -> Map:
     """openTSNE's map (cosine affinities, PCA start or `initial` (N, 2) to continue a previous layout).
@@ -165,6 +179,7 @@ def tsne_map(
     began = time.perf_counter()
     array = check_vectors(vectors)
     perplexity = check_perplexity(perplexity, len(array))
+    threads = auto_threads() if threads is None else threads
     reduced = components is not None and 2 < components < min(array.shape)
     mean, axes, shares = principal_axes(array, int(components) if reduced else 2)
     basis, axes = (axes, axes[:2]) if reduced else (None, axes)
@@ -201,41 +216,18 @@ def tsne_map(
     except OptimizationInterrupt:
         raise EmbeddingError("the map was stopped because the server is shutting down") from None
     embedding.prepare_interpolation_grid()
+    _one_thread_for_placing(affinities)
     settings = {"perplexity": perplexity, "seed": seed, "iterations": iterations, "components": components}
     return Map(_frozen(np.asarray(embedding)), "tsne", settings, mean, axes, shares, embedding,
                time.perf_counter() - began, basis)  # fmt: skip
 
 
-_PLACE_LOCK = threading.Lock()
-
-
-def place(reference: Map, vectors: object) -> np.ndarray:
-    """(M, 2) positions of new vectors in a finished map; the map's own points do not move."""
-    array = np.asarray(vectors, dtype=np.float64)
-    if array.ndim == 1:
-        array = array[None, :]
-    if array.ndim != 2 or array.shape[1] != reference.mean.shape[0]:
-        raise EmbeddingError(
-            f"the new vectors must have {reference.mean.shape[0]} dimensions like the map's, got shape {array.shape}"
-        )
-    if not np.isfinite(array).all():
-        raise EmbeddingError("the new vector holds NaN or infinity")
-    if reference.method == "pca" or reference.embedding is None:
-        return (array - reference.mean) @ reference.axes.T
-    neighbours = min(25, len(reference) - 1)
-    from threadpoolctl import threadpool_limits
-
-    # openTSNE's partial embeddings read the shared reference: one at a time, one thread (spawning pools cost more).
-    # The negative gradient comes from the reference's FFT interpolation grid, prepared once by `tsne_map`:
-    # Barnes-Hut would rebuild a quad tree of all N reference points at every iteration (most of the time it took).
-    embedding = reference.embedding
-    with _PLACE_LOCK, threadpool_limits(limits=1):
-        partial = embedding.prepare_partial(
-            reference.reduce(array), initialization="median", k=neighbours, perplexity=min(5.0, (neighbours - 1) / 3)
-        )
-        placed = partial.optimize(n_iter=PLACE_ITERATIONS, learning_rate=0.1, exaggeration=1.5, momentum=0.8,
-                                  negative_gradient_method="fft", n_jobs=1)  # fmt: skip
-    return np.asarray(placed, dtype=np.float64).reshape(len(array), 2)
+def _one_thread_for_placing(affinities: Any) -> None:
+    """A finished map's neighbour search runs on the caller's thread: placing one phrase through joblib's pool
+    cost a thread start and a 10 ms poll (set before the map is shared, never after)."""
+    affinities.n_jobs = 1
+    if getattr(affinities, "knn_index", None) is not None:
+        affinities.knn_index.n_jobs = 1
 
 
 def trustworthiness(vectors: object, reference: Map, neighbours: int = 10) -> float:

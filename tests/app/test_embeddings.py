@@ -46,29 +46,58 @@ def assert_clean(at: AppTest) -> None:
     assert "stopped because of an error" not in page_text(at)
 
 
-@pytest.fixture()
-def page() -> AppTest:
-    """The embeddings page of the real app, small maps (500 words, 500 phrases), PCA."""
+def opened(tab: str = "Words") -> AppTest:
+    """The embeddings page of the real app on one tab (only the open tab runs)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
-    at.switch_page(PAGE).run()
+    at.switch_page(PAGE)
+    at.session_state["embeddings:tab"] = tab
+    at.run()
     assert_clean(at)
+    return at
+
+
+@pytest.fixture()
+def page() -> AppTest:
+    """The Words tab of the embeddings page, a small map (500 words), PCA."""
+    at = opened()
     at.number_input(key=f"{W}:count").set_value(500)
+    at.radio(key=f"{W}:projection").set_value("PCA (instant)").run()
+    assert_clean(at)
+    return at
+
+
+@pytest.fixture()
+def phrases() -> AppTest:
+    """The Phrases tab of the embeddings page, a small map (500 phrases), PCA."""
+    at = opened("Phrases")
     at.select_slider(key=f"{P}:count").set_value(500)
-    at.radio(key=f"{W}:projection").set_value("PCA (instant)")
     at.radio(key=f"{P}:projection").set_value("PCA (instant)").run()
     assert_clean(at)
     return at
 
 
 @needs_corpus
-def test_the_page_opens_with_both_maps_and_the_distortion_warning(page: AppTest) -> None:
-    assert page.title[0].value == "Embeddings"
-    assert len(page.get("plotly_chart")) >= 3  # words map, phrases map, agreement bars (and the other tabs)
-    text = page_text(page)
-    assert "The map distorts distances" in text and "trustworthiness" in text
-    assert "Do similar phrases sit together?" in text
-    assert len(page.get("download_button")) >= 6  # three per map
+def test_the_page_opens_on_the_shipped_t_sne_word_map_and_runs_only_that_tab() -> None:
+    at = opened()
+    assert at.title[0].value == "Embeddings"
+    text = page_text(at)
+    assert "t-SNE map of 1,000 points, precomputed (shipped with the app" in text  # no wait, no background t-SNE
+    assert "The map distorts distances" in text and "trustworthiness 0.79" in text
+    assert any("t-SNE x" in str(chart.proto.spec) for chart in at.get("plotly_chart"))
+    assert "Do similar phrases sit together?" not in text and "Press **Train**" not in text  # other tabs not run
+    keys = [button.key for button in at.get("download_button")]
+    assert len(keys) >= 3 and all(key.startswith(W) for key in keys)  # the words map's files, nothing else
+
+
+@needs_corpus
+def test_the_phrases_tab_shows_its_map_and_the_grouping_measure(phrases: AppTest) -> None:
+    text = page_text(phrases)
+    assert "Do similar phrases sit together?" in text and "The map distorts distances" in text
+    assert len(phrases.get("plotly_chart")) >= 2  # phrases map, agreement bars
+    keys = [button.key for button in phrases.get("download_button")]
+    assert len(keys) >= 3 and all(key.startswith(P) for key in keys)
+    assert not any(widget.key == f"{W}:count" for widget in phrases.number_input)  # the Words tab did not run
 
 
 @needs_corpus
@@ -96,9 +125,13 @@ def test_every_colour_side_and_the_own_word_list(page: AppTest) -> None:
     assert_clean(page)
     page.radio(key=f"{W}:side").set_value(page.radio(key=f"{W}:side").options[1]).run()
     assert_clean(page)
-    for prop in page.selectbox(key=f"{P}:colour").options:
-        page.selectbox(key=f"{P}:colour").set_value(prop).run()
-        assert_clean(page)
+
+
+@needs_corpus
+def test_every_phrase_colour(phrases: AppTest) -> None:
+    for prop in phrases.selectbox(key=f"{P}:colour").options:
+        phrases.selectbox(key=f"{P}:colour").set_value(prop).run()
+        assert_clean(phrases)
 
 
 @needs_corpus
@@ -114,12 +147,12 @@ def test_three_points_and_too_large_a_perplexity_give_messages(page: AppTest) ->
 
 
 @needs_corpus
-def test_a_typed_phrase_is_placed_with_its_nearest_phrases_and_translations(page: AppTest) -> None:
-    page.text_input(key=f"{P}:typed").input("i am very tired and zzzq").run()
-    assert_clean(page)
-    text = page_text(page)
+def test_a_typed_phrase_is_placed_with_its_nearest_phrases_and_translations(phrases: AppTest) -> None:
+    phrases.text_input(key=f"{P}:typed").input("i am very tired and zzzq").run()
+    assert_clean(phrases)
+    text = page_text(phrases)
     assert "zzzq ⚠" in text and "Nearest training phrases" in text
-    table = table_with(page, "translation")
+    table = table_with(phrases, "translation")
     assert len(table) == 8 and table["translation"].str.len().gt(0).all()
     assert table["cosine similarity"].is_monotonic_decreasing
 
@@ -128,10 +161,10 @@ def test_a_typed_phrase_is_placed_with_its_nearest_phrases_and_translations(page
 @pytest.mark.parametrize(
     "typed", ["", "   ", ("i am tired " * 500)[:5000], "🙂🙂🙂", "qqqx zzzy wwwv", "<script>alert(1)</script> i am"]
 )
-def test_hostile_phrases_get_messages_not_tracebacks(page: AppTest, typed: str) -> None:
-    page.text_input(key=f"{P}:typed").input(typed).run()
-    assert_clean(page)
-    text = page_text(page)
+def test_hostile_phrases_get_messages_not_tracebacks(phrases: AppTest, typed: str) -> None:
+    phrases.text_input(key=f"{P}:typed").input(typed).run()
+    assert_clean(phrases)
+    text = page_text(phrases)
     if not typed.strip():
         assert "Type a phrase" in text
     elif typed.startswith("qqqx"):
@@ -140,7 +173,7 @@ def test_hostile_phrases_get_messages_not_tracebacks(page: AppTest, typed: str) 
         assert "Nothing is left to encode" in text or "Every word is unknown" in text
     elif len(typed) == 5000:
         assert "cut" in text.lower() or "first" in text.lower()
-    assert "<script>alert" not in "".join(str(m.value) for m in page.get("markdown"))
+    assert "<script>alert" not in "".join(str(m.value) for m in phrases.get("markdown"))
 
 
 @needs_corpus
@@ -157,15 +190,12 @@ def test_the_t_sne_map_replaces_the_pca_map_when_ready(page: AppTest) -> None:
 
 @needs_models
 def test_the_date_translator_maps_its_phrases_by_month() -> None:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(PAGE).run()
+    at = opened("Phrases")
     dates = [label for label in at.selectbox(key="embeddings:model").options if label.lower().startswith("human date")]
     if not dates:
         pytest.skip("no date translator shipped")
     at.selectbox(key="embeddings:model").set_value(dates[0])
-    at.radio(key=f"{P}:projection").set_value("PCA (instant)")
-    at.radio(key=f"{W}:projection").set_value("PCA (instant)").run()
+    at.radio(key=f"{P}:projection").set_value("PCA (instant)").run()
     assert_clean(at)
     assert "month" in at.selectbox(key=f"{P}:colour").options
     at.text_input(key=f"{P}:typed").input("monday 3 march 2025").run()
@@ -174,13 +204,13 @@ def test_the_date_translator_maps_its_phrases_by_month() -> None:
 
 
 @needs_corpus
-def test_sub_phrases_of_the_corpus_are_mapped_and_a_typed_phrase_finds_them(page: AppTest) -> None:
-    page.radio(key=f"{P}:kind").set_value("sub-phrases").run()
-    assert_clean(page)
-    assert "sub-phrase of the corpus" in page_text(page)
-    page.text_input(key=f"{P}:typed").input("at the end of the").run()
-    assert_clean(page)
-    table = table_with(page, "cut from the corpus pair")
+def test_sub_phrases_of_the_corpus_are_mapped_and_a_typed_phrase_finds_them(phrases: AppTest) -> None:
+    phrases.radio(key=f"{P}:kind").set_value("sub-phrases").run()
+    assert_clean(phrases)
+    assert "sub-phrase of the corpus" in page_text(phrases)
+    phrases.text_input(key=f"{P}:typed").input("at the end of the").run()
+    assert_clean(phrases)
+    table = table_with(phrases, "cut from the corpus pair")
     assert len(table) == 8 and table["cut from the corpus pair"].str.contains(" → ").all()
     assert all(2 <= len(phrase.split()) <= 6 for phrase in table["phrase"])
 

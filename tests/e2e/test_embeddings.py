@@ -57,6 +57,7 @@ def test_a_typed_phrase_is_placed_and_marked(goto) -> None:
     page, main = open_page(goto)
     main.get_by_role("tab", name="Phrases").click()
     box = main.get_by_role("textbox", name="Type a phrase in English to place it in the map")
+    box.wait_for(state="visible", timeout=240_000)  # the tab runs when opened: it reads the corpus first
     box.fill("i am not tired tonight .")
     box.press("Enter")
     br.wait_until_idle(page, timeout=180)

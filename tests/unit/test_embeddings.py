@@ -11,7 +11,8 @@ import torch
 from rnnviz.core.randomness import make_generator
 from rnnviz.data.pairs import encode_source
 from rnnviz.embeddings import neighbours, projection, vectors
-from rnnviz.embeddings.projection import EmbeddingError, MapCache, map_key, pca_map, place, tsne_map
+from rnnviz.embeddings.placing import place
+from rnnviz.embeddings.projection import EmbeddingError, MapCache, map_key, pca_map, tsne_map
 from rnnviz.seq2seq.model import Seq2Seq
 from rnnviz.seq2seq.translator import Translator
 from tests.unit.seq2seq_helpers import number_data
@@ -174,3 +175,10 @@ def test_pca_axes_are_the_principal_directions(shape: tuple[int, int]) -> None:
     _, singular, rows = np.linalg.svd(data - data.mean(axis=0), full_matrices=False)
     np.testing.assert_allclose(np.abs(axes @ rows[:2].T), np.eye(2), atol=1e-8)
     np.testing.assert_allclose(shares, (singular[:2] ** 2) / (singular**2).sum())
+
+
+@pytest.mark.parametrize(("load", "cores", "threads"), [(0.3, 2, 2), (1.5, 2, 1), (9.0, 2, 1), (0.0, 1, 1), (3.0, 16, 2)])
+def test_t_sne_uses_a_second_thread_only_while_a_core_is_idle(monkeypatch, load: float, cores: int, threads: int) -> None:
+    monkeypatch.setattr(projection.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(projection.os, "cpu_count", lambda: cores)
+    assert projection.auto_threads() == threads

@@ -82,7 +82,7 @@ def test_tsne_on_top_components_places_a_reference_point_near_itself_without_mov
     reference = projection.tsne_map(data, perplexity=10, iterations=200, components=10)
     assert reference.basis.shape == (10, 80) and reference.settings["components"] == 10
     before = reference.coordinates.copy()
-    placed = projection.place(reference, data[:3] + 0.01)
+    placed = placing.place(reference, data[:3] + 0.01)
     np.testing.assert_array_equal(reference.coordinates, before)
     spread = np.ptp(reference.coordinates, axis=0).max()
     assert np.linalg.norm(placed - reference.coordinates[:3], axis=1).max() < 0.1 * spread

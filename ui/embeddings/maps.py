@@ -11,6 +11,8 @@ import streamlit as st
 
 from rnnviz.embeddings import export
 from rnnviz.embeddings.projection import EmbeddingError, Map, map_key, requested_map, trustworthiness
+from rnnviz.embeddings.shipped import COMMAND as SHIPPED_COMMAND
+from rnnviz.embeddings.shipped import shipped_map
 from ui.links import BIND
 from ui.markdown import escape
 
@@ -56,7 +58,7 @@ def current_map(vectors: np.ndarray, projection: Projection, seed: int, componen
         settings = {"perplexity": projection.perplexity, "seed": seed}
         if components is not None:
             settings["components"] = components
-        ready = requested_map(vectors, "tsne", **settings)
+        ready = shipped_map(vectors, settings) or requested_map(vectors, "tsne", **settings)
         if ready is not None:
             return ready
         st.info(f"t-SNE of {len(vectors):,} points is being computed on this server (a few seconds to half a "
@@ -78,14 +80,16 @@ def _trust(key: tuple, _vectors: np.ndarray, _map: Map) -> float:
 def quality_caption(vectors: np.ndarray, shown: Map) -> None:
     """How faithful the map is, and the warning that it distorts distances."""
     key = (map_key(vectors, shown.method, **shown.settings),)
-    value = _trust(key, vectors, shown) if len(vectors) <= 5000 else None
+    value = shown.quality if shown.quality is not None else _trust(key, vectors, shown) if len(vectors) <= 5000 \
+        else None  # fmt: skip
     trust = f"trustworthiness {value:.2f} (k = 10; 1 = every neighbour on the map is a neighbour in the full space). " \
         if value is not None else ""  # fmt: skip
-    st.caption(f"{'t-SNE' if shown.method == 'tsne' else 'PCA'} map of {len(vectors):,} points, "
-               f"{shown.seconds:.1f} s to compute; {trust}**The map distorts distances**: t-SNE keeps "
-               "neighbourhoods, not distances or cluster sizes, so neighbours and similarities on this page are "
-               "measured in the full space, never on the map. Drag a rectangle to zoom into a region (as Cho et "
-               "al.'s Figure 4 does); double-click to zoom out.")  # fmt: skip
+    made = f"precomputed (shipped with the app: `{SHIPPED_COMMAND}` rebuilds it), {shown.seconds:.1f} s to compute" \
+        if shown.shipped else f"{shown.seconds:.1f} s to compute"  # fmt: skip
+    st.caption(f"{'t-SNE' if shown.method == 'tsne' else 'PCA'} map of {len(vectors):,} points, {made}; {trust}"
+               "**The map distorts distances**: t-SNE keeps neighbourhoods, not distances or cluster sizes, so "
+               "neighbours and similarities on this page are measured in the full space, never on the map. Drag a "
+               "rectangle to zoom into a region (as Cho et al.'s Figure 4 does); double-click to zoom out.")  # fmt: skip
 
 
 def downloads(prefix: str, vectors: np.ndarray, shown: Map, columns: Mapping[str, Sequence[object]]) -> None:

@@ -14,6 +14,7 @@ from rnnviz.seq2seq.translator import DirectionError, Translator, language_name,
 from ui.links import BIND
 from ui.markdown import escape
 
+TAB_PREFIXES = ("embeddings:words:", "embeddings:phrases:", "embeddings:forming:", "embeddings:hidden:")
 TRANSLATE_TRAINED_KEY = "translate:trained"  # a model trained on the Translate page in this session
 DEFAULT_CHECKPOINT = "translate-eng-fra-corpus.safetensors"  # the one whose words learned the most
 
@@ -78,6 +79,17 @@ def choose_translator() -> Translator | None:
     if isinstance(choice, Translator):
         return choice
     return open_checkpoint(str(choice.path), choice.path.stat().st_mtime)
+
+
+def shown_tabs(tabs: list) -> list[bool]:
+    """Which tabs run: the open one, and one whose settings a link carries that this session has not seen yet.
+
+    Streamlit runs every tab by default; the Phrases tab alone reads the whole corpus and encodes thousands
+    of phrases, so running only the open tab lets the page open in a second or two. Streamlit keeps the
+    values of a closed tab's widgets (they are bound to the URL), so only a link's first run needs them drawn."""
+    unseen = [str(name) for name in st.query_params if name not in st.session_state]
+    return [tab.open is not False or any(name.startswith(prefix) for name in unseen)
+            for tab, prefix in zip(tabs, TAB_PREFIXES)]  # fmt: skip
 
 
 def model_key(translator: Translator) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from rnnviz.embeddings import neighbours, properties
@@ -148,6 +147,8 @@ def words_tab(translator: Translator) -> None:
     show(figure, name=f"word map {side}", key=f"{PREFIX}:map", width="stretch")
     maps.quality_caption(words.vectors, shown)
     if highlight is not None:
+        import pandas as pd  # imported when a word is searched (1 s on a busy machine)
+
         st.markdown(f"**Nearest words to '{escape(words.words[highlight])}' by cosine similarity in the full "
                     f"{words.vectors.shape[1]}-dimensional space** (1 = same direction, 0 = unrelated):")  # fmt: skip
         table = pd.DataFrame({"word": [words.words[r] for r, _ in found],
