@@ -1,7 +1,7 @@
 """Command line for signature verification on SVC2004 Task 2: `python -m rnnviz.signatures evaluate ...`.
 
     python -m rnnviz.signatures evaluate --out scores.csv [--data DIR | --zip FILE] [--folds 5] [--seed 0]
-        [--without-pressure] [--users 1-10] [--parallel] [--summary ui/signatures/dtw_svc2004.json]
+        [--functions dtw|all|8,9,3] [--without-pressure] [--users 1-10] [--parallel] [--summary FILE]
     python -m rnnviz.signatures summarise scores.csv --out ui/signatures/dtw_svc2004.json
 
 writes every DTW score with its trial's claimed user, references, probe user and sample, and label (genuine,
@@ -54,7 +54,8 @@ def parser() -> argparse.ArgumentParser:
     source.add_argument("--zip", help="a zip of U*S*.TXT files in the SVC2004 format")
     evaluate.add_argument("--folds", type=int, default=5, help="user folds (each user is tested once)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the user shuffle into folds")
-    evaluate.add_argument("--without-pressure", action="store_true", help="21 time functions: no z, no ż")
+    evaluate.add_argument("--functions", default="dtw", help="dtw (ẋ ẏ z v θ sin cos, the default), all, or Table 1 numbers")
+    evaluate.add_argument("--without-pressure", action="store_true", help="drop z and ż from the chosen functions")
     evaluate.add_argument("--users", type=parse_users, default=None, help="only these users, e.g. 1-10,15")
     evaluate.add_argument("--parallel", action="store_true", help="DTW on every core (OpenMP)")
     evaluate.add_argument("--summary", help="also write the page's summary (EERs, DET, histograms) as JSON")
@@ -97,13 +98,23 @@ def print_table(table, stream: TextIO | None = None) -> None:
         print(f"{row.system:36s} {row.mode:5s} {row.skilled:10.2f} % {row.random:9.2f} %   {paper}", file=stream)
 
 
+def dtw_columns(arguments: argparse.Namespace) -> tuple[int, ...]:
+    """The time functions `evaluate` scores with: --functions, less pressure if --without-pressure."""
+    named = {"dtw": features.DTW_CHOICE, "all": features.ALL}
+    columns = named.get(arguments.functions) or features.parse_functions(arguments.functions)
+    chosen = features.without_pressure(columns) if arguments.without_pressure else columns
+    if not chosen:
+        raise ValueError("no time function is left once pressure is dropped: choose some without z and ż")
+    return chosen
+
+
 def about(arguments: argparse.Namespace) -> dict:
     """What a summary was made from, for the page to say."""
     return {
         "data": "SVC2004 Task 2" if not arguments.zip else arguments.zip,
         "folds": arguments.folds,
         "seed": arguments.seed,
-        "time_functions": 21 if arguments.without_pressure else 23,
+        "time_functions": [features.TIME_FUNCTIONS[c].number for c in dtw_columns(arguments)],
         "credit": "Yeung et al., SVC2004: First International Signature Verification Competition, ICBA 2004",
     }
 
@@ -168,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         return paper_command(arguments)
     try:
         dataset = load(arguments)
-        columns = features.WITHOUT_PRESSURE if arguments.without_pressure else features.ALL
+        columns = dtw_columns(arguments)
         started = time.perf_counter()
         result = evaluate_dtw(
             dataset,

@@ -11,7 +11,7 @@ import pandas as pd
 from rnnviz.signatures import protocol
 from rnnviz.signatures.data import Dataset
 from rnnviz.signatures.dtw import dtw_scores, reference_spread
-from rnnviz.signatures.features import ALL, dataset_time_functions
+from rnnviz.signatures.features import DTW_CHOICE, dataset_time_functions
 from rnnviz.signatures.metrics import equal_error_rate
 
 SCORE_COLUMNS = ("system", "mode", "fold", "claimed_user", "references", "probe_user", "probe_sample", "label", "score")
@@ -69,7 +69,7 @@ def _row(system: str, mode: str, fold: int, trial: protocol.Trial, score: float)
 
 def evaluate_dtw(
     dataset: Dataset,
-    columns: tuple[int, ...] = ALL,
+    columns: tuple[int, ...] = DTW_CHOICE,
     folds: int = 5,
     seed: int = 0,
     users: Sequence[int] | None = None,
@@ -90,22 +90,38 @@ def evaluate_dtw(
     return Evaluation(pd.concat(frames, ignore_index=True), tuple(problems))
 
 
-def eer_table(scores: pd.DataFrame) -> pd.DataFrame:
-    """EER in % per system and mode, skilled and random forgeries (genuine trials against each)."""
+def _group_eers(group: pd.DataFrame) -> dict:
+    """Skilled and random EER in % of one group of scores (one threshold for all its trials), with trial counts."""
+    genuine = group.loc[group["label"] == "genuine", "score"].to_numpy()
+    row = {}
+    for kind in ("skilled", "random"):
+        impostor = group.loc[group["label"] == kind, "score"].to_numpy()
+        row[kind] = 100 * equal_error_rate(genuine, impostor).rate if len(genuine) and len(impostor) else np.nan
+        row[f"{kind} trials"] = len(impostor)
+    row["genuine trials"] = len(genuine)
+    return row
+
+
+def _check(scores: pd.DataFrame) -> None:
+    """ValueError naming the SCORE_COLUMNS a score table lacks."""
     missing = set(SCORE_COLUMNS) - set(scores.columns)
     if missing:
         raise ValueError(f"scores lack the column(s) {', '.join(sorted(missing))}")
-    rows = []
-    for (system, mode), group in scores.groupby(["system", "mode"], sort=False):
-        genuine = group.loc[group["label"] == "genuine", "score"].to_numpy()
-        row = {"system": system, "mode": mode}
-        for kind in ("skilled", "random"):
-            impostor = group.loc[group["label"] == kind, "score"].to_numpy()
-            row[kind] = 100 * equal_error_rate(genuine, impostor).rate if len(genuine) and len(impostor) else np.nan
-            row[f"{kind} trials"] = len(impostor)
-        row["genuine trials"] = len(genuine)
-        rows.append(row)
+
+
+def eer_table(scores: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """EER in % per system and mode (and per `by` columns, e.g. "fold"): one global threshold per group."""
+    _check(scores)
+    keys = ["system", "mode", *by]
+    rows = [dict(zip(keys, values)) | _group_eers(group) for values, group in scores.groupby(keys, sort=False)]
     return pd.DataFrame(rows)
+
+
+def user_eer_table(scores: pd.DataFrame, by: Sequence[str] = ("claimed_user",)) -> pd.DataFrame:
+    """Mean over `by` groups (users, or users and trials) of each group's own EER in %: a threshold per user."""
+    _check(scores)
+    each = eer_table(scores, by)
+    return each.groupby(["system", "mode"], sort=False)[["skilled", "random"]].mean().reset_index()
 
 
 def score_sets(scores: pd.DataFrame, system: str, mode: str, kind: str) -> tuple[np.ndarray, np.ndarray]:

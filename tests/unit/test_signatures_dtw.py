@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_curve
 
-from rnnviz.signatures import cli, dtw, metrics, protocol
+from rnnviz.signatures import cli, dtw, features, metrics, protocol
 from rnnviz.signatures.data import Dataset, Signature
-from rnnviz.signatures.evaluation import DTW, DTW_NORMALISED, SCORE_COLUMNS, eer_table, evaluate_dtw
+from rnnviz.signatures.evaluation import DTW, DTW_NORMALISED, SCORE_COLUMNS, eer_table, evaluate_dtw, user_eer_table
 
 
 def brute_force_dtw(first: np.ndarray, second: np.ndarray) -> float:
@@ -154,3 +154,27 @@ def test_the_command_line_writes_every_score_to_csv(tmp_path, capsys) -> None:
 def test_the_command_line_says_what_is_wrong_without_a_traceback(tmp_path, capsys) -> None:
     assert cli.main(["evaluate", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "s.csv")]) == 2
     assert "error: no signature folder" in capsys.readouterr().err
+
+
+def test_eers_per_fold_and_per_user_follow_their_own_thresholds() -> None:
+    rows = []
+    for fold, user in ((0, 1), (1, 2)):
+        shift = 0.0 if user == 1 else 10.0  # user 2's scores all lie higher: one global threshold mixes them
+        rows += [("S", "4vs1", fold, user, "1 2 3 4", user, 11, "genuine", shift + 1.0)]
+        rows += [("S", "4vs1", fold, user, "1 2 3 4", user, 21, "skilled", shift + 0.0)]
+        rows += [("S", "4vs1", fold, user, "1 2 3 4", 3 - user, 11, "random", shift - 1.0)]
+    scores = pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
+    per_fold = eer_table(scores, ["fold"])
+    assert list(per_fold["fold"]) == [0, 1] and (per_fold["skilled"] == 0).all()
+    assert (user_eer_table(scores)["skilled"] == 0).all()
+    assert eer_table(scores)["skilled"].iloc[0] > 0  # user 2's forgery beats user 1's genuine score
+
+
+def test_the_command_line_takes_table_1_numbers_and_drops_pressure_when_asked(tmp_path) -> None:
+    chosen = cli.parser().parse_args(["evaluate", "--out", "x.csv", "--functions", "8,9,3", "--without-pressure"])
+    assert cli.dtw_columns(chosen) == (7, 8)
+    assert cli.dtw_columns(cli.parser().parse_args(["evaluate", "--out", "x.csv"])) == features.DTW_CHOICE
+    with pytest.raises(ValueError, match=r"Table 1 numbers 1\.\.23"):
+        features.parse_functions("8,24")
+    with pytest.raises(ValueError, match="no time function is left"):
+        cli.dtw_columns(cli.parser().parse_args(["evaluate", "--out", "x.csv", "--functions", "3,10", "--without-pressure"]))

@@ -112,6 +112,50 @@ def pressure_choice() -> tuple[int, ...]:
     return features.WITHOUT_PRESSURE if without else features.ALL
 
 
+CHOICE, EVERY, OWN = "our choice: ẋ ẏ z v θ sin α cos α", "all of Table 1", "my own subset"
+OWN_KEY = "signatures:dtw_own"
+
+
+def function_label(column: int) -> str:
+    """ "8 ẋ (dx/dn)": a time function's Table 1 number, symbol and short name."""
+    return f"{features.TIME_FUNCTIONS[column].number} {features.TIME_FUNCTIONS[column].symbol} ({features.SHORT_NAMES[column]})"
+
+
+def dtw_choice(columns: tuple[int, ...]) -> tuple[int, ...]:
+    """Which time functions DTW compares: our 7, all in use, or a person's subset (pressure dropped if it is off)."""
+    choice = st.radio("DTW time functions", (CHOICE, EVERY, OWN), horizontal=True, key="signatures:dtw_functions", bind=BIND)
+    if choice == EVERY:
+        return columns
+    if choice == CHOICE:
+        return features.DTW_CHOICE if columns == features.ALL else features.without_pressure(features.DTW_CHOICE)
+    own = st.multiselect(
+        "Time functions DTW compares",
+        columns,
+        default=[c for c in features.DTW_CHOICE if c in columns],
+        format_func=function_label,
+        key=OWN_KEY,
+    )
+    if not own:
+        st.info("Choose at least one time function; until then DTW uses our choice.", icon=":material/info:")
+        return features.DTW_CHOICE if columns == features.ALL else features.without_pressure(features.DTW_CHOICE)
+    return tuple(sorted(own))
+
+
+def dtw_summary_of(columns: tuple[int, ...], readable: bool) -> dict | None:
+    """The committed summary for these functions, or for a person's subset a live evaluation on a button press."""
+    committed = data.summary(columns)
+    if committed is not None or not readable:
+        return committed
+    numbers = ", ".join(str(features.TIME_FUNCTIONS[c].number) for c in columns)
+    evaluated = st.session_state.setdefault("signatures:live_summaries", {})
+    if columns not in evaluated:
+        st.info(f"No stored results for the functions {numbers}: evaluate them on all 40 users (all 5 folds).")
+        if not st.button("Evaluate with DTW (about 20 s)", icon=":material/play_arrow:", key="signatures:evaluate_own"):
+            return None
+        evaluated[columns] = data.live_summary(columns)
+    return evaluated[columns]
+
+
 def signature_section(dataset: Dataset, source: str, columns: tuple[int, ...]) -> None:
     """A chosen signature's trajectory, its time functions as small multiples, and Table 1's formulas."""
     st.subheader("A signature and its time functions (Table 1)")
@@ -194,9 +238,11 @@ def results_table(summary: dict) -> None:
         rows.append("| " + " | ".join(cells) + " |")
     st.markdown("\n".join(rows))
     entry = system_entry(summary, DTW, "1vs1")
+    numbers = summary.get("about", {}).get("time_functions")
+    used = f"time functions {', '.join(map(str, numbers))} of Table 1; " if isinstance(numbers, list) else ""
     if entry:
         st.caption(
-            f"SVC2004, {summary['users']} users, {summary['scores']:,} scores; 1vs1: "
+            f"SVC2004, all 5 folds, {summary['users']} users, each tested once; {used}{summary['scores']:,} scores; 1vs1: "
             f"{entry['genuine_trials']:,} genuine, {entry['skilled']['trials']:,} skilled and "
             f"{entry['random']['trials']:,} random trials. Grey: Tolosana et al. (2018), Table 4, on "
             "BiosecurID (400 users), not our data. Recompute: `python -m rnnviz.signatures evaluate "
@@ -204,11 +250,15 @@ def results_table(summary: dict) -> None:
         )
 
 
-def results_section(summary: dict | None) -> None:
-    """The DTW baseline's results on the full SVC2004 set: Table 4."""
+def dtw_header() -> None:
+    """The DTW section's title, protocol and method (before the choice of time functions)."""
     st.subheader("DTW baseline (Table 4)")
     st.markdown(text.PROTOCOL)
     st.markdown(text.DTW_METHOD)
+
+
+def results_section(summary: dict | None) -> None:
+    """The DTW baseline's results on the full SVC2004 set: Table 4."""
     if summary is None:
         st.warning(
             "The DTW summary for these time functions (ui/signatures/dtw_svc2004*.json) is missing or "
