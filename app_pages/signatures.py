@@ -16,9 +16,9 @@ if readable:
 views.dtw_header()
 dtw_columns = views.dtw_choice(columns)
 dtw_summary, siamese_summary = views.dtw_summary_of(dtw_columns, readable), models.siamese_summary()
-views.results_section(dtw_summary)
+shown = views.results_section(dtw_summary, dtw_columns, readable)
 siamese_view.results_section(siamese_summary)
-systems = charts.merged(dtw_summary, siamese_summary)
+systems = charts.merged(shown, siamese_summary)
 if systems:
     charts.det_section(systems)
     charts.histogram_section(systems)

@@ -2,6 +2,7 @@
 
     python -m rnnviz.signatures evaluate --out scores.csv [--data DIR | --zip FILE] [--folds 5] [--seed 0]
         [--functions dtw|all|8,9,3] [--without-pressure] [--users 1-10] [--parallel] [--summary FILE]
+    python -m rnnviz.signatures organisers --out scores.csv [--functions dtw] [--without-pressure] [--summary FILE]
     python -m rnnviz.signatures summarise scores.csv --out ui/signatures/dtw_svc2004.json
 
 writes every DTW score with its trial's claimed user, references, probe user and sample, and label (genuine,
@@ -21,9 +22,10 @@ import pandas as pd
 from rnnviz.io import checkpoints
 from rnnviz.signatures import features, protocol
 from rnnviz.signatures.data import Dataset, load_svc2004, read_zip
-from rnnviz.signatures.evaluation import eer_table, evaluate_dtw
+from rnnviz.signatures.evaluation import eer_table, evaluate_dtw, user_eer_table
 from rnnviz.signatures.experiments import BUILDERS, run_paper_fold
 from rnnviz.signatures.learning import DEFAULT_TRAINING
+from rnnviz.signatures.organisers import SVC2004_BEST_SKILLED, evaluate_organisers
 from rnnviz.signatures.paper import paper_eer
 from rnnviz.signatures.scoring import siamese_fold_scores
 from rnnviz.signatures.summary import save_summary, summarise
@@ -74,6 +76,15 @@ def parser() -> argparse.ArgumentParser:
     paper.add_argument("--without-pressure", action="store_true", help="21 time functions: no z, no ż")
     paper.add_argument("--summary", help="the page's JSON summary of the scores and training curves")
     paper.add_argument("--checkpoints", help="folder for the skilled + random models (signature-*.safetensors)")
+    organisers = commands.add_parser("organisers", help="the SVC2004 organisers' protocol: 5 random references, 10 trials")
+    organisers.add_argument("--out", required=True, help="CSV file for every score (the fold column holds the trial)")
+    organisers_source = organisers.add_mutually_exclusive_group()
+    organisers_source.add_argument("--data", help="SVC2004 Task 2 folder")
+    organisers_source.add_argument("--zip", help="a zip of U*S*.TXT files")
+    organisers.add_argument("--seed", type=int, default=0, help="seed of the reference sets and random forgeries")
+    organisers.add_argument("--functions", default="dtw", help="dtw (the default), all, or Table 1 numbers")
+    organisers.add_argument("--without-pressure", action="store_true", help="drop z and ż from the chosen functions")
+    organisers.add_argument("--summary", help="also write the page's summary as JSON")
     summarise_command = commands.add_parser("summarise", help="the page's JSON summary of a scores CSV")
     summarise_command.add_argument("scores", help="a CSV written by `evaluate`")
     summarise_command.add_argument("--out", required=True, help="JSON file for the summary")
@@ -157,6 +168,33 @@ def paper_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def organisers_command(arguments: argparse.Namespace) -> int:
+    """`organisers`: the SVC2004 protocol's scores as CSV, EERs pooled and per user and trial."""
+    try:
+        dataset = load(arguments)
+        columns = dtw_columns(arguments)
+        result = evaluate_organisers(dataset, columns, arguments.seed)
+    except (OSError, ValueError, KeyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for problem in [*dataset.problems, *result.problems]:
+        print(f"skipped: {problem}", file=sys.stderr)
+    result.scores.to_csv(arguments.out, index=False)
+    pooled = eer_table(result.scores).iloc[0]
+    each = user_eer_table(result.scores, ["claimed_user", "fold"]).iloc[0]
+    print(f"{len(result.scores):,} scores written to {arguments.out}")
+    print(f"SVC2004 protocol, DTW user-normalised: one threshold for all: skilled {pooled.skilled:.2f} %, random "
+          f"{pooled.random:.2f} %; a threshold per user and trial, averaged: skilled {each.skilled:.2f} %, random "
+          f"{each.random:.2f} % (SVC2004's best Task 2 team: {SVC2004_BEST_SKILLED} % skilled, 60 hidden users)")  # fmt: skip
+    if arguments.summary:
+        numbers = [features.TIME_FUNCTIONS[c].number for c in columns]
+        about = {"data": "SVC2004 Task 2", "protocol": "SVC2004 organisers", "seed": arguments.seed,
+                 "time_functions": numbers, "per_user_trial": {"skilled": each.skilled, "random": each.random}}  # fmt: skip
+        save_summary(summarise(result.scores, about), arguments.summary)
+        print(f"summary written to {arguments.summary}")
+    return 0
+
+
 def model_scores(paths: list[str], dataset: Dataset, columns: tuple[int, ...]) -> list[pd.DataFrame]:
     """Scores of each Siamese checkpoint on the users its metadata says it never saw."""
     frames = []
@@ -177,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         return summarise_file(arguments)
     if arguments.command == "paper":
         return paper_command(arguments)
+    if arguments.command == "organisers":
+        return organisers_command(arguments)
     try:
         dataset = load(arguments)
         columns = dtw_columns(arguments)

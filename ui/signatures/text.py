@@ -124,3 +124,14 @@ PAD = (
     "DTW threshold is the skilled-forgery EER threshold of SVC2004 (tablet signatures, so treat it as a rough "
     "guide), the BLSTM is the shipped model (trained with pressure: for a mouse it sees a flat pressure)."
 )
+
+ORGANISERS = (
+    "**The SVC2004 organisers' protocol** (Yeung et al. 2004): for every user, 10 trials, each enrolling 5 of "
+    "S1–S10 drawn at random, then scoring the 10 genuine probes S11–S20, the 20 skilled forgeries S21–S40 and 20 "
+    "random forgeries (one genuine signature of each of 20 other users, drawn once per user, seed 0). The score is "
+    "the mean user-normalised DTW score against the 5 references. SVC2004 reported an *average* EER with its "
+    "standard deviation and maximum, which we read as one EER per user and trial, each at its own threshold, "
+    "averaged; that is far lower than one threshold for every trial, so both are shown. A threshold per user is "
+    "chosen after seeing that user's forgeries: it tells how well each user's scores separate, not what a "
+    "deployed system with one threshold would reach."
+)

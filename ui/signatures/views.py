@@ -14,7 +14,7 @@ from rnnviz.signatures.summary import system_entry
 from ui.charts import show
 from ui.links import BIND
 from ui.markdown import escape
-from ui.signatures import data, models, siamese_view, text
+from ui.signatures import data, models, organisers_view, siamese_view, text
 
 MAX_PROBLEMS_SHOWN = 12
 SYSTEMS = (DTW, DTW_NORMALISED)
@@ -112,6 +112,7 @@ def pressure_choice() -> tuple[int, ...]:
     return features.WITHOUT_PRESSURE if without else features.ALL
 
 
+PAPER_PROTOCOL = "the paper's: 5 user folds, 1vs1 and 4vs1"
 CHOICE, EVERY, OWN = "our choice: ẋ ẏ z v θ sin α cos α", "all of Table 1", "my own subset"
 OWN_KEY = "signatures:dtw_own"
 
@@ -141,19 +142,20 @@ def dtw_choice(columns: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(sorted(own))
 
 
-def dtw_summary_of(columns: tuple[int, ...], readable: bool) -> dict | None:
+def dtw_summary_of(columns: tuple[int, ...], readable: bool, organisers: bool = False) -> dict | None:
     """The committed summary for these functions, or for a person's subset a live evaluation on a button press."""
-    committed = data.summary(columns)
+    committed = data.summary(columns, data.ORGANISER_PATHS if organisers else data.SUMMARY_PATHS)
     if committed is not None or not readable:
         return committed
     numbers = ", ".join(str(features.TIME_FUNCTIONS[c].number) for c in columns)
     evaluated = st.session_state.setdefault("signatures:live_summaries", {})
-    if columns not in evaluated:
-        st.info(f"No stored results for the functions {numbers}: evaluate them on all 40 users (all 5 folds).")
-        if not st.button("Evaluate with DTW (about 20 s)", icon=":material/play_arrow:", key="signatures:evaluate_own"):
+    if (columns, organisers) not in evaluated:
+        st.info(f"No stored results for the functions {numbers}: evaluate them on all 40 users.")
+        key = f"signatures:evaluate_own{':organisers' if organisers else ''}"
+        if not st.button("Evaluate with DTW (about 20 s)", icon=":material/play_arrow:", key=key):
             return None
-        evaluated[columns] = data.live_summary(columns)
-    return evaluated[columns]
+        evaluated[(columns, organisers)] = data.live_summary(columns, organisers)
+    return evaluated[(columns, organisers)]
 
 
 def signature_section(dataset: Dataset, source: str, columns: tuple[int, ...]) -> None:
@@ -257,8 +259,20 @@ def dtw_header() -> None:
     st.markdown(text.DTW_METHOD)
 
 
-def results_section(summary: dict | None) -> None:
-    """The DTW baseline's results on the full SVC2004 set: Table 4."""
+def results_section(summary: dict | None, columns: tuple[int, ...], readable: bool) -> dict | None:
+    """The DTW results under the chosen protocol (the paper's Table 4, or SVC2004's); the summary shown."""
+    protocol = st.radio("Protocol", (PAPER_PROTOCOL, organisers_view.ORGANISERS), horizontal=True,
+                        key="signatures:protocol", bind=BIND)  # fmt: skip
+    if protocol == organisers_view.ORGANISERS:
+        shown = dtw_summary_of(columns, readable, organisers=True)
+        organisers_view.results(shown)
+        return shown
+    paper_table_section(summary)
+    return summary
+
+
+def paper_table_section(summary: dict | None) -> None:
+    """Table 4 from the paper-protocol summary, or what to run when it is missing."""
     if summary is None:
         st.warning(
             "The DTW summary for these time functions (ui/signatures/dtw_svc2004*.json) is missing or "
