@@ -1,7 +1,11 @@
 """A class at once: N simulated students typing on Translate and Inside the cell against one `streamlit run app.py`.
 
-The server runs on a free loopback port; every student is a page of one headless Chromium (the real
-client: fragments, websockets and reruns exactly as a person's browser does them). Each types a new input,
+The server runs on a free loopback port. Every student speaks Streamlit's own websocket protocol
+(bench/wsclient.py: the page's run, the typed value sent as the browser sends it, a fragment rerun where the
+box sits in a fragment), which costs the client little, so the server, not 30 Chromium pages, takes the
+machine; `--client browser` makes every student a page of one headless Chromium instead (fragments,
+websockets and reruns exactly as a person's browser does them, at the price of the pages' own CPU). Each
+types a new input,
 waits until the page shows the answer to that very input and the script run has finished, pauses
 0.5-1.5 s, and repeats, at most --rounds times and for at most --seconds per phase. Printed per page and N:
 p50 / p95 / max latency, the ratio of p50 to the one-user p50, errors (no answer in time), wrong outputs
@@ -39,7 +43,9 @@ from bench.servers import free_port as free_port  # noqa: E402
 from bench.servers import serve, total_cpu_seconds  # noqa: E402
 from bench.servers import start_server as start_server  # noqa: E402
 from bench.timing import cpu_line  # noqa: E402
+from bench.wsclient import Session  # noqa: E402
 from tests.e2e.browser import CHROMIUM_ARGS, chromium_path  # noqa: E402
+from ui.markdown import escape  # noqa: E402
 
 FRENCH = [
     "je suis grand .",
@@ -210,6 +216,58 @@ async def one_user(
         await context.close()
 
 
+def protocol_check(page_name: str, run, wanted: str) -> bool:
+    """Whether a protocol run drew the answer the browser check looks for (Translate: the exact heading)."""
+    if page_name == "translate":
+        return run.has_markdown("### " + (wanted if wanted == "(no words)" else escape(wanted)))
+    return run.shows(wanted)
+
+
+async def one_protocol_user(
+    base: str,
+    page_name: str,
+    user: int,
+    rounds: int,
+    start: Start,
+    expected: dict,
+    phase: Phase,
+    answer_timeout: float,
+    offset: int,
+) -> None:
+    """One student over Streamlit's websocket protocol (bench/wsclient.py): open, type, wait, pause; bounded."""
+    session = Session(base, URLS.get(page_name, page_name))
+    try:
+        try:
+            opened = await session.open(answer_timeout)
+            if opened.status != "finished":
+                raise RuntimeError(f"the page did not open ({opened.status})")
+        finally:
+            start.arrive()
+        await asyncio.wait_for(start.opened.wait(), timeout=4 * answer_timeout)
+        for round_index in range(rounds):
+            if time.monotonic() > start.stop_at:
+                break
+            text, wanted = round_input(page_name, user, round_index, offset, expected)
+            run = await session.type_into(BOXES[page_name][0], text, answer_timeout)
+            if run.status == "finished" and protocol_check(page_name, run, wanted):
+                phase.latencies.append(run.seconds)
+                phase.answered_at.append(time.monotonic())
+            elif run.status == "finished":
+                phase.wrong.append(f"user {user} round {round_index}: expected {wanted!r}")
+            else:
+                phase.errors.append(f"user {user} round {round_index}: {run.status} after {run.seconds:.1f} s")
+            await asyncio.sleep(random.uniform(0.5, 1.5))
+    except Exception as error:  # a broken session is counted, the others go on
+        phase.errors.append(f"user {user}: {type(error).__name__}: {str(error)[:200]}")
+    finally:
+        await session.close()
+
+
+async def _protocol_students(student_arguments: list[tuple]) -> None:
+    """Every protocol student at once (no browser to launch)."""
+    await asyncio.gather(*(one_protocol_user(*arguments) for arguments in student_arguments))
+
+
 async def run_phase(
     base: str,
     pids: list[int],
@@ -220,26 +278,33 @@ async def run_phase(
     expected: dict,
     answer_timeout: float,
     offset: int,
+    client: str = "protocol",
 ) -> tuple[dict[str, Phase], float, float]:
     """`users` students on each page at once: what each page measured, server CPU s once all typed, when typing began."""
+    phases = {name: Phase() for name in pages}
+    start = Start(users * len(pages), pids, seconds)
+    students = [
+        (base, name, user, rounds, start, expected, phases[name], answer_timeout, offset)
+        for name in pages
+        for user in range(users)
+    ]
+    if client == "protocol":
+        await _protocol_students(students)
+    else:
+        await _browser_students(students)
+    return phases, total_cpu_seconds(pids) - start.cpu_at_start, start.started
+
+
+async def _browser_students(student_arguments: list[tuple]) -> None:
+    """Every student a page of one headless Chromium."""
     from playwright.async_api import async_playwright
 
-    phases = {name: Phase() for name in pages}
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            start = Start(users * len(pages), pids, seconds)
-            await asyncio.gather(
-                *(
-                    one_user(browser, base, name, user, rounds, start, expected, phases[name], answer_timeout, offset)
-                    for name in pages
-                    for user in range(users)
-                )
-            )
-            spent = total_cpu_seconds(pids) - start.cpu_at_start
+            await asyncio.gather(*(one_user(browser, *arguments) for arguments in student_arguments))
         finally:
             await browser.close()
-    return phases, spent, start.started
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -277,12 +342,14 @@ def measure(root: Path, label: str, arguments: argparse.Namespace, expected: dic
     pages, results, one_user = arguments.pages, {}, {}
     try:
         for url in target.warm_urls:  # every process opens the pages once (a cold model would count otherwise)
-            asyncio.run(run_phase(url, target.pids, pages, 1, 1, 60.0, expected, arguments.answer_timeout, 0))
+            asyncio.run(
+                run_phase(url, target.pids, pages, 1, 1, 60.0, expected, arguments.answer_timeout, 0, arguments.client)
+            )
         for phase_index, users in enumerate(arguments.users, start=1):
             phases, spent, began = asyncio.run(
                 run_phase(
                     target.url, target.pids, pages, users, arguments.rounds, arguments.seconds, expected,
-                    arguments.answer_timeout, 1000 * phase_index,
+                    arguments.answer_timeout, 1000 * phase_index, arguments.client,
                 )
             )  # fmt: skip
             count, load = sum(len(p.latencies) + len(p.wrong) for p in phases.values()) or 1, os.getloadavg()[0]
@@ -324,6 +391,12 @@ def parser() -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     options.add_argument("--users", type=int, nargs="+", default=[1, 10, 30], help="the N to try, in order")
     options.add_argument("--pages", nargs="+", default=["translate", "inside-cell"], choices=sorted(BOXES))
+    options.add_argument(
+        "--client",
+        choices=["protocol", "browser"],
+        default="protocol",
+        help="students speak Streamlit's websocket protocol (light; default) or are headless Chromium pages",
+    )
     options.add_argument("--rounds", type=int, default=8, help="inputs each student types (at most)")
     options.add_argument("--seconds", type=float, default=90.0, help="time limit of one phase")
     options.add_argument("--answer-timeout", type=float, default=60.0, help="an answer later than this is an error")
@@ -344,7 +417,7 @@ def parser() -> argparse.ArgumentParser:
 def main() -> None:
     """Optionally a baseline checkout, then this one: each N in turn, one line per page and N."""
     arguments = parser().parse_args()
-    if chromium_path() is None:
+    if arguments.client == "browser" and chromium_path() is None:
         sys.exit("Chromium is not installed (apt-get install chromium): the students are Chromium pages.")
     random.seed(0)
     expected = expected_answers()
