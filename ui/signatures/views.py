@@ -226,6 +226,13 @@ def _eer_cell(summary: dict, system: str, mode: str, kind: str) -> str:
     return "–" if value is None else f"{100 * value:.2f}"
 
 
+def _per_user_cell(summary: dict, system: str, mode: str, kind: str) -> str:
+    """The mean of each user's own EER in %, or a dash (older summaries lack it)."""
+    entry = system_entry(summary, system, mode)
+    value = (entry or {}).get("per_user", {}).get(kind)
+    return "–" if value is None else f"{100 * value:.2f}"
+
+
 def results_table(summary: dict) -> None:
     """Our DTW EERs laid out like the paper's Table 4, the paper's BiosecurID numbers beside them in grey."""
     header = ["EER (%)"]
@@ -238,7 +245,13 @@ def results_table(summary: dict) -> None:
             cells += [_eer_cell(summary, system, mode, kind) for system in SYSTEMS]
             cells.append(f":gray[{PAPER_DTW[(mode, kind)]:.2f}]")
         rows.append("| " + " | ".join(cells) + " |")
+    for kind in ("skilled", "random"):
+        cells = [f"{kind.capitalize()}, a threshold per user"]
+        for mode in ("1vs1", "4vs1"):
+            cells += [_per_user_cell(summary, system, mode, kind) for system in SYSTEMS] + [":gray[–]"]
+        rows.append("| " + " | ".join(cells) + " |")
     st.markdown("\n".join(rows))
+    st.caption(text.PER_USER)
     entry = system_entry(summary, DTW, "1vs1")
     numbers = summary.get("about", {}).get("time_functions")
     used = f"time functions {', '.join(map(str, numbers))} of Table 1; " if isinstance(numbers, list) else ""
