@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ from rnnviz.signatures.data import load_svc2004
 from rnnviz.signatures.evaluation import DTW_NORMALISED, eer_table, evaluate_dtw, user_eer_table
 from rnnviz.signatures.organisers import evaluate_organisers
 from rnnviz.signatures.pairs import SCENARIOS
+from rnnviz.signatures.scoring import FUSED, TWO_STAGE
 
 FEATURES_SECONDS = 5.0
 DTW_SECONDS = 60.0
@@ -119,12 +121,16 @@ def print_orderings(summary: dict) -> None:
     skilled = {s: eer(summary, s, "4vs1", "skilled") for s in every_rnn}
     best = min(skilled, key=skilled.get)
     verdict(best.startswith("B"), f"best {best} {skilled[best]:.2f} %", "a bidirectional RNN best on skilled forgeries")
-    for system in names:
-        staged, rnn = f"two-stage (DTW, then {system})", f"{system}, trained skilled + random"
+    weights = summary["about"].get("fusion_weights", {})
+    for system, form in ((s, f) for s in names for f in (TWO_STAGE, FUSED)):
+        staged, rnn = form.format(system=system), f"{system}, trained skilled + random"
         values = {k: (eer(summary, staged, "4vs1", k), eer(summary, dtw, "4vs1", k), eer(summary, rnn, "4vs1", k))
                   for k in ("skilled", "random")}  # fmt: skip
+        if math.isnan(values["skilled"][0]):
+            continue
         text = "; ".join(f"{k} {v[0]:.2f} % (DTW {v[1]:.2f}, {system} {v[2]:.2f})" for k, v in values.items())
-        verdict(all(v[0] <= min(v[1], v[2]) for v in values.values()), text, f"{staged} at least as good as either stage")
+        note = f" (RNN weight {weights[system]:g}, chosen on validation users)" if form == FUSED and system in weights else ""
+        verdict(all(v[0] <= min(v[1], v[2]) for v in values.values()), text, f"{staged}{note} at least as good as either stage")
         met = values["skilled"][0] < 5 and values["random"][0] < 1
         print(f"         goal skilled < 5 % and random < 1 % with {staged}: {'met' if met else 'missed'}")
 

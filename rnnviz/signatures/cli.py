@@ -3,6 +3,7 @@
     python -m rnnviz.signatures evaluate --out scores.csv [--data DIR | --zip FILE] [--folds 5] [--seed 0]
         [--functions dtw|all|8,9,3] [--without-pressure] [--users 1-10] [--parallel] [--summary FILE]
     python -m rnnviz.signatures organisers --out scores.csv [--functions dtw] [--without-pressure] [--summary FILE]
+    python -m rnnviz.signatures restage --summary ui/signatures/siamese_svc2004.json [--checkpoints checkpoints]
     python -m rnnviz.signatures summarise scores.csv --out ui/signatures/dtw_svc2004.json
 
 writes every DTW score with its trial's claimed user, references, probe user and sample, and label (genuine,
@@ -23,12 +24,13 @@ from rnnviz.io import checkpoints
 from rnnviz.signatures import features, protocol
 from rnnviz.signatures.data import Dataset, load_svc2004, read_zip
 from rnnviz.signatures.evaluation import eer_table, evaluate_dtw, user_eer_table
-from rnnviz.signatures.experiments import BUILDERS, run_paper_fold
+from rnnviz.signatures.experiments import BUILDERS, checkpoint_name, restage, run_paper_fold
 from rnnviz.signatures.learning import DEFAULT_TRAINING
 from rnnviz.signatures.organisers import SVC2004_BEST_SKILLED, evaluate_organisers
 from rnnviz.signatures.paper import paper_eer
 from rnnviz.signatures.scoring import siamese_fold_scores
-from rnnviz.signatures.summary import save_summary, summarise
+from rnnviz.signatures.siamese import SYSTEMS
+from rnnviz.signatures.summary import load_summary, save_summary, summarise
 
 
 def parse_users(text: str | None) -> list[int] | None:
@@ -85,6 +87,11 @@ def parser() -> argparse.ArgumentParser:
     organisers.add_argument("--functions", default="dtw", help="dtw (the default), all, or Table 1 numbers")
     organisers.add_argument("--without-pressure", action="store_true", help="drop z and ż from the chosen functions")
     organisers.add_argument("--summary", help="also write the page's summary as JSON")
+    restage_command = commands.add_parser("restage", help="recompute DTW and the two-stage rows of a Siamese summary")
+    restage_command.add_argument("--summary", required=True, help="the summary to rewrite (its RNN rows are kept)")
+    restage_command.add_argument("--checkpoints", default="checkpoints", help="folder of signature-*.safetensors")
+    restage_command.add_argument("--data", help="SVC2004 Task 2 folder")
+    restage_command.add_argument("--zip", help="a zip of U*S*.TXT files")
     summarise_command = commands.add_parser("summarise", help="the page's JSON summary of a scores CSV")
     summarise_command.add_argument("scores", help="a CSV written by `evaluate`")
     summarise_command.add_argument("--out", required=True, help="JSON file for the summary")
@@ -195,6 +202,30 @@ def organisers_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def restage_command(arguments: argparse.Namespace) -> int:
+    """`restage`: DTW (our choice of functions) and both two-stage systems from the shipped models, into a summary."""
+    try:
+        dataset = load(arguments)
+        folder = Path(arguments.checkpoints)
+        shipped = {system: checkpoints.load(folder / checkpoint_name(system), builders=BUILDERS)
+                   for system in SYSTEMS if (folder / checkpoint_name(system)).is_file()}  # fmt: skip
+        scores, updates = restage(dataset, shipped)
+        summary = load_summary(arguments.summary)
+    except (OSError, ValueError, KeyError, checkpoints.CheckpointError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    fresh = summarise(scores)["systems"]
+    replaced = {entry["system"] for entry in fresh}
+    kept = [entry for entry in summary["systems"] if entry["system"] not in replaced]
+    dtw_rows = [entry for entry in fresh if not entry["system"].startswith("two-stage")]
+    summary["systems"] = dtw_rows + kept + [entry for entry in fresh if entry["system"].startswith("two-stage")]
+    summary["about"].update(updates)
+    save_summary(summary, arguments.summary)
+    print_table(eer_table(scores))
+    print(f"fusion weights chosen on the validation users: {updates['fusion_weights']}; {arguments.summary} rewritten")
+    return 0
+
+
 def model_scores(paths: list[str], dataset: Dataset, columns: tuple[int, ...]) -> list[pd.DataFrame]:
     """Scores of each Siamese checkpoint on the users its metadata says it never saw."""
     frames = []
@@ -217,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         return paper_command(arguments)
     if arguments.command == "organisers":
         return organisers_command(arguments)
+    if arguments.command == "restage":
+        return restage_command(arguments)
     try:
         dataset = load(arguments)
         columns = dtw_columns(arguments)

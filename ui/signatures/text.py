@@ -91,11 +91,23 @@ CURVES = (
 )
 
 TWO_STAGE = (
-    "Stage 1, DTW (4vs1, user-normalised), rejects a signature that is unlike the references: its cut "
+    "Stage 1, DTW (4vs1, user-normalised{functions}), rejects a signature that is unlike the references: its cut "
     "({threshold:.3f}) is set on the validation users so that it rejects only 1 % of their genuine signatures. "
-    "Stage 2, the RNN trained on skilled + random, decides the rest. EER of the stages alone and together, on "
-    "the same test users."
+    "Stage 2 decides the rest: either the RNN trained on skilled + random alone, or a fusion, standardised DTW "
+    "plus a weight times the standardised RNN score, the weight chosen on the validation users ({weights}; 0 means "
+    "the RNN did not help there, so the fusion is DTW alone). EER of the stages alone and together, on the same "
+    "test users."
 )
+
+
+def two_stage_caption(about: dict) -> str:
+    """The two-stage caption with the summary's cut, DTW functions and fusion weights."""
+    numbers = about.get("dtw_time_functions")
+    functions = f", time functions {', '.join(map(str, numbers))} of Table 1" if numbers else ""
+    weights = about.get("fusion_weights") or {}
+    listed = ", ".join(f"{system} {weight:g}" for system, weight in weights.items()) or "not measured"
+    return TWO_STAGE.format(threshold=about.get("stage_one_threshold", float("nan")), functions=functions, weights=listed)
+
 
 TRAIN = (
     "Pick a system and scenario and press Train: the loss and the validation EER appear live, Stop ends the run "
