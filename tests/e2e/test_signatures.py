@@ -110,7 +110,7 @@ def test_a_signature_drawn_with_mouse_events_is_enrolled_and_verified(goto) -> N
     sign(page, canvas, 0.4)  # a poor forgery: another shape
     br.assert_no_exception(page)
     text = area.inner_text()
-    assert "Drawing 1 (mouse, 21 time functions): DTW score" in text and "Drawing 2" in text
+    assert "Drawing 1 (mouse, 6 time functions): DTW score" in text and "Drawing 2" in text
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(600)
     br.save_screenshot(page, "signatures-pad")

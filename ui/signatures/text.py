@@ -134,7 +134,7 @@ def siamese_caption(about: dict) -> str:
 PAD = (
     "Sign in the box with a mouse, a pen or a finger and press “Use this signature”: the first four are your "
     "enrolment, every later one is verified against them (4vs1). Sign a fifth time yourself, then ask a "
-    "neighbour to forge it. A mouse has no pressure, so its drawings use the 21 time functions without it; the "
+    "neighbour to forge it. A mouse has no pressure, so its drawings use DTW's time functions without z and ż; the "
     "DTW threshold is the skilled-forgery EER threshold of SVC2004 (tablet signatures, so treat it as a rough "
     "guide), the BLSTM is the shipped model (trained with pressure: for a mouse it sees a flat pressure)."
 )
