@@ -28,7 +28,7 @@ import torch
 from bench.timing import cpu_line, print_targets
 from rnnviz.signatures import features
 from rnnviz.signatures.data import load_svc2004
-from rnnviz.signatures.evaluation import DTW_NORMALISED, eer_table, evaluate_dtw, user_eer_table
+from rnnviz.signatures.evaluation import DTW_COHORT, DTW_NORMALISED, eer_table, evaluate_dtw, user_eer_table
 from rnnviz.signatures.organisers import evaluate_organisers
 from rnnviz.signatures.pairs import SCENARIOS
 from rnnviz.signatures.scoring import FUSED, TWO_STAGE
@@ -74,11 +74,16 @@ def verdict(holds: bool, numbers: str, claim: str) -> None:
     print(f"  {'true ' if holds else 'false'}  {claim}: {numbers}")
 
 
-def print_dtw(scores: pd.DataFrame) -> dict:
-    """User-normalised DTW EERs per fold, over all users (one threshold) and per user (averaged); 4vs1 vs 1vs1."""
-    normalised = scores[scores["system"] == DTW_NORMALISED]
+def print_dtw(scores: pd.DataFrame) -> None:
+    """Each normalisation's DTW EERs per fold, over all users (one threshold) and per user; 4vs1 vs 1vs1."""
+    for system in (DTW_NORMALISED, DTW_COHORT):
+        print_system(scores[scores["system"] == system], system)
+
+
+def print_system(normalised: pd.DataFrame, system: str) -> None:
+    """One DTW system's EERs per fold, over all users and per user, and whether 4vs1 beats 1vs1."""
     per_fold = eer_table(normalised, ["fold"])
-    print(f"DTW, user-normalised, time functions {'/'.join(features.NAMES[c] for c in features.DTW_CHOICE)}, EER %:")
+    print(f"{system}, time functions {'/'.join(features.NAMES[c] for c in features.DTW_CHOICE)}, EER %:")
     print("  fold  users  1vs1 skilled  1vs1 random  4vs1 skilled  4vs1 random")
     for fold, group in per_fold.groupby("fold"):
         values = {(r.mode, k): getattr(r, k) for r in group.itertuples() for k in ("skilled", "random")}
@@ -91,11 +96,10 @@ def print_dtw(scores: pd.DataFrame) -> dict:
     each = {(r.mode, k): getattr(r, k) for r in user_eer_table(normalised).itertuples() for k in ("skilled", "random")}
     for name, table in (("all users, one threshold", pooled), ("per user, averaged", each)):
         print(f"  {name:26s}" + "  ".join(f"{table[(m, k)]:12.2f}" for m in ("1vs1", "4vs1") for k in ("skilled", "random")))
-    print("paper's orderings, all 40 users (DTW, user-normalised, one threshold):")
+    print(f"paper's orderings, all 40 users ({system}, one threshold):")
     for kind in ("skilled", "random"):
         one, four = pooled[("1vs1", kind)], pooled[("4vs1", kind)]
         verdict(four < one, f"4vs1 {four:.2f} % vs 1vs1 {one:.2f} %", f"4vs1 better than 1vs1 on {kind} forgeries")
-    return pooled
 
 
 def print_organisers(dataset) -> None:

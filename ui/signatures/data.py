@@ -80,7 +80,7 @@ def summary(columns: tuple[int, ...], paths: dict[tuple[int, ...], Path] = SUMMA
     return dtw_summary(str(path), path.stat().st_mtime) if path is not None and path.is_file() else None
 
 
-@st.cache_data(max_entries=8, show_spinner="Scoring every trial of the 40 users with DTW (20 s or so) …")
+@st.cache_data(max_entries=8, show_spinner="Scoring every trial of the 40 users with DTW (40 s or so) …")
 def live_summary(columns: tuple[int, ...], organisers: bool = False) -> dict | None:
     """A full DTW evaluation of the server's SVC2004 with a person's own subset, summarised (None without data)."""
     dataset = server_dataset()

@@ -9,7 +9,7 @@ from rnnviz.io.data_directory import DATA_ENV, data_directory, resolve_data_path
 from rnnviz.plots.signatures import time_functions_figure, trajectory_figure
 from rnnviz.signatures import features
 from rnnviz.signatures.data import Dataset, SignatureFileError, notes
-from rnnviz.signatures.evaluation import DTW, DTW_NORMALISED, PAPER_DTW
+from rnnviz.signatures.evaluation import DTW, DTW_COHORT, DTW_NORMALISED, PAPER_DTW
 from rnnviz.signatures.summary import system_entry
 from ui.charts import show
 from ui.links import BIND
@@ -17,7 +17,7 @@ from ui.markdown import escape
 from ui.signatures import data, models, organisers_view, siamese_view, text
 
 MAX_PROBLEMS_SHOWN = 12
-SYSTEMS = (DTW, DTW_NORMALISED)
+SYSTEMS = (DTW, DTW_NORMALISED, DTW_COHORT)
 
 
 def choose_dataset() -> tuple[Dataset | None, str]:
@@ -152,7 +152,7 @@ def dtw_summary_of(columns: tuple[int, ...], readable: bool, organisers: bool = 
     if (columns, organisers) not in evaluated:
         st.info(f"No stored results for the functions {numbers}: evaluate them on all 40 users.")
         key = f"signatures:evaluate_own{':organisers' if organisers else ''}"
-        if not st.button("Evaluate with DTW (about 20 s)", icon=":material/play_arrow:", key=key):
+        if not st.button("Evaluate with DTW (about 40 s)", icon=":material/play_arrow:", key=key):
             return None
         evaluated[(columns, organisers)] = data.live_summary(columns, organisers)
     return evaluated[(columns, organisers)]
