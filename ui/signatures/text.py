@@ -156,7 +156,7 @@ ORGANISERS = (
 )
 
 PER_USER = (
-    "The first two rows use one threshold for every trial of every user, as a deployed system would and as the "
+    "The first three rows use one threshold for every trial of every user, as a deployed system would and as the "
     "paper reports. The last two give each user a threshold of their own, set after seeing that user's "
     "forgeries, and average the users' EERs: it shows how well each user's scores separate (SVC2004's "
     "competition figures, 2.89 % for the best Task 2 team, are of this kind as we read its report), but no "

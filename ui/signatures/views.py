@@ -235,21 +235,15 @@ def _per_user_cell(summary: dict, system: str, mode: str, kind: str) -> str:
 
 def results_table(summary: dict) -> None:
     """Our DTW EERs laid out like the paper's Table 4, the paper's BiosecurID numbers beside them in grey."""
-    header = ["EER (%)"]
-    for mode in ("1vs1", "4vs1"):
-        header += [f"{mode}: {system}" for system in SYSTEMS] + [f":gray[{mode}: paper, BiosecurID]"]
-    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for kind in ("skilled", "random"):
-        cells = [kind.capitalize()]
-        for mode in ("1vs1", "4vs1"):
-            cells += [_eer_cell(summary, system, mode, kind) for system in SYSTEMS]
-            cells.append(f":gray[{PAPER_DTW[(mode, kind)]:.2f}]")
-        rows.append("| " + " | ".join(cells) + " |")
-    for kind in ("skilled", "random"):
-        cells = [f"{kind.capitalize()}, a threshold per user"]
-        for mode in ("1vs1", "4vs1"):
-            cells += [_per_user_cell(summary, system, mode, kind) for system in SYSTEMS] + [":gray[–]"]
-        rows.append("| " + " | ".join(cells) + " |")
+    columns = [(mode, kind) for mode in ("1vs1", "4vs1") for kind in ("skilled", "random")]
+    rows = ["| EER (%) | " + " | ".join(f"{mode} {kind}" for mode, kind in columns) + " |", "|---" * 5 + "|"]
+    for system in SYSTEMS:
+        rows.append(f"| {system} | " + " | ".join(_eer_cell(summary, system, *column) for column in columns) + " |")
+    paper = " | ".join(f":gray[{PAPER_DTW[column]:.2f}]" for column in columns)
+    rows.append(f"| :gray[paper, BiosecurID] | {paper} |")
+    for system in SYSTEMS[1:]:
+        cells = " | ".join(_per_user_cell(summary, system, *column) for column in columns)
+        rows.append(f"| {system}, a threshold per user | {cells} |")
     st.markdown("\n".join(rows))
     st.caption(text.PER_USER)
     entry = system_entry(summary, DTW, "1vs1")
