@@ -1,7 +1,9 @@
 """Command line for signature verification on SVC2004 Task 2: `python -m rnnviz.signatures evaluate ...`.
 
     python -m rnnviz.signatures evaluate --out scores.csv [--data DIR | --zip FILE] [--folds 5] [--seed 0]
-        [--without-pressure] [--users 1-10] [--parallel] [--summary ui/signatures/dtw_svc2004.json]
+        [--functions dtw|all|8,9,3] [--without-pressure] [--users 1-10] [--parallel] [--summary FILE]
+    python -m rnnviz.signatures organisers --out scores.csv [--functions dtw] [--without-pressure] [--summary FILE]
+    python -m rnnviz.signatures restage --summary ui/signatures/siamese_svc2004.json [--checkpoints checkpoints]
     python -m rnnviz.signatures summarise scores.csv --out ui/signatures/dtw_svc2004.json
 
 writes every DTW score with its trial's claimed user, references, probe user and sample, and label (genuine,
@@ -21,12 +23,14 @@ import pandas as pd
 from rnnviz.io import checkpoints
 from rnnviz.signatures import features, protocol
 from rnnviz.signatures.data import Dataset, load_svc2004, read_zip
-from rnnviz.signatures.evaluation import eer_table, evaluate_dtw
-from rnnviz.signatures.experiments import BUILDERS, run_paper_fold
+from rnnviz.signatures.evaluation import eer_table, evaluate_dtw, user_eer_table
+from rnnviz.signatures.experiments import BUILDERS, checkpoint_name, restage, run_paper_fold
 from rnnviz.signatures.learning import DEFAULT_TRAINING
+from rnnviz.signatures.organisers import SVC2004_BEST_SKILLED, evaluate_organisers
 from rnnviz.signatures.paper import paper_eer
 from rnnviz.signatures.scoring import siamese_fold_scores
-from rnnviz.signatures.summary import save_summary, summarise
+from rnnviz.signatures.siamese import SYSTEMS
+from rnnviz.signatures.summary import load_summary, save_summary, summarise
 
 
 def parse_users(text: str | None) -> list[int] | None:
@@ -54,7 +58,8 @@ def parser() -> argparse.ArgumentParser:
     source.add_argument("--zip", help="a zip of U*S*.TXT files in the SVC2004 format")
     evaluate.add_argument("--folds", type=int, default=5, help="user folds (each user is tested once)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of the user shuffle into folds")
-    evaluate.add_argument("--without-pressure", action="store_true", help="21 time functions: no z, no ż")
+    evaluate.add_argument("--functions", default="dtw", help="dtw (ẋ ẏ z v θ sin cos, the default), all, or Table 1 numbers")
+    evaluate.add_argument("--without-pressure", action="store_true", help="drop z and ż from the chosen functions")
     evaluate.add_argument("--users", type=parse_users, default=None, help="only these users, e.g. 1-10,15")
     evaluate.add_argument("--parallel", action="store_true", help="DTW on every core (OpenMP)")
     evaluate.add_argument("--summary", help="also write the page's summary (EERs, DET, histograms) as JSON")
@@ -73,6 +78,20 @@ def parser() -> argparse.ArgumentParser:
     paper.add_argument("--without-pressure", action="store_true", help="21 time functions: no z, no ż")
     paper.add_argument("--summary", help="the page's JSON summary of the scores and training curves")
     paper.add_argument("--checkpoints", help="folder for the skilled + random models (signature-*.safetensors)")
+    organisers = commands.add_parser("organisers", help="the SVC2004 organisers' protocol: 5 random references, 10 trials")
+    organisers.add_argument("--out", required=True, help="CSV file for every score (the fold column holds the trial)")
+    organisers_source = organisers.add_mutually_exclusive_group()
+    organisers_source.add_argument("--data", help="SVC2004 Task 2 folder")
+    organisers_source.add_argument("--zip", help="a zip of U*S*.TXT files")
+    organisers.add_argument("--seed", type=int, default=0, help="seed of the reference sets and random forgeries")
+    organisers.add_argument("--functions", default="dtw", help="dtw (the default), all, or Table 1 numbers")
+    organisers.add_argument("--without-pressure", action="store_true", help="drop z and ż from the chosen functions")
+    organisers.add_argument("--summary", help="also write the page's summary as JSON")
+    restage_command = commands.add_parser("restage", help="recompute DTW and the two-stage rows of a Siamese summary")
+    restage_command.add_argument("--summary", required=True, help="the summary to rewrite (its RNN rows are kept)")
+    restage_command.add_argument("--checkpoints", default="checkpoints", help="folder of signature-*.safetensors")
+    restage_command.add_argument("--data", help="SVC2004 Task 2 folder")
+    restage_command.add_argument("--zip", help="a zip of U*S*.TXT files")
     summarise_command = commands.add_parser("summarise", help="the page's JSON summary of a scores CSV")
     summarise_command.add_argument("scores", help="a CSV written by `evaluate`")
     summarise_command.add_argument("--out", required=True, help="JSON file for the summary")
@@ -97,13 +116,23 @@ def print_table(table, stream: TextIO | None = None) -> None:
         print(f"{row.system:36s} {row.mode:5s} {row.skilled:10.2f} % {row.random:9.2f} %   {paper}", file=stream)
 
 
+def dtw_columns(arguments: argparse.Namespace) -> tuple[int, ...]:
+    """The time functions `evaluate` scores with: --functions, less pressure if --without-pressure."""
+    named = {"dtw": features.DTW_CHOICE, "all": features.ALL}
+    columns = named.get(arguments.functions) or features.parse_functions(arguments.functions)
+    chosen = features.without_pressure(columns) if arguments.without_pressure else columns
+    if not chosen:
+        raise ValueError("no time function is left once pressure is dropped: choose some without z and ż")
+    return chosen
+
+
 def about(arguments: argparse.Namespace) -> dict:
     """What a summary was made from, for the page to say."""
     return {
         "data": "SVC2004 Task 2" if not arguments.zip else arguments.zip,
         "folds": arguments.folds,
         "seed": arguments.seed,
-        "time_functions": 21 if arguments.without_pressure else 23,
+        "time_functions": [features.TIME_FUNCTIONS[c].number for c in dtw_columns(arguments)],
         "credit": "Yeung et al., SVC2004: First International Signature Verification Competition, ICBA 2004",
     }
 
@@ -146,6 +175,57 @@ def paper_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def organisers_command(arguments: argparse.Namespace) -> int:
+    """`organisers`: the SVC2004 protocol's scores as CSV, EERs pooled and per user and trial."""
+    try:
+        dataset = load(arguments)
+        columns = dtw_columns(arguments)
+        result = evaluate_organisers(dataset, columns, arguments.seed)
+    except (OSError, ValueError, KeyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for problem in [*dataset.problems, *result.problems]:
+        print(f"skipped: {problem}", file=sys.stderr)
+    result.scores.to_csv(arguments.out, index=False)
+    pooled = eer_table(result.scores).iloc[0]
+    each = user_eer_table(result.scores, ["claimed_user", "fold"]).iloc[0]
+    print(f"{len(result.scores):,} scores written to {arguments.out}")
+    print(f"SVC2004 protocol, DTW user-normalised: one threshold for all: skilled {pooled.skilled:.2f} %, random "
+          f"{pooled.random:.2f} %; a threshold per user and trial, averaged: skilled {each.skilled:.2f} %, random "
+          f"{each.random:.2f} % (SVC2004's best Task 2 team: {SVC2004_BEST_SKILLED} % skilled, 60 hidden users)")  # fmt: skip
+    if arguments.summary:
+        numbers = [features.TIME_FUNCTIONS[c].number for c in columns]
+        about = {"data": "SVC2004 Task 2", "protocol": "SVC2004 organisers", "seed": arguments.seed,
+                 "time_functions": numbers, "per_user_trial": {"skilled": each.skilled, "random": each.random}}  # fmt: skip
+        save_summary(summarise(result.scores, about), arguments.summary)
+        print(f"summary written to {arguments.summary}")
+    return 0
+
+
+def restage_command(arguments: argparse.Namespace) -> int:
+    """`restage`: DTW (our choice of functions) and both two-stage systems from the shipped models, into a summary."""
+    try:
+        dataset = load(arguments)
+        folder = Path(arguments.checkpoints)
+        shipped = {system: checkpoints.load(folder / checkpoint_name(system), builders=BUILDERS)
+                   for system in SYSTEMS if (folder / checkpoint_name(system)).is_file()}  # fmt: skip
+        scores, updates = restage(dataset, shipped)
+        summary = load_summary(arguments.summary)
+    except (OSError, ValueError, KeyError, checkpoints.CheckpointError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    fresh = summarise(scores)["systems"]
+    replaced = {entry["system"] for entry in fresh}
+    kept = [entry for entry in summary["systems"] if entry["system"] not in replaced]
+    dtw_rows = [entry for entry in fresh if not entry["system"].startswith("two-stage")]
+    summary["systems"] = dtw_rows + kept + [entry for entry in fresh if entry["system"].startswith("two-stage")]
+    summary["about"].update(updates)
+    save_summary(summary, arguments.summary)
+    print_table(eer_table(scores))
+    print(f"fusion weights chosen on the validation users: {updates['fusion_weights']}; {arguments.summary} rewritten")
+    return 0
+
+
 def model_scores(paths: list[str], dataset: Dataset, columns: tuple[int, ...]) -> list[pd.DataFrame]:
     """Scores of each Siamese checkpoint on the users its metadata says it never saw."""
     frames = []
@@ -166,9 +246,13 @@ def main(argv: list[str] | None = None) -> int:
         return summarise_file(arguments)
     if arguments.command == "paper":
         return paper_command(arguments)
+    if arguments.command == "organisers":
+        return organisers_command(arguments)
+    if arguments.command == "restage":
+        return restage_command(arguments)
     try:
         dataset = load(arguments)
-        columns = features.WITHOUT_PRESSURE if arguments.without_pressure else features.ALL
+        columns = dtw_columns(arguments)
         started = time.perf_counter()
         result = evaluate_dtw(
             dataset,

@@ -20,10 +20,18 @@ from rnnviz.io import checkpoints
 from rnnviz.signatures import protocol
 from rnnviz.signatures.data import Dataset
 from rnnviz.signatures.evaluation import DTW_NORMALISED, dtw_fold_scores, eer_table
-from rnnviz.signatures.features import ALL, dataset_time_functions
+from rnnviz.signatures.features import ALL, DTW_CHOICE, TIME_FUNCTIONS, dataset_time_functions
 from rnnviz.signatures.learning import DEFAULT_TRAINING, TrainedSiamese, train_siamese
 from rnnviz.signatures.pairs import SCENARIOS
-from rnnviz.signatures.scoring import TWO_STAGE, siamese_fold_scores, stage_one_threshold, two_stage_scores
+from rnnviz.signatures.scoring import (
+    FUSED,
+    TWO_STAGE,
+    fuse,
+    fusion_weight,
+    siamese_fold_scores,
+    stage_one_threshold,
+    two_stage_scores,
+)
 from rnnviz.signatures.siamese import SYSTEMS
 from rnnviz.training.loop import TrainConfig
 
@@ -87,15 +95,35 @@ def system_eers(scores: pd.DataFrame, system: str) -> dict:
     return {f"{row.mode} {kind}": round(float(getattr(row, kind)), 3) for row in table.itertuples() for kind in kinds}
 
 
-def dtw_scores_of(dataset: Dataset, fold: protocol.Fold, columns: tuple[int, ...]) -> tuple[pd.DataFrame, float]:
-    """User-normalised DTW scores of the fold's test users, and the stage-one cut from its validation users."""
+def dtw_columns_for(columns: tuple[int, ...]) -> tuple[int, ...]:
+    """The DTW stage's time functions: DTW_CHOICE, less those the RNNs were not given (all of theirs if none is left)."""
+    return tuple(c for c in DTW_CHOICE if c in columns) or tuple(columns)
+
+
+def dtw_scores_of(dataset: Dataset, fold: protocol.Fold, columns: tuple[int, ...]) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """User-normalised DTW scores of the fold's test and validation users, and the stage-one cut from the latter."""
     users = set(fold.test) | set(fold.validation)
-    functions = dataset_time_functions({k: s for k, s in dataset.signatures.items() if k[0] in users}, columns)
+    signatures = {k: s for k, s in dataset.signatures.items() if k[0] in users}
+    functions = dataset_time_functions(signatures, dtw_columns_for(columns))
     test = dtw_fold_scores(functions, dataset, fold)
     validation = dtw_fold_scores(functions, dataset, protocol.Fold(fold.index, (), (), fold.validation))
-    genuine = validation[(validation["system"] == DTW_NORMALISED) & (validation["mode"] == "4vs1")
-                         & (validation["label"] == "genuine")]["score"].to_numpy()  # fmt: skip
-    return test[test["system"] == DTW_NORMALISED], stage_one_threshold(genuine)
+    validation = validation[validation["system"] == DTW_NORMALISED]
+    genuine = validation[(validation["mode"] == "4vs1") & (validation["label"] == "genuine")]["score"].to_numpy()
+    return test[test["system"] == DTW_NORMALISED], validation, stage_one_threshold(genuine)
+
+
+def stage_frames(
+    dtw: tuple[pd.DataFrame, pd.DataFrame, float], model, dataset: Dataset, fold: protocol.Fold, system: str,
+    scores: pd.DataFrame, columns: tuple[int, ...],
+) -> tuple[list[pd.DataFrame], float]:  # fmt: skip
+    """The two-stage systems of one RNN (DTW then the RNN; DTW then DTW + RNN fused) and the fusion weight."""
+    test, validation, cut = dtw
+    validation_fold = protocol.Fold(fold.index, (), (), fold.validation)
+    rnn_validation = siamese_fold_scores(model, dataset, validation_fold, system, columns)
+    weight = fusion_weight(validation, rnn_validation)
+    fused = fuse(test, scores, weight, (validation, rnn_validation), "fused")
+    staged = two_stage_scores(test, scores, cut, TWO_STAGE.format(system=system))
+    return [staged, two_stage_scores(test, fused, cut, FUSED.format(system=system))], weight
 
 
 def run_paper_fold(
@@ -109,8 +137,8 @@ def run_paper_fold(
     log: Callable[[str], None] = _log,
 ) -> tuple[pd.DataFrame, dict]:
     """Every score of the fold's test users (one "scenario" column added) and each run's curve by system name."""
-    dtw, cut = dtw_scores_of(dataset, fold, columns)
-    frames, curves = [dtw.assign(scenario="none")], {}
+    dtw = dtw_scores_of(dataset, fold, columns)
+    frames, curves, weights = [dtw[0].assign(scenario="none")], {}, {}
     for system in systems:
         for scenario in scenarios:
             started = time.perf_counter()
@@ -122,8 +150,29 @@ def run_paper_fold(
             eers = system_eers(scores, name)
             log(f"{name}: best step {curves[name]['best_step']}, {eers}, {time.perf_counter() - started:.0f} s")
             if scenario == "skilled + random":
-                staged = two_stage_scores(dtw, scores, cut, TWO_STAGE.format(system=system))
-                frames.append(staged.assign(scenario=scenario))
+                staged, weights[system] = stage_frames(dtw, trained.model, dataset, fold, system, scores, columns)
+                frames += [frame.assign(scenario=scenario) for frame in staged]
                 if checkpoint_folder is not None:
                     save_model(trained, checkpoint_folder / checkpoint_name(system), eers, columns)
-    return pd.concat(frames, ignore_index=True), {"curves": curves, "stage_one_threshold": cut, "fold": fold.index}
+    about = {"curves": curves, "stage_one_threshold": dtw[2], "fold": fold.index, "fusion_weights": weights,
+             "dtw_time_functions": [TIME_FUNCTIONS[c].number for c in dtw_columns_for(columns)]}  # fmt: skip
+    return pd.concat(frames, ignore_index=True), about
+
+
+def restage(dataset: Dataset, shipped: dict[str, checkpoints.Checkpoint]) -> tuple[pd.DataFrame, dict]:
+    """DTW and the two-stage systems of shipped "skilled + random" models on their held-out fold, without training."""
+    frames, weights, dtw = [], {}, None
+    for system, loaded in shipped.items():
+        extra = loaded.extra
+        fold = protocol.Fold(extra["fold"], tuple(extra["train_users"]), tuple(extra["validation_users"]),
+                             tuple(extra["held_out_users"]))  # fmt: skip
+        columns = tuple(extra["time_functions"])
+        dtw = dtw or dtw_scores_of(dataset, fold, columns)
+        scores = siamese_fold_scores(loaded.model.eval(), dataset, fold, system_name(system, "skilled + random"), columns)
+        staged, weights[system] = stage_frames(dtw, loaded.model, dataset, fold, system, scores, columns)
+        frames += staged
+    if dtw is None:
+        raise ValueError("no shipped model to restage")
+    about = {"stage_one_threshold": dtw[2], "fusion_weights": weights,
+             "dtw_time_functions": [TIME_FUNCTIONS[c].number for c in dtw_columns_for(columns)]}  # fmt: skip
+    return pd.concat([dtw[0], *frames], ignore_index=True), about

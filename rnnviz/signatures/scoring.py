@@ -4,7 +4,8 @@
 4vs1: the mean of the probe's 1vs1 scores against S1–S4, as the DTW baseline averages its four scores.
 The two-stage system (the lecture's slide) rejects first what DTW finds unlike the references (below the
 threshold where DTW falsely rejects `stage_one_frr` of the validation users' genuine trials), then lets the
-RNN decide the rest.
+RNN decide the rest, or a fusion of the two: standardised DTW plus a weight times the standardised RNN
+score, the weight chosen on the validation users (0 when the RNN does not help there).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pandas as pd
 
 from rnnviz.signatures import protocol
 from rnnviz.signatures.data import Dataset
-from rnnviz.signatures.evaluation import SCORE_COLUMNS
+from rnnviz.signatures.evaluation import SCORE_COLUMNS, eer_table
 from rnnviz.signatures.learning import pair_logits
 from rnnviz.signatures.pairs import prepare
 from rnnviz.signatures.siamese import SiameseRNN
@@ -63,3 +64,37 @@ def two_stage_scores(dtw_scores: pd.DataFrame, rnn_scores: pd.DataFrame, thresho
     merged["score"] = np.where(merged["score_dtw"] >= threshold, merged["score"], REJECTED)
     merged["system"] = name
     return merged[list(SCORE_COLUMNS)]
+
+
+FUSED = "two-stage (DTW, then DTW + {system})"
+FUSION_WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)
+_KEYS = ["mode", "fold", "claimed_user", "references", "probe_user", "probe_sample", "label"]
+
+
+def _location(scores: pd.DataFrame) -> tuple[float, float]:
+    """Mean and spread (at least 1e-12) of a score table's scores."""
+    return float(scores["score"].mean()), max(float(scores["score"].std()), 1e-12)
+
+
+def fuse(
+    dtw: pd.DataFrame, rnn: pd.DataFrame, weight: float, validation: tuple[pd.DataFrame, pd.DataFrame], name: str
+) -> pd.DataFrame:
+    """DTW plus `weight` times the RNN score of the same trials, each standardised on `validation` (DTW, RNN) scores."""
+    merged = rnn.merge(dtw[[*_KEYS, "score"]], on=_KEYS, suffixes=("_rnn", "_dtw"), validate="one_to_one")
+    if len(merged) != len(rnn):
+        raise ValueError("the DTW and RNN scores do not cover the same trials")
+    (dtw_mean, dtw_spread), (rnn_mean, rnn_spread) = _location(validation[0]), _location(validation[1])
+    merged["score"] = (merged["score_dtw"] - dtw_mean) / dtw_spread + weight * (merged["score_rnn"] - rnn_mean) / rnn_spread
+    merged["system"] = name
+    return merged[list(SCORE_COLUMNS)]
+
+
+def fusion_weight(dtw_validation: pd.DataFrame, rnn_validation: pd.DataFrame) -> float:
+    """The RNN weight in FUSION_WEIGHTS with the lowest 4vs1 skilled EER on the validation users (ties: the smaller)."""
+    pair = (dtw_validation, rnn_validation)
+    errors = []
+    for weight in FUSION_WEIGHTS:
+        fused = fuse(dtw_validation, rnn_validation, weight, pair, "fused")
+        table = eer_table(fused[fused["mode"] == "4vs1"])
+        errors.append((float(table["skilled"].iloc[0]), weight))
+    return min(errors)[1]

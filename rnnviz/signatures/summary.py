@@ -34,10 +34,24 @@ def _thin_det(far: np.ndarray, frr: np.ndarray) -> tuple[list[float], list[float
     return [round(float(far[i]), 6) for i in kept], [round(float(frr[i]), 6) for i in kept]
 
 
+def per_user_eers(group: pd.DataFrame) -> dict:
+    """Mean over claimed users of each user's own EER (a threshold per user, chosen after the fact), per kind."""
+    result = {}
+    for kind in KINDS:
+        rates = []
+        for _user, scores in group.groupby("claimed_user"):
+            genuine = scores.loc[scores["label"] == "genuine", "score"].to_numpy()
+            impostor = scores.loc[scores["label"] == kind, "score"].to_numpy()
+            if len(genuine) and len(impostor):
+                rates.append(equal_error_rate(genuine, impostor).rate)
+        result[kind] = float(np.mean(rates)) if rates else None
+    return result
+
+
 def summarise_group(group: pd.DataFrame) -> dict:
     """EER, threshold, trial counts, DET points and histograms of one system and mode."""
     genuine = group.loc[group["label"] == "genuine", "score"].to_numpy()
-    entry: dict = {"genuine_trials": len(genuine), "histogram": {}}
+    entry: dict = {"genuine_trials": len(genuine), "histogram": {}, "per_user": per_user_eers(group)}
     impostors = {kind: group.loc[group["label"] == kind, "score"].to_numpy() for kind in KINDS}
     everything = np.concatenate([genuine, *impostors.values()])
     edges = np.linspace(everything.min(), everything.max(), BINS + 1) if everything.size else np.zeros(BINS + 1)

@@ -271,3 +271,28 @@ def test_hostile_link_values_fall_back_to_the_defaults_with_a_note() -> None:
     assert at.selectbox(key="signatures:user").value == 1 and at.slider(key="signatures:train_steps").value == 300
     assert at.radio(key="signatures:hist_mode").value == "4vs1" and at.selectbox(key="signatures:train_fold").value == 0
     assert not set(hostile) & set(at.query_params)
+
+
+def test_the_organisers_protocol_shows_pooled_and_per_user_eers_beside_svc2004s_best(page: AppTest) -> None:
+    page.radio(key="signatures:protocol").set_value(page.radio(key="signatures:protocol").options[1]).run()
+    assert_clean(page)
+    shown = page_text(page)
+    assert "5 of S1–S10 drawn at random" in shown and "a threshold per user and trial, averaged" in shown
+    assert "SVC2004's best, 60 hidden users" in shown and "2.89" in shown
+    page.radio(key="signatures:protocol").set_value(page.radio(key="signatures:protocol").options[0]).run()
+    assert_clean(page)
+
+
+@needs_data
+def test_an_own_subset_of_time_functions_is_evaluated_on_request(page: AppTest) -> None:
+    page.radio(key="signatures:dtw_functions").set_value("my own subset").run()
+    page.multiselect(key="signatures:dtw_own").set_value([7]).run()  # ẋ alone: the quickest full evaluation
+    assert_clean(page)
+    assert "No stored results for the functions 8" in page_text(page)
+    page.button(key="signatures:evaluate_own").click().run()
+    assert_clean(page)
+    assert "time functions 8 of Table 1" in page_text(page)
+    page.multiselect(key="signatures:dtw_own").set_value([]).run()
+    assert "Choose at least one time function" in page_text(page)
+    page.radio(key="signatures:dtw_functions").set_value("our choice: ẋ ẏ z v θ sin α cos α").run()
+    assert_clean(page)

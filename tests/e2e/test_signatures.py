@@ -110,7 +110,7 @@ def test_a_signature_drawn_with_mouse_events_is_enrolled_and_verified(goto) -> N
     sign(page, canvas, 0.4)  # a poor forgery: another shape
     br.assert_no_exception(page)
     text = area.inner_text()
-    assert "Drawing 1 (mouse, 21 time functions): DTW score" in text and "Drawing 2" in text
+    assert "Drawing 1 (mouse, 6 time functions): DTW score" in text and "Drawing 2" in text
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(600)
     br.save_screenshot(page, "signatures-pad")
@@ -204,3 +204,18 @@ def test_hostile_values_for_the_pages_settings_fall_back_with_a_note(goto) -> No
     assert area.get_by_label("User", exact=True).first.input_value() == "1"
     assert not set(hostile) & set(urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query))
     br.assert_no_exception(page)
+
+
+def test_the_organisers_protocol_and_the_function_choice_render(goto) -> None:
+    page = goto("signatures", timeout=180)
+    area = main(page)
+    area.get_by_text("SVC2004 organisers': 5 random references, 10 trials").click()
+    br.wait_until_idle(page)
+    table = area.locator("table").filter(has_text="a threshold per user and trial").first
+    table.wait_for(state="visible")
+    assert "2.89" in table.inner_text()
+    br.assert_no_exception(page)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    area.get_by_text("DTW time functions").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    br.save_screenshot(page, "signatures-organisers")

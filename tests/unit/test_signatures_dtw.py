@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_curve
 
-from rnnviz.signatures import cli, dtw, metrics, protocol
+from rnnviz.signatures import cli, dtw, evaluation, features, metrics, protocol
 from rnnviz.signatures.data import Dataset, Signature
-from rnnviz.signatures.evaluation import DTW, DTW_NORMALISED, SCORE_COLUMNS, eer_table, evaluate_dtw
+from rnnviz.signatures.evaluation import DTW, DTW_COHORT, DTW_NORMALISED, SCORE_COLUMNS, eer_table, evaluate_dtw, user_eer_table
 
 
 def brute_force_dtw(first: np.ndarray, second: np.ndarray) -> float:
@@ -111,7 +111,7 @@ def test_the_dtw_evaluation_scores_every_trial_with_its_label() -> None:
     result = evaluate_dtw(dataset, folds=4, seed=1)
     scores = result.scores
     assert list(scores.columns) == list(SCORE_COLUMNS)
-    assert set(scores["system"]) == {DTW, DTW_NORMALISED}
+    assert set(scores["system"]) == {DTW, DTW_NORMALISED, DTW_COHORT}
     tested = scores.groupby("fold")["claimed_user"].unique()
     assert sorted(u for users in tested for u in users) == [1, 2, 3, 4]  # each user tested in one fold only
     for row in scores.itertuples():
@@ -154,3 +154,56 @@ def test_the_command_line_writes_every_score_to_csv(tmp_path, capsys) -> None:
 def test_the_command_line_says_what_is_wrong_without_a_traceback(tmp_path, capsys) -> None:
     assert cli.main(["evaluate", "--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "s.csv")]) == 2
     assert "error: no signature folder" in capsys.readouterr().err
+
+
+def test_eers_per_fold_and_per_user_follow_their_own_thresholds() -> None:
+    rows = []
+    for fold, user in ((0, 1), (1, 2)):
+        shift = 0.0 if user == 1 else 10.0  # user 2's scores all lie higher: one global threshold mixes them
+        rows += [("S", "4vs1", fold, user, "1 2 3 4", user, 11, "genuine", shift + 1.0)]
+        rows += [("S", "4vs1", fold, user, "1 2 3 4", user, 21, "skilled", shift + 0.0)]
+        rows += [("S", "4vs1", fold, user, "1 2 3 4", 3 - user, 11, "random", shift - 1.0)]
+    scores = pd.DataFrame(rows, columns=list(SCORE_COLUMNS))
+    per_fold = eer_table(scores, ["fold"])
+    assert list(per_fold["fold"]) == [0, 1] and (per_fold["skilled"] == 0).all()
+    assert (user_eer_table(scores)["skilled"] == 0).all()
+    assert eer_table(scores)["skilled"].iloc[0] > 0  # user 2's forgery beats user 1's genuine score
+
+
+def test_the_command_line_takes_table_1_numbers_and_drops_pressure_when_asked(tmp_path) -> None:
+    chosen = cli.parser().parse_args(["evaluate", "--out", "x.csv", "--functions", "8,9,3", "--without-pressure"])
+    assert cli.dtw_columns(chosen) == (7, 8)
+    assert cli.dtw_columns(cli.parser().parse_args(["evaluate", "--out", "x.csv"])) == features.DTW_CHOICE
+    with pytest.raises(ValueError, match=r"Table 1 numbers 1\.\.23"):
+        features.parse_functions("8,24")
+    with pytest.raises(ValueError, match="no time function is left"):
+        cli.dtw_columns(cli.parser().parse_args(["evaluate", "--out", "x.csv", "--functions", "3,10", "--without-pressure"]))
+
+
+def test_cohort_normalised_scores_are_0_at_the_users_spread_and_minus_1_at_other_users() -> None:
+    costs = np.array([[1.0, 3.0, 2.0], [2.0, 6.0, 4.0]])  # (R, P)
+    scores = dtw.cohort_normalised(costs, 1.0, np.array([3.0, 5.0]))
+    assert np.allclose(scores, [[0.0, -1.0, -0.5], [-0.25, -1.25, -0.75]])
+    rng = np.random.default_rng(4)
+    base = np.cumsum(rng.normal(size=(30, 2)), axis=0)
+    references = [base + rng.normal(scale=0.05, size=base.shape) for _ in range(4)]
+    others = [np.cumsum(rng.normal(size=(30, 2)), axis=0) for _ in range(5)]
+    spread, impostor = dtw.cohort_anchors(references, others)
+    assert 0 < spread < impostor.min()
+    with pytest.raises(ValueError, match="another user"):
+        dtw.cohort_anchors(references, [])
+
+
+def test_the_cohort_holds_no_test_user_of_the_fold(monkeypatch) -> None:
+    seen = []
+    real = evaluation.dtw_fold_scores
+
+    def spy(functions, dataset, fold, parallel=False, cohort=()):
+        seen.append((set(fold.test), {user for user, _ in cohort}))
+        return real(functions, dataset, fold, parallel, cohort)
+
+    monkeypatch.setattr(evaluation, "dtw_fold_scores", spy)
+    scores = evaluate_dtw(synthetic_users(5), folds=5, seed=2).scores
+    assert len(seen) == 5 and all(test and cohort and not test & cohort for test, cohort in seen)
+    cohort = scores[scores["system"] == DTW_COHORT]
+    assert len(cohort) == len(scores[scores["system"] == DTW]) and np.isfinite(cohort["score"]).all()

@@ -11,10 +11,21 @@ import streamlit as st
 from rnnviz.signatures import features, protocol
 from rnnviz.signatures.data import Dataset, default_folder, load_svc2004, read_directory, read_zip
 from rnnviz.signatures.dtw import dtw_scores, reference_spread
-from rnnviz.signatures.summary import load_summary
+from rnnviz.signatures.evaluation import evaluate_dtw, user_eer_table
+from rnnviz.signatures.organisers import evaluate_organisers
+from rnnviz.signatures.summary import load_summary, summarise
 
 HERE = Path(__file__).resolve().parent
-SUMMARY_PATHS = {features.ALL: HERE / "dtw_svc2004.json", features.WITHOUT_PRESSURE: HERE / "dtw_svc2004_without_pressure.json"}
+SUMMARY_PATHS = {  # keyed by the sorted columns: the Euclidean distance between samples ignores their order
+    tuple(sorted(features.ALL)): HERE / "dtw_svc2004.json",
+    tuple(sorted(features.WITHOUT_PRESSURE)): HERE / "dtw_svc2004_without_pressure.json",
+    tuple(sorted(features.DTW_CHOICE)): HERE / "dtw_svc2004_dtw_choice.json",
+    tuple(sorted(features.without_pressure(features.DTW_CHOICE))): HERE / "dtw_svc2004_dtw_choice_without_pressure.json",
+}
+ORGANISER_PATHS = {  # the SVC2004 organisers' protocol: 5 random references, 10 trials
+    tuple(sorted(features.DTW_CHOICE)): HERE / "dtw_svc2004_organisers.json",
+    tuple(sorted(features.without_pressure(features.DTW_CHOICE))): HERE / "dtw_svc2004_organisers_without_pressure.json",
+}
 MAX_UPLOAD_BYTES = 32_000_000
 SOURCE_KEY = "signatures:source"
 UPLOAD_KEY = "signatures:upload"
@@ -63,10 +74,26 @@ def dtw_summary(path: str, modified: float) -> dict | None:
         return None
 
 
-def summary(columns: tuple[int, ...]) -> dict | None:
-    """The DTW summary for these time functions (23, or 21 without pressure), re-read when its file changes."""
-    path = SUMMARY_PATHS.get(columns)
+def summary(columns: tuple[int, ...], paths: dict[tuple[int, ...], Path] = SUMMARY_PATHS) -> dict | None:
+    """The committed DTW summary for these time functions (None when none is committed), re-read when it changes."""
+    path = paths.get(tuple(sorted(columns)))
     return dtw_summary(str(path), path.stat().st_mtime) if path is not None and path.is_file() else None
+
+
+@st.cache_data(max_entries=8, show_spinner="Scoring every trial of the 40 users with DTW (40 s or so) …")
+def live_summary(columns: tuple[int, ...], organisers: bool = False) -> dict | None:
+    """A full DTW evaluation of the server's SVC2004 with a person's own subset, summarised (None without data)."""
+    dataset = server_dataset()
+    if dataset is None:
+        return None
+    numbers = [features.TIME_FUNCTIONS[c].number for c in columns]
+    about = {"data": "SVC2004 Task 2", "folds": 5, "seed": 0, "time_functions": numbers, "live": True}
+    if not organisers:
+        return summarise(evaluate_dtw(dataset, columns).scores, about)
+    scores = evaluate_organisers(dataset, columns).scores
+    each = user_eer_table(scores, ["claimed_user", "fold"]).iloc[0]
+    about |= {"protocol": "SVC2004 organisers", "per_user_trial": {"skilled": each.skilled, "random": each.random}}
+    return summarise(scores, about)
 
 
 def verify_4vs1(

@@ -107,7 +107,7 @@ def pad_section(columns: tuple[int, ...]) -> None:
 
 def _verify(enrolled: list[np.ndarray], points: np.ndarray, pointer: str, columns: tuple[int, ...]) -> dict:
     """DTW (user-normalised 4vs1) and, when shipped, the BLSTM's 4vs1 score of a drawn probe."""
-    used = features.WITHOUT_PRESSURE if pointer == "mouse" else columns
+    used = features.without_pressure(columns) if pointer == "mouse" else columns
     references = [features.time_functions(p, used) for p in enrolled]
     probe = features.time_functions(points, used)
     score = float(dtw_scores(references, [probe]).mean()) / reference_spread(references)

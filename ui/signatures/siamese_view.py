@@ -14,7 +14,7 @@ from rnnviz.signatures.learning import DEFAULT_TRAINING
 from rnnviz.signatures.pairs import SCENARIOS
 from rnnviz.signatures.paper import SYSTEM_ORDER, paper_rnn
 from rnnviz.signatures.reproduce import SiameseRun, checkpoint_bytes, script
-from rnnviz.signatures.scoring import TWO_STAGE
+from rnnviz.signatures.scoring import FUSED, TWO_STAGE
 from rnnviz.signatures.summary import system_entry
 from ui.charts import run_downloads, show
 from ui.links import BIND
@@ -58,7 +58,7 @@ def two_stage_table(summary: dict) -> str:
     dtw = [_eer(summary, DTW_NORMALISED, "4vs1", kind) for kind in ("skilled", "random")]
     rows.append(f"| DTW, user-normalised (stage 1 alone) | {_cell(dtw[0], None)} | {_cell(dtw[1], None)} |")
     for system in SYSTEM_ORDER:
-        for name in (system_name(system, "skilled + random"), TWO_STAGE.format(system=system)):
+        for name in (system_name(system, "skilled + random"), TWO_STAGE.format(system=system), FUSED.format(system=system)):
             values = [_eer(summary, name, "4vs1", kind) for kind in ("skilled", "random")]
             if any(v is not None for v in values):
                 rows.append(f"| {name} | {_cell(values[0], None)} | {_cell(values[1], None)} |")
@@ -79,7 +79,7 @@ def results_section(summary: dict | None) -> None:
         st.markdown(f"**Table {number}, {mode}**: our EER on SVC2004, the paper's (BiosecurID) in grey brackets.")
         st.markdown(paper_table(summary, mode))
     st.markdown("#### The two-stage system (the lecture's slide)")
-    st.caption(text.TWO_STAGE.format(threshold=about.get("stage_one_threshold", float("nan"))))
+    st.caption(text.two_stage_caption(about))
     st.markdown(two_stage_table(summary))
     curves_section(about.get("curves", {}))
 

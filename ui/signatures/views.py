@@ -9,15 +9,15 @@ from rnnviz.io.data_directory import DATA_ENV, data_directory, resolve_data_path
 from rnnviz.plots.signatures import time_functions_figure, trajectory_figure
 from rnnviz.signatures import features
 from rnnviz.signatures.data import Dataset, SignatureFileError, notes
-from rnnviz.signatures.evaluation import DTW, DTW_NORMALISED, PAPER_DTW
+from rnnviz.signatures.evaluation import DTW, DTW_COHORT, DTW_NORMALISED, PAPER_DTW
 from rnnviz.signatures.summary import system_entry
 from ui.charts import show
 from ui.links import BIND
 from ui.markdown import escape
-from ui.signatures import data, models, siamese_view, text
+from ui.signatures import data, models, organisers_view, siamese_view, text
 
 MAX_PROBLEMS_SHOWN = 12
-SYSTEMS = (DTW, DTW_NORMALISED)
+SYSTEMS = (DTW, DTW_NORMALISED, DTW_COHORT)
 
 
 def choose_dataset() -> tuple[Dataset | None, str]:
@@ -112,6 +112,52 @@ def pressure_choice() -> tuple[int, ...]:
     return features.WITHOUT_PRESSURE if without else features.ALL
 
 
+PAPER_PROTOCOL = "the paper's: 5 user folds, 1vs1 and 4vs1"
+CHOICE, EVERY, OWN = "our choice: ẋ ẏ z v θ sin α cos α", "all of Table 1", "my own subset"
+OWN_KEY = "signatures:dtw_own"
+
+
+def function_label(column: int) -> str:
+    """ "8 ẋ (dx/dn)": a time function's Table 1 number, symbol and short name."""
+    return f"{features.TIME_FUNCTIONS[column].number} {features.TIME_FUNCTIONS[column].symbol} ({features.SHORT_NAMES[column]})"
+
+
+def dtw_choice(columns: tuple[int, ...]) -> tuple[int, ...]:
+    """Which time functions DTW compares: our 7, all in use, or a person's subset (pressure dropped if it is off)."""
+    choice = st.radio("DTW time functions", (CHOICE, EVERY, OWN), horizontal=True, key="signatures:dtw_functions", bind=BIND)
+    if choice == EVERY:
+        return columns
+    if choice == CHOICE:
+        return features.DTW_CHOICE if columns == features.ALL else features.without_pressure(features.DTW_CHOICE)
+    own = st.multiselect(
+        "Time functions DTW compares",
+        columns,
+        default=[c for c in features.DTW_CHOICE if c in columns],
+        format_func=function_label,
+        key=OWN_KEY,
+    )
+    if not own:
+        st.info("Choose at least one time function; until then DTW uses our choice.", icon=":material/info:")
+        return features.DTW_CHOICE if columns == features.ALL else features.without_pressure(features.DTW_CHOICE)
+    return tuple(sorted(own))
+
+
+def dtw_summary_of(columns: tuple[int, ...], readable: bool, organisers: bool = False) -> dict | None:
+    """The committed summary for these functions, or for a person's subset a live evaluation on a button press."""
+    committed = data.summary(columns, data.ORGANISER_PATHS if organisers else data.SUMMARY_PATHS)
+    if committed is not None or not readable:
+        return committed
+    numbers = ", ".join(str(features.TIME_FUNCTIONS[c].number) for c in columns)
+    evaluated = st.session_state.setdefault("signatures:live_summaries", {})
+    if (columns, organisers) not in evaluated:
+        st.info(f"No stored results for the functions {numbers}: evaluate them on all 40 users.")
+        key = f"signatures:evaluate_own{':organisers' if organisers else ''}"
+        if not st.button("Evaluate with DTW (about 40 s)", icon=":material/play_arrow:", key=key):
+            return None
+        evaluated[(columns, organisers)] = data.live_summary(columns, organisers)
+    return evaluated[(columns, organisers)]
+
+
 def signature_section(dataset: Dataset, source: str, columns: tuple[int, ...]) -> None:
     """A chosen signature's trajectory, its time functions as small multiples, and Table 1's formulas."""
     st.subheader("A signature and its time functions (Table 1)")
@@ -180,23 +226,32 @@ def _eer_cell(summary: dict, system: str, mode: str, kind: str) -> str:
     return "–" if value is None else f"{100 * value:.2f}"
 
 
+def _per_user_cell(summary: dict, system: str, mode: str, kind: str) -> str:
+    """The mean of each user's own EER in %, or a dash (older summaries lack it)."""
+    entry = system_entry(summary, system, mode)
+    value = (entry or {}).get("per_user", {}).get(kind)
+    return "–" if value is None else f"{100 * value:.2f}"
+
+
 def results_table(summary: dict) -> None:
     """Our DTW EERs laid out like the paper's Table 4, the paper's BiosecurID numbers beside them in grey."""
-    header = ["EER (%)"]
-    for mode in ("1vs1", "4vs1"):
-        header += [f"{mode}: {system}" for system in SYSTEMS] + [f":gray[{mode}: paper, BiosecurID]"]
-    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for kind in ("skilled", "random"):
-        cells = [kind.capitalize()]
-        for mode in ("1vs1", "4vs1"):
-            cells += [_eer_cell(summary, system, mode, kind) for system in SYSTEMS]
-            cells.append(f":gray[{PAPER_DTW[(mode, kind)]:.2f}]")
-        rows.append("| " + " | ".join(cells) + " |")
+    columns = [(mode, kind) for mode in ("1vs1", "4vs1") for kind in ("skilled", "random")]
+    rows = ["| EER (%) | " + " | ".join(f"{mode} {kind}" for mode, kind in columns) + " |", "|---" * 5 + "|"]
+    for system in SYSTEMS:
+        rows.append(f"| {system} | " + " | ".join(_eer_cell(summary, system, *column) for column in columns) + " |")
+    paper = " | ".join(f":gray[{PAPER_DTW[column]:.2f}]" for column in columns)
+    rows.append(f"| :gray[paper, BiosecurID] | {paper} |")
+    for system in SYSTEMS[1:]:
+        cells = " | ".join(_per_user_cell(summary, system, *column) for column in columns)
+        rows.append(f"| {system}, a threshold per user | {cells} |")
     st.markdown("\n".join(rows))
+    st.caption(text.PER_USER)
     entry = system_entry(summary, DTW, "1vs1")
+    numbers = summary.get("about", {}).get("time_functions")
+    used = f"time functions {', '.join(map(str, numbers))} of Table 1; " if isinstance(numbers, list) else ""
     if entry:
         st.caption(
-            f"SVC2004, {summary['users']} users, {summary['scores']:,} scores; 1vs1: "
+            f"SVC2004, all 5 folds, {summary['users']} users, each tested once; {used}{summary['scores']:,} scores; 1vs1: "
             f"{entry['genuine_trials']:,} genuine, {entry['skilled']['trials']:,} skilled and "
             f"{entry['random']['trials']:,} random trials. Grey: Tolosana et al. (2018), Table 4, on "
             "BiosecurID (400 users), not our data. Recompute: `python -m rnnviz.signatures evaluate "
@@ -204,11 +259,27 @@ def results_table(summary: dict) -> None:
         )
 
 
-def results_section(summary: dict | None) -> None:
-    """The DTW baseline's results on the full SVC2004 set: Table 4."""
+def dtw_header() -> None:
+    """The DTW section's title, protocol and method (before the choice of time functions)."""
     st.subheader("DTW baseline (Table 4)")
     st.markdown(text.PROTOCOL)
     st.markdown(text.DTW_METHOD)
+
+
+def results_section(summary: dict | None, columns: tuple[int, ...], readable: bool) -> dict | None:
+    """The DTW results under the chosen protocol (the paper's Table 4, or SVC2004's); the summary shown."""
+    protocol = st.radio("Protocol", (PAPER_PROTOCOL, organisers_view.ORGANISERS), horizontal=True,
+                        key="signatures:protocol", bind=BIND)  # fmt: skip
+    if protocol == organisers_view.ORGANISERS:
+        shown = dtw_summary_of(columns, readable, organisers=True)
+        organisers_view.results(shown)
+        return shown
+    paper_table_section(summary)
+    return summary
+
+
+def paper_table_section(summary: dict | None) -> None:
+    """Table 4 from the paper-protocol summary, or what to run when it is missing."""
     if summary is None:
         st.warning(
             "The DTW summary for these time functions (ui/signatures/dtw_svc2004*.json) is missing or "
