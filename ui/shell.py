@@ -251,7 +251,7 @@ def warm_modules(app_dir: Path = APP_DIR) -> list[list[str]]:
 def _import_quietly(name: str) -> object | None:
     """The module `name`, imported (None when it names a constant or class); logs, never raises, on failure."""
     parent = name.rpartition(".")[0]
-    if parent and not hasattr(sys.modules.get(parent), "__path__"):
+    if parent and not hasattr(sys.modules.get(parent) or _import_quietly(parent), "__path__"):
         return None  # `from ui.links import BIND`: BIND is a name in a module, not a module
     try:
         return importlib.import_module(name) if importlib.util.find_spec(name) is not None else None
