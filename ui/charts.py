@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
@@ -85,9 +86,18 @@ def show(
 
 
 def run_downloads(
-    *, name: str, script: str | None, checkpoint: bytes | None = None, where: DeltaGenerator | None = None, key: str | None = None
+    *,
+    name: str,
+    script: str | None,
+    checkpoint: bytes | Callable[[], bytes] | None = None,
+    where: DeltaGenerator | None = None,
+    key: str | None = None,
+    archive: bool = False,
 ) -> None:
-    """A finished run's two downloads: the script that redoes it from scratch, and its weights (.safetensors)."""
+    """A finished run's two downloads: the script that redoes it from scratch, and its weights (.safetensors).
+
+    archive=True: `checkpoint` is a zip of several runs' .safetensors files (a callable: made when clicked).
+    """
     target = where if where is not None else st
     stem = file_stem(name)
     left, right = target.columns(2)
@@ -104,12 +114,17 @@ def run_downloads(
         )
     if checkpoint is not None:
         right.download_button(
-            "Trained weights (.safetensors)",
+            "Trained weights of every run (.zip)" if archive else "Trained weights (.safetensors)",
             data=checkpoint,
-            file_name=f"{stem}.safetensors",
-            mime="application/octet-stream",
+            file_name=f"{stem}-weights.zip" if archive else f"{stem}.safetensors",
+            mime="application/zip" if archive else "application/octet-stream",
             on_click="ignore",
             icon=":material/download:",
             key=f"{key or stem}:weights",
-            help="Open it again on this page or with rnnviz.io.checkpoints (no pickle).",
+            help=(
+                "One .safetensors file per run (cell, layers, hidden size, seed in its name); open each with "
+                "rnnviz.io.checkpoints (no pickle)."
+                if archive
+                else "Open it again on this page or with rnnviz.io.checkpoints (no pickle)."
+            ),
         )

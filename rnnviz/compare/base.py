@@ -60,6 +60,10 @@ class ComparisonTask(ABC):
     def gradient_ratio(self, model: nn.Module) -> float:
         """||dL/dh_0|| / ||dL/dh_T|| of the last layer on one held-out batch (explicit unroll, autograd)."""
 
+    def checkpoint_vocab(self) -> Any:
+        """What a run's checkpoint stores as its vocabulary (JSON-able; None for generated number tasks)."""
+        return None
+
     def check(self, configuration: Configuration) -> None:
         """ValueError when this task cannot run the configuration."""
         if configuration.bidirectional and not self.bidirectional_allowed:

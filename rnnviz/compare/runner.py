@@ -21,6 +21,7 @@ from typing import Any
 from rnnviz.compare.configs import MAX_PARAMETERS, Budget, Configuration, check_configurations
 from rnnviz.compare.matching import match_parameters
 from rnnviz.compare.tasks import ComparisonTask
+from rnnviz.compare.weights import run_weights
 from rnnviz.training.loop import StepInfo, TrainConfig, TrainResult
 
 STEP_CAP = 1_000_000  # under a time budget the seconds end a run, not the steps
@@ -43,6 +44,7 @@ class RunRecord:
     final_metric: float = math.nan  # held-out score; NaN for a diverged or failed run
     gradient_ratio: float = math.nan  # ||dL/dh_0|| / ||dL/dh_T|| after training
     train_seconds: float = 0.0
+    weights: bytes | None = field(default=None, repr=False, compare=False)  # the trained model's checkpoint
 
     @property
     def label(self) -> str:
@@ -145,6 +147,7 @@ def run_one(
         record.final_metric = trained.final_metric
         model.eval()
         record.gradient_ratio = task.gradient_ratio(model)
+        record.weights = run_weights(model, record, task)
     return record
 
 

@@ -108,6 +108,10 @@ class BracketTask(ComparisonTask):
         self.seq_length = seq_length
         self.corpus, self.vocab = _bracket_data(num_chars)
 
+    def checkpoint_vocab(self) -> dict[str, list[str]]:
+        """The characters, as an Inside-the-cell checkpoint stores them."""
+        return self.vocab.to_json()
+
     def parameter_count(self, configuration: Configuration) -> int:
         """Embedding, recurrent layers, next-character readout."""
         c, size = configuration, len(self.vocab)
@@ -163,6 +167,21 @@ class ReviewClassifier(nn.Module):
         self.sequence = SequenceModel(
             c.kind, EMBEDDING_SIZE, c.hidden_size, 2, c.num_layers, c.bidirectional, generator=generator
         )
+        self.vocabulary_size = vocabulary_size
+        self.configuration = configuration
+
+    @property
+    def config(self) -> dict[str, object]:
+        """What a checkpoint needs to rebuild this model (rnnviz.compare.weights.BUILDERS names it)."""
+        c = self.configuration
+        return {"model": "compare-review-classifier", "kind": c.kind, "num_layers": c.num_layers,
+                "bidirectional": c.bidirectional, "hidden_size": c.hidden_size, "vocabulary_size": self.vocabulary_size}
+
+    @classmethod
+    def from_config(cls, config: dict[str, object]) -> ReviewClassifier:
+        """The model `config` describes, with fresh weights (a checkpoint then loads its own)."""
+        configuration = Configuration(config["kind"], config["num_layers"], config["bidirectional"], config["hidden_size"])
+        return cls(configuration.validate(), int(config["vocabulary_size"]), make_generator(0))
 
     @property
     def recurrent(self):
@@ -193,6 +212,10 @@ class SentimentComparison(ComparisonTask):
     def __init__(self, path: str | Path, max_words: int = 100) -> None:
         self.reviews = _reviews(str(path), max_words)
         self.label = f"review sentiment ({display_name(path)}, last {max_words} words)"
+
+    def checkpoint_vocab(self) -> dict[str, list[str]]:
+        """The reviews' word vocabulary."""
+        return self.reviews.vocabulary.to_json()
 
     def parameter_count(self, configuration: Configuration) -> int:
         """Embedding, recurrent layers, two-class readout."""

@@ -79,6 +79,10 @@ class TranslationTask(ComparisonTask):
         self.data = _cached_pairs(str(path))
         self.label = f"translation fra→eng ({display_name(path)}, the tutorial's pairs)"
 
+    def checkpoint_vocab(self) -> dict[str, dict[str, list[str]]]:
+        """Both vocabularies, as a Translator checkpoint stores them (so `Translator.load` opens a run's file)."""
+        return {"source": self.data.source_vocab.to_json(), "target": self.data.target_vocab.to_json()}
+
     @functools.lru_cache(maxsize=512)  # noqa: B019 (a task lives as long as the server; few sizes are asked)
     def parameter_count(self, configuration: Configuration) -> int:
         """sum(p.numel()) of the translator, built on the meta device (no memory, no random numbers)."""

@@ -67,6 +67,9 @@ def test_train_shows_the_table_sentences_and_exports():
     assert "SRU step takes" in page
     labels = {button.label for button in at.get("download_button")}
     assert labels >= {"Report (Markdown)", "Raw runs (CSV)", "Report with figures (zip: Markdown, PNG, CSV)"}
+    assert {"Script that redoes this run (.py)", "Trained weights of every run (.zip)"} <= labels
+    runs = at.session_state[JOB].extras["grid"].records
+    assert all(run.weights for run in runs)  # every finished run kept its checkpoint for the zip
 
 
 def test_stop_ends_every_run_and_keeps_what_finished():

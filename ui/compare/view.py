@@ -9,6 +9,7 @@ import streamlit as st
 from rnnviz.compare import export, report
 from rnnviz.compare.reproduce import race_script
 from rnnviz.compare.runner import GridState, grid_target, planned_steps
+from rnnviz.compare.weights import weights_zip
 from rnnviz.plots.compare import final_scores, training_curves
 from rnnviz.training.jobs import Job
 from ui.charts import run_downloads, show
@@ -237,7 +238,13 @@ def exports(state: GridState, index: int) -> None:
         "The zip holds report.md, whose figures are PNG files beside it (drawn when you press the button), and "
         "runs.csv. Each chart's camera button also saves it as a PNG."
     )
-    run_downloads(name="compare-cells", script=race_script(state), key=f"compare:run:{index}")
+    run_downloads(
+        name="compare-cells",
+        script=race_script(state),
+        checkpoint=(lambda: weights_zip(state.records)) if any(r.weights for r in state.records) else None,
+        archive=True,
+        key=f"compare:run:{index}",
+    )
 
 
 def kept_results() -> None:
