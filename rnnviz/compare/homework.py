@@ -187,6 +187,22 @@ def train_row(
     clock: str = "wall",
 ) -> HomeworkRun:
     """Train one row from one seed for `seconds` on `clock` (validations included) or `steps`, then score it."""
+    return train_row_model(data, cell, layers, bidirectional, seed, seconds, steps, stop, callbacks, clock)[0]
+
+
+def train_row_model(
+    data: PairData,
+    cell: str,
+    layers: int,
+    bidirectional: bool,
+    seed: int,
+    seconds: float | None,
+    steps: int | None = None,
+    stop: threading.Event | None = None,
+    callbacks: Sequence[Any] = (),
+    clock: str = "wall",
+) -> tuple[HomeworkRun, Seq2Seq]:
+    """`train_row`, and the trained translator (its best weights, as scored)."""
     model = build_translator(data, cell, layers, bidirectional, seed)
     config = Seq2SeqConfig(
         label_smoothing=LABEL_SMOOTHING,
@@ -201,7 +217,7 @@ def train_row(
     cpu_seconds, wall_seconds = time.process_time() - cpu_began, time.perf_counter() - wall_began
     history = outcome.result.history
     bleu = evaluate(model, data.test, data.source_vocab, data.target_vocab)["bleu"] if history else math.nan
-    return HomeworkRun(
+    run = HomeworkRun(
         cell,
         layers,
         bidirectional,
@@ -217,6 +233,7 @@ def train_row(
         outcome.result.message,
         round(cpu_seconds, 2),
     )
+    return run, model
 
 
 def run_homework(

@@ -77,3 +77,49 @@ def race_script(state: GridState) -> str:
     pairs = "eng-fra.txt" if state.task.name == "translation" else None
     offset = min((record.seed for record in state.records), default=0)
     return script(state.task.name, length, list(state.configurations), state.budget, offset, reviews, pairs)
+
+
+ROW_IMPORTS = (
+    "from rnnviz.compare.homework import load_tutorial_pairs, train_row_model",
+    "from rnnviz.seq2seq.translator import Translator",
+)
+ROW_BODY = """
+PAIRS = "eng-fra.txt"  # the tutorial's pairs file, beside this script (split as the homework splits it)
+CELL = {cell}
+LAYERS = {layers}  # the encoder's layers (the decoder has one)
+BIDIRECTIONAL = {bidirectional}  # the encoder's direction
+SEED = {seed}
+SECONDS = {seconds}  # wall-clock budget, validations included (None: STEPS steps); a faster machine takes more steps
+STEPS = {steps}
+
+
+class PrintLosses:
+    def on_step_end(self, info):
+        print(f"step {{info.step}} loss {{info.loss!r}}", flush=True)
+
+
+def main():
+    data = load_tutorial_pairs(PAIRS)
+    run, model = train_row_model(data, CELL, LAYERS, BIDIRECTIONAL, SEED, SECONDS, STEPS, callbacks=[PrintLosses()])
+    print(f"held-out BLEU {{run.test_bleu:.2f}} after {{run.steps}} steps ({{run.status}})")
+    Translator.from_data(model, data).save("{file_stem}.safetensors")
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def row_file_stem(cell: str, layers: int, bidirectional: bool, seed: int) -> str:
+    """The file name (without extension) of a homework row's script and weights."""
+    return f"homework-{cell}-x{layers}{'-bidirectional' if bidirectional else ''}-seed{seed}"
+
+
+def row_script(cell: str, layers: int, bidirectional: bool, seed: int, seconds: float | None, steps: int | None) -> str:
+    """A script that trains one homework row again, as the page's "Check a row" did, and saves the translator."""
+    stem = row_file_stem(cell, layers, bidirectional, seed)
+    body = ROW_BODY.format(cell=literal(cell), layers=literal(int(layers)), bidirectional=literal(bool(bidirectional)),
+                           seed=literal(int(seed)), seconds=literal(seconds), steps=literal(steps), file_stem=stem)  # fmt: skip
+    summary = f"Train the homework row {cell.upper()} x{layers} again and score it."
+    return reproduction_script(summary=summary, page="Compare cells, Homework", file_name=f"{stem}.py",
+                               imports=ROW_IMPORTS, body=body)  # fmt: skip

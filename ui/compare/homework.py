@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import streamlit as st
 
 from rnnviz.compare import export, homework, report
+from rnnviz.compare.reproduce import row_file_stem, row_script
 from rnnviz.io.data_directory import DATA_ENV, data_directory, resolve_data_path
 from rnnviz.plots.compare import final_scores
+from rnnviz.seq2seq.translator import Translator
 from rnnviz.training.jobs import Job
 from rnnviz.training.loop import TrainResult
-from ui.charts import show
+from ui.charts import run_downloads, show
 from ui.links import BIND
 from ui.markdown import escape
 from ui.training import live_training, start_job
@@ -170,13 +173,24 @@ def _pairs_path() -> str | None:
     return str(path)
 
 
+def _translator_bytes(translator: Translator) -> bytes:
+    """A trained row's translator as the bytes of a .safetensors checkpoint (the Translate page opens it)."""
+    with tempfile.TemporaryDirectory() as folder:
+        extra = {"command": "trained on the Compare cells page, Homework: Check a row"}
+        return translator.save(Path(folder) / "row.safetensors", extra=extra).read_bytes()
+
+
 def _row_target(path: str, row: tuple[str, int, bool], seed: int, results: homework.HomeworkResults):
     """A Job target: train one row of the grid with the file's budget, then score it."""
 
     def target(job: Job) -> TrainResult:
         data = _pairs(path)
-        run = homework.train_row(data, *row, seed, results.seconds, results.steps, stop=job.stop_event, callbacks=[job])
+        run, model = homework.train_row_model(
+            data, *row, seed, results.seconds, results.steps, stop=job.stop_event, callbacks=[job]
+        )
         job.extras["run"] = run
+        if run.steps:
+            job.extras["weights"] = _translator_bytes(Translator.from_data(model, data))
         return TrainResult(run.status, run.steps, [], f"{run.message}; held-out BLEU {run.test_bleu:.1f}", run.train_seconds)
 
     return target
@@ -215,4 +229,10 @@ def rerun_panel(results: homework.HomeworkResults) -> None:
             st.markdown(
                 f"This run: held-out BLEU **{run.test_bleu:.1f}** after {run.steps} steps; the shipped seeds "
                 f"of this row: {', '.join(f'{b:.1f}' for b in shipped)}."
+            )
+            run_downloads(
+                name=row_file_stem(run.cell, run.layers, run.bidirectional, run.seed),
+                script=row_script(run.cell, run.layers, run.bidirectional, run.seed, results.seconds, results.steps),
+                checkpoint=job.extras.get("weights"),
+                key="compare:homework:row-files",
             )
