@@ -103,13 +103,15 @@ def print_system(normalised: pd.DataFrame, system: str) -> None:
 
 
 def print_organisers(dataset) -> None:
-    """The SVC2004 organisers' protocol: pooled and per user and trial."""
+    """The SVC2004 organisers' protocol: pooled and per user and trial, each normalisation."""
     scores = evaluate_organisers(dataset).scores
-    pooled, each = eer_table(scores).iloc[0], user_eer_table(scores, ["claimed_user", "fold"]).iloc[0]
-    print(f"SVC2004 organisers' protocol (5 random references, 10 trials, 40 users), DTW user-normalised: one threshold: "
-          f"skilled {pooled.skilled:.2f} %, random {pooled.random:.2f} %; a threshold per user and trial, averaged: "
-          f"skilled {each.skilled:.2f} %, random {each.random:.2f} % (SVC2004 best, 60 hidden users: "
-          "2.89 % skilled)")  # fmt: skip
+    pooled = eer_table(scores).set_index("system")
+    each = user_eer_table(scores, ["claimed_user", "fold"]).set_index("system")
+    print("SVC2004 organisers' protocol (5 random references, 10 trials, 40 users; SVC2004 best, 60 hidden users: 2.89 %):")
+    for system in pooled.index:
+        print(f"  {system}: one threshold: skilled {pooled.loc[system, 'skilled']:.2f} %, random "
+              f"{pooled.loc[system, 'random']:.2f} %; a threshold per user and trial, averaged: skilled "
+              f"{each.loc[system, 'skilled']:.2f} %, random {each.loc[system, 'random']:.2f} %")  # fmt: skip
 
 
 def print_orderings(summary: dict) -> None:
