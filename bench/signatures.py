@@ -1,9 +1,9 @@
 """Signature verification speed on SVC2004 Task 2 (issue 13): time functions for all 1,600 signatures <= 5 s,
 the full DTW evaluation (5 user folds, 1vs1 and 4vs1) <= 60 s, verifying one signature (time functions, DTW and
-a shipped BLSTM against four references) <= 300 ms. It prints the DTW EERs per fold, over all users and per user,
-the SVC2004 organisers' protocol, then the paper's orderings as true/false with their numbers and the EER goals
-(the RNN ones read from the committed Siamese summary ui/signatures/siamese_svc2004.json, written by
-`python -m rnnviz.signatures paper`, which covers one fold).
+a shipped BLSTM against four references) <= 300 ms. It prints the DTW EERs (user- and cohort-normalised) per fold,
+over all users and per user, the SVC2004 organisers' protocol, then the paper's orderings as true/false with
+their numbers and the EER goals (the RNN ones read from the committed Siamese summary
+ui/signatures/siamese_svc2004.json, written by `python -m rnnviz.signatures paper`, which covers one fold).
 
 Each target prints as the measured seconds over the target's seconds (<= 1.00 meets it), beside the
 time to read the files in the same run as a yardstick for how busy the machine is.
