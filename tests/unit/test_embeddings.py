@@ -10,7 +10,7 @@ import torch
 
 from rnnviz.core.randomness import make_generator
 from rnnviz.data.pairs import encode_source
-from rnnviz.embeddings import neighbours, projection, vectors
+from rnnviz.embeddings import neighbours, placing, projection, vectors
 from rnnviz.embeddings.placing import place
 from rnnviz.embeddings.projection import EmbeddingError, MapCache, map_key, pca_map, tsne_map
 from rnnviz.seq2seq.model import Seq2Seq
@@ -182,3 +182,16 @@ def test_t_sne_uses_a_second_thread_only_while_a_core_is_idle(monkeypatch, load:
     monkeypatch.setattr(projection.os, "getloadavg", lambda: (load, load, load))
     monkeypatch.setattr(projection.os, "cpu_count", lambda: cores)
     assert projection.auto_threads() == threads
+
+
+def test_the_phrase_maps_shorter_optimisation_still_keeps_neighbours_and_clusters() -> None:
+    data, labels = clusters(count=6, size=200, dimensions=32, seed=3)  # (1200, 32) with Annoy neighbours, as phrases
+    steps = placing.PHRASE_STEPS
+    assert steps["iterations"] + steps["exaggeration_iterations"] < 750  # shorter than openTSNE's default
+    short = tsne_map(data, threads=1, **steps)
+    assert projection.trustworthiness(data, short) >= 0.9
+    points = np.asarray(short.coordinates)  # (N, 2)
+    distances = np.linalg.norm(points[:, None] - points[None], axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    nearest = np.argsort(distances, axis=1)[:, :10]  # euclidean neighbours on the map
+    assert (labels[nearest] == labels[:, None]).mean() >= 0.95  # the clusters stay apart on the map

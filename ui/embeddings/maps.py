@@ -48,16 +48,19 @@ def _wait_for(key: tuple) -> None:
         st.rerun()
 
 
-def current_map(vectors: np.ndarray, projection: Projection, seed: int, components: int | None = None) -> Map | None:
+def current_map(vectors: np.ndarray, projection: Projection, seed: int, components: int | None = None,
+                steps: Mapping[str, int] | None = None) -> Map | None:  # fmt: skip
     """The map to draw: t-SNE when ready, PCA meanwhile (with a note); None with a message if impossible.
 
-    `components`: t-SNE reads the top principal components only (see `rnnviz.embeddings.projection.tsne_map`)."""
+    `components`: t-SNE reads the top principal components only; `steps`: its iteration counts
+    (see `rnnviz.embeddings.projection.tsne_map`)."""
     try:
         if projection.method == "pca":
             return requested_map(vectors, "pca")
         settings = {"perplexity": projection.perplexity, "seed": seed}
         if components is not None:
             settings["components"] = components
+        settings.update(steps or {})
         ready = shipped_map(vectors, settings) or requested_map(vectors, "tsne", **settings)
         if ready is not None:
             return ready

@@ -82,13 +82,13 @@ def choose_translator() -> Translator | None:
 
 
 def shown_tabs(tabs: list) -> list[bool]:
-    """Which tabs run: the open one, and one whose settings a link carries that this session has not seen yet.
+    """Which tabs run: the open one, and every tab this session or its link has set up (its settings are known).
 
     Streamlit runs every tab by default; the Phrases tab alone reads the whole corpus and encodes thousands
-    of phrases, so running only the open tab lets the page open in a second or two. Streamlit keeps the
-    values of a closed tab's widgets (they are bound to the URL), so only a link's first run needs them drawn."""
-    unseen = [str(name) for name in st.query_params if name not in st.session_state]
-    return [tab.open is not False or any(name.startswith(prefix) for name in unseen)
+    of phrases, so the first open runs only the open tab. A tab that ran once keeps running (from its caches):
+    Streamlit drops a closed tab's settings from the URL, and the copied link must replay every tab."""
+    known = [str(name) for name in (*st.query_params, *st.session_state)]
+    return [tab.open is not False or any(name.startswith(prefix) for name in known)
             for tab, prefix in zip(tabs, TAB_PREFIXES)]  # fmt: skip
 
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from rnnviz.embeddings import neighbours, properties
 from rnnviz.embeddings.phrases import needs_corpus
-from rnnviz.embeddings.placing import PhraseSet, Placed, place_phrase
+from rnnviz.embeddings.placing import PHRASE_STEPS, PhraseSet, Placed, place_phrase
 from rnnviz.embeddings.projection import EmbeddingError, Map
 from rnnviz.plots.embeddings import agreement_bars, embedding_map
 from rnnviz.seq2seq.translator import Translator, language_name
@@ -114,7 +114,7 @@ def phrases_tab(translator: Translator) -> None:
     names = list(found.labels)
     projection = maps.projection_controls(PREFIX)
     prop = st.selectbox("Colour by", names, key=f"{PREFIX}:colour", bind=BIND)
-    shown = maps.current_map(found.vectors, projection, sidebar.seed())
+    shown = maps.current_map(found.vectors, projection, sidebar.seed(), steps=PHRASE_STEPS)
     if shown is None:
         return
     placed = _placed(translator, shown, found)
