@@ -355,6 +355,9 @@ def network_report(runs: list[dict]) -> bool:
 def report(variants: dict[str, list[dict]], pages: list, isolation: str, load_before: tuple, load_after: tuple) -> int:
     """Print timings (per warm-up setting) and network findings; 1 if the first setting misses a target, anything
     left loopback or a page failed."""
+    from timing import cpu_line  # bench/timing.py: the machine the figures come from
+
+    print(cpu_line())
     print(f"network: {isolation}; outside reachable: {outside_reachable()}")
     print(
         f"load average before {' '.join(f'{v:.1f}' for v in load_before)}, after "

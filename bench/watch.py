@@ -17,9 +17,11 @@ the most CPU during the window, and is left out, so what remains is what serving
 Measured on the shared 2-core machine at load average 21-33 (main, then this checkout, one after the other):
 one tab watching a running run 11.9 % -> 5.1 % of a core; 8 tabs (1 running + 7 queued) 11.0 % -> 5.6 % together,
 so a queued tab about 0.1 %; preset 1's run with 8 tabs watching / alone 1.58 -> 1.14.
-Then with each live figure serialized once and Plotly's validation out of plots.base.style (load 12-20): one
-watching tab 5.0 % -> 3.8 %, 8 tabs 5.8 % -> 5.3 % together. Profiled, a tick with nothing new went from about 45 to
-15 ms of the script thread's CPU (under cProfile); what is left is Streamlit's own work of sending the panel again.
+Then with each live figure serialized once and Plotly's validation out of plots.base.style, main -> this checkout,
+two runs: one watching tab 5.0 -> 3.8 % (load 12-20) and 4.3 -> 5.2 % (load 6.5-10); 8 tabs 5.8 -> 5.3 % and
+3.8 -> 5.8 % together: within the noise. Profiled, a tick with nothing new went from about 45 to 15 ms of the script
+thread's CPU (under cProfile), but most of a watching tab's cost is the chart rebuilds, which CHART_CPU_SHARE caps at
+3 % of a core by design: cheaper rebuilds let the charts refresh more often within that share, not cost less.
 """
 
 from __future__ import annotations

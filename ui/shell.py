@@ -196,6 +196,7 @@ _warm_lock = threading.Lock()
 _warm_thread: threading.Thread | None = None
 _running_scripts = 0  # script runs in progress on this server (any session); the warm-up waits while there are any
 _warm_thread_id: int | None = None  # the warm-up thread's native id, for its nice value
+_base_nice = 0  # the server's own nice value: the warm-up goes WARM_NICE above it between page runs
 
 
 @contextlib.contextmanager
@@ -205,14 +206,14 @@ def script_run() -> Iterator[None]:
     with _warm_lock:
         _running_scripts += 1
         if _running_scripts == 1:
-            _warm_priority(0)
+            _warm_priority(_base_nice)
     try:
         yield
     finally:
         with _warm_lock:
             _running_scripts -= 1
             if _running_scripts == 0:
-                _warm_priority(WARM_NICE)
+                _warm_priority(_base_nice + WARM_NICE)
 
 
 def _warm_priority(nice: int) -> None:
@@ -251,7 +252,7 @@ def warm_modules(app_dir: Path = APP_DIR) -> list[list[str]]:
 def _import_quietly(name: str) -> object | None:
     """The module `name`, imported (None when it names a constant or class); logs, never raises, on failure."""
     parent = name.rpartition(".")[0]
-    if parent and not hasattr(sys.modules.get(parent), "__path__"):
+    if parent and not hasattr(sys.modules.get(parent) or _import_quietly(parent), "__path__"):
         return None  # `from ui.links import BIND`: BIND is a name in a module, not a module
     try:
         return importlib.import_module(name) if importlib.util.find_spec(name) is not None else None
@@ -292,10 +293,11 @@ def _wait_for_quiet() -> None:
 
 def _warm_up(delay: float) -> None:
     """The warm-up thread: import the pages' modules and run their hooks one by one, pausing while any page runs."""
-    global _warm_thread_id
+    global _warm_thread_id, _base_nice
     with _warm_lock:
         _warm_thread_id = threading.get_native_id()
-        _warm_priority(0 if _running_scripts else WARM_NICE)
+        _base_nice = os.getpriority(os.PRIO_PROCESS, 0) if hasattr(os, "getpriority") else 0
+        _warm_priority(_base_nice if _running_scripts else _base_nice + WARM_NICE)
     time.sleep(delay)
     started = time.perf_counter()
     for index, group in enumerate(warm_modules()):

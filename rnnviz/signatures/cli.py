@@ -187,16 +187,19 @@ def organisers_command(arguments: argparse.Namespace) -> int:
     for problem in [*dataset.problems, *result.problems]:
         print(f"skipped: {problem}", file=sys.stderr)
     result.scores.to_csv(arguments.out, index=False)
-    pooled = eer_table(result.scores).iloc[0]
-    each = user_eer_table(result.scores, ["claimed_user", "fold"]).iloc[0]
+    pooled = eer_table(result.scores).set_index("system")
+    each = user_eer_table(result.scores, ["claimed_user", "fold"]).set_index("system")
     print(f"{len(result.scores):,} scores written to {arguments.out}")
-    print(f"SVC2004 protocol, DTW user-normalised: one threshold for all: skilled {pooled.skilled:.2f} %, random "
-          f"{pooled.random:.2f} %; a threshold per user and trial, averaged: skilled {each.skilled:.2f} %, random "
-          f"{each.random:.2f} % (SVC2004's best Task 2 team: {SVC2004_BEST_SKILLED} % skilled, 60 hidden users)")  # fmt: skip
+    for system in pooled.index:
+        print(f"SVC2004 protocol, {system}: one threshold for all: skilled {pooled.loc[system, 'skilled']:.2f} %, random "
+              f"{pooled.loc[system, 'random']:.2f} %; a threshold per user and trial, averaged: skilled "
+              f"{each.loc[system, 'skilled']:.2f} %, random {each.loc[system, 'random']:.2f} %")  # fmt: skip
+    print(f"(SVC2004's best Task 2 team: {SVC2004_BEST_SKILLED} % skilled, on its 60 hidden users)")
     if arguments.summary:
         numbers = [features.TIME_FUNCTIONS[c].number for c in columns]
+        per_user = {system: {"skilled": float(row.skilled), "random": float(row.random)} for system, row in each.iterrows()}
         about = {"data": "SVC2004 Task 2", "protocol": "SVC2004 organisers", "seed": arguments.seed,
-                 "time_functions": numbers, "per_user_trial": {"skilled": each.skilled, "random": each.random}}  # fmt: skip
+                 "time_functions": numbers, "per_user_trial": per_user}  # fmt: skip
         save_summary(summarise(result.scores, about), arguments.summary)
         print(f"summary written to {arguments.summary}")
     return 0

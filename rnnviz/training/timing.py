@@ -46,8 +46,9 @@ def linear_cost(points: Sequence[tuple[float, float]]) -> LinearCost:
     mean_seconds = sum(seconds for _, seconds in points) / len(points)
     spread = sum((size - mean_size) ** 2 for size, _ in points)
     slope = sum((size - mean_size) * (seconds - mean_seconds) for size, seconds in points) / spread
-    if slope < 0:  # noise made the longer sequence faster: the cost does not grow with size
-        return LinearCost(mean_seconds, 0.0)
+    if slope < 0:  # noise (a busy machine) made the longer sequence faster: trust the longest measurement,
+        size, seconds = max(points)  # the nearest to long runs, and proportional to size as an unrolled step is
+        return LinearCost(0.0, seconds / size)
     intercept = mean_seconds - slope * mean_size
     if intercept < 0:  # a line through the origin instead
         return LinearCost(0.0, sum(s * t for s, t in points) / sum(s * s for s, _ in points))

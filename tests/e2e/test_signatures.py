@@ -218,4 +218,7 @@ def test_the_organisers_protocol_and_the_function_choice_render(goto) -> None:
     page.set_viewport_size({"width": 1280, "height": 720})
     area.get_by_text("DTW time functions").scroll_into_view_if_needed()
     page.wait_for_timeout(500)
+    br.save_screenshot(page, "signatures-function-choice")
+    table.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
     br.save_screenshot(page, "signatures-organisers")

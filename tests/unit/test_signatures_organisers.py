@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rnnviz.signatures import cli, organisers, protocol
-from rnnviz.signatures.evaluation import SCORE_COLUMNS, eer_table
+from rnnviz.signatures.evaluation import DTW_COHORT, DTW_NORMALISED, SCORE_COLUMNS, eer_table
 from tests.unit.test_signatures_dtw import synthetic_users
 
 
@@ -42,3 +42,11 @@ def test_the_command_line_prints_both_eers_and_writes_the_summary(tmp_path, caps
     printed = capsys.readouterr().out
     assert "one threshold for all" in printed and "a threshold per user and trial" in printed
     assert len(pd.read_csv(out)) == 3 * organisers.TRIALS * (10 + 20 + 2) and summary.is_file()
+
+
+def test_with_more_users_than_forgers_the_cohort_system_scores_every_trial_too() -> None:
+    scores = organisers.evaluate_organisers(synthetic_users(23), seed=0).scores
+    normalised = scores[scores["system"] == DTW_NORMALISED]
+    cohort = scores[scores["system"] == DTW_COHORT]
+    assert len(cohort) == len(normalised) == 23 * organisers.TRIALS * (10 + 20 + organisers.RANDOM_FORGERIES)
+    assert (eer_table(cohort)["skilled"] < 20).all()

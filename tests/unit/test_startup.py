@@ -93,3 +93,26 @@ def test_a_failing_hook_is_logged_not_raised() -> None:
 def test_warm_up_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(shell.WARM_ENV, "0")
     assert shell.warm_up_later() is None
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread nice values here")
+def test_warm_up_thread_is_nice_between_page_runs_and_not_during_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    ready, release, seen = threading.Event(), threading.Event(), {}
+
+    def warm_thread() -> None:
+        monkeypatch.setattr(shell, "_warm_thread_id", threading.get_native_id())
+        monkeypatch.setattr(shell, "_base_nice", os.getpriority(os.PRIO_PROCESS, 0))
+        ready.set()
+        release.wait(10)
+
+    thread = threading.Thread(target=warm_thread, daemon=True)
+    thread.start()
+    ready.wait(5)
+    base = shell._base_nice
+    with shell.script_run():
+        seen["during"] = os.getpriority(os.PRIO_PROCESS, shell._warm_thread_id)
+    seen["after"] = os.getpriority(os.PRIO_PROCESS, shell._warm_thread_id)
+    release.set()
+    thread.join(5)
+    assert seen["after"] == min(base + shell.WARM_NICE, 19)
+    assert seen["during"] in (base, seen["after"])  # back to the server's own value where the system allows it

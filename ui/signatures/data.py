@@ -91,8 +91,9 @@ def live_summary(columns: tuple[int, ...], organisers: bool = False) -> dict | N
     if not organisers:
         return summarise(evaluate_dtw(dataset, columns).scores, about)
     scores = evaluate_organisers(dataset, columns).scores
-    each = user_eer_table(scores, ["claimed_user", "fold"]).iloc[0]
-    about |= {"protocol": "SVC2004 organisers", "per_user_trial": {"skilled": each.skilled, "random": each.random}}
+    each = user_eer_table(scores, ["claimed_user", "fold"])
+    per_user = {row.system: {"skilled": float(row.skilled), "random": float(row.random)} for row in each.itertuples()}
+    about |= {"protocol": "SVC2004 organisers", "per_user_trial": per_user}
     return summarise(scores, about)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.signatures.evaluation import DTW_NORMALISED
+from rnnviz.signatures.evaluation import DTW_COHORT, DTW_NORMALISED
 from rnnviz.signatures.organisers import MODE, REFERENCES_PER_TRIAL, SVC2004_BEST_SKILLED, TRIALS
 from rnnviz.signatures.summary import system_entry
 from ui.signatures import text
@@ -13,16 +13,23 @@ ORGANISERS = f"SVC2004 organisers': {REFERENCES_PER_TRIAL} random references, {T
 
 
 def table(summary: dict) -> str:
-    """Skilled and random EER in %: one threshold for everyone, and a threshold per user and trial (averaged)."""
-    entry = system_entry(summary, DTW_NORMALISED, MODE)
-    each = summary.get("about", {}).get("per_user_trial", {})
-    header = ("| EER (%) | one threshold for all trials | a threshold per user and trial, averaged "
-              "| :gray[SVC2004's best, 60 hidden users] |")  # fmt: skip
-    rows = [header, "|---|---|---|---|"]
-    for kind, best in (("skilled", f"{SVC2004_BEST_SKILLED:.2f}"), ("random", "–")):
-        pooled = entry[kind]["eer"] if entry else None
-        cells = ["–" if pooled is None else f"{100 * pooled:.2f}", "–" if kind not in each else f"{each[kind]:.2f}"]
-        rows.append(f"| {kind.capitalize()} | {cells[0]} | {cells[1]} | :gray[{best}] |")
+    """Skilled and random EER in % per system: one threshold for everyone, and a threshold per user and trial."""
+    header = ("| EER (%) | skilled, one threshold | random, one threshold | skilled, a threshold per user and trial "
+              "| random, a threshold per user and trial |")  # fmt: skip
+    rows = [header, "|---|---|---|---|---|"]
+    every = summary.get("about", {}).get("per_user_trial", {})
+    for system in (DTW_NORMALISED, DTW_COHORT):
+        entry = system_entry(summary, system, MODE)
+        if entry is None:
+            continue
+        each = every.get(system, every if "skilled" in every else {})  # older summaries: one system, flat
+        pooled = [entry[kind]["eer"] for kind in ("skilled", "random")]
+        cells = ["–" if v is None else f"{100 * v:.2f}" for v in pooled]
+        cells += ["–" if each.get(kind) is None else f"{each[kind]:.2f}" for kind in ("skilled", "random")]
+        rows.append(f"| {system} | " + " | ".join(cells) + " |")
+    rows.append(
+        f"| :gray[SVC2004's best, 60 hidden users] | :gray[–] | :gray[–] | :gray[{SVC2004_BEST_SKILLED:.2f}] | :gray[–] |"
+    )
     return "\n".join(rows)
 
 

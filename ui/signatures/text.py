@@ -29,7 +29,7 @@ DTW_METHOD = (
     "of other people's genuine signatures (S1 and S2 of every user outside the fold's test users, so no test user "
     "is in it), with costs divided by the square root of the two lengths added. It is the best here: 4vs1 11.00 % "
     "skilled / 0.25 % random, 1vs1 12.90 % / 0.25 % (user-normalised: 12.25 / 0.25 and 15.47 / 0.35). The "
-    "verifier below, the pad and the organisers' protocol use the user-normalised score.\n\n"
+    "verifier below and the pad use the user-normalised score.\n\n"
     "**Which time functions.** By default DTW compares 7 of the 23: ẋ, ẏ, pressure z, speed v, tangent angle θ and "
     "sin α, cos α (Table 1 numbers 8, 9, 3, 5, 4, 20, 21), each normalised to mean 0 and variance 1 over its "
     "signature. Measured on all 40 users (5 folds, each user tested once), 4vs1 user-normalised: 12.25 % skilled "
@@ -148,11 +148,12 @@ ORGANISERS = (
     "**The SVC2004 organisers' protocol** (Yeung et al. 2004): for every user, 10 trials, each enrolling 5 of "
     "S1–S10 drawn at random, then scoring the 10 genuine probes S11–S20, the 20 skilled forgeries S21–S40 and 20 "
     "random forgeries (one genuine signature of each of 20 other users, drawn once per user, seed 0). The score is "
-    "the mean user-normalised DTW score against the 5 references. SVC2004 reported an *average* EER with its "
-    "standard deviation and maximum, which we read as one EER per user and trial, each at its own threshold, "
-    "averaged; that is far lower than one threshold for every trial, so both are shown. A threshold per user is "
-    "chosen after seeing that user's forgeries: it tells how well each user's scores separate, not what a "
-    "deployed system with one threshold would reach."
+    "the mean user-normalised DTW score against the 5 references, or the cohort-normalised one (its cohort: S1 and "
+    "S2 of the users who are neither the claimed user nor one of its 20 random forgers). SVC2004 reported an "
+    "*average* EER with its standard deviation and maximum, which we read as one EER per user and trial, each at "
+    "its own threshold, averaged; that is far lower than one threshold for every trial, so both are shown. A "
+    "threshold per user is chosen after seeing that user's forgeries: it tells how well each user's scores "
+    "separate, not what a deployed system with one threshold would reach."
 )
 
 PER_USER = (
