@@ -137,7 +137,7 @@ def test_the_results_file_is_package_data():
 
 
 @pytest.mark.slow
-def test_the_built_wheel_holds_the_results_file(tmp_path):
+def test_the_built_wheel_holds_the_package_data(tmp_path):
     source = tmp_path / "source"
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
@@ -146,7 +146,10 @@ def test_the_built_wheel_holds_the_results_file(tmp_path):
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", tmp_path / "w", source]
     subprocess.run([str(part) for part in command], check=True, capture_output=True, timeout=600)
     (wheel,) = (tmp_path / "w").glob("rnnviz-*.whl")
-    assert "rnnviz/compare/homework_results.json" in zipfile.ZipFile(wheel).namelist()
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "rnnviz/compare/homework_results.json" in names
+    layouts = sorted(path.name for path in (ROOT / "rnnviz" / "embeddings" / "layouts").glob("*.json"))
+    assert layouts and all(f"rnnviz/embeddings/layouts/{name}" in names for name in layouts)
 
 
 def test_the_merge_command_writes_one_file_and_refuses_a_missing_part(tmp_path, capsys):
