@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,7 @@ import torch
 from rnnviz.compare.homework import load_tutorial_pairs, train_row_model
 from rnnviz.compare.reproduce import row_file_stem, row_script
 from rnnviz.seq2seq.translator import Translator
+from tests.unit.scripts import run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 PAIRS = ROOT.parent / "shared" / "data" / "eng-fra.txt"
@@ -36,10 +34,7 @@ def test_the_row_script_prints_the_pages_losses_and_saves_the_translator(tmp_pat
     (tmp_path / "eng-fra.txt").symlink_to(PAIRS)
     path = tmp_path / "row.py"
     path.write_text(row_script(*ROW, seconds=None, steps=3))
-    environment = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
-    done = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=environment, capture_output=True, text=True,
-                          timeout=600)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = run_script(path, timeout=600)
     printed = [(int(step), float(loss)) for step, loss in LOSS.findall(done.stdout)]
     torch.set_num_threads(1)
     recorded = Losses()

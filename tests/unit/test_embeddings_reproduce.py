@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,22 +10,10 @@ import torch
 from rnnviz.embeddings.reproduce import checkpoint_bytes, downloadable_target, script, trained_translator
 from rnnviz.embeddings.snapshots import FormingSettings, tutorial_data
 from rnnviz.seq2seq.translator import Translator
+from tests.unit.scripts import PageJob, printed_losses, run_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = FormingSettings(pairs=300, hidden=16, cell="gru", steps=6, snapshots=3, seed=5)
-
-
-class PageJob:
-    """What the page's job target reads of a `rnnviz.training.jobs.Job`: extras, the stop flag, the step callback."""
-
-    def __init__(self) -> None:
-        self.extras: dict[str, object] = {}
-        self.stop_event = threading.Event()
-        self.losses: list[float] = []
-
-    def on_step_end(self, info) -> None:
-        """Record the loss of each step, as the job's history does."""
-        self.losses.append(info.loss)
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +28,8 @@ def page_job() -> PageJob:
 def test_the_script_prints_the_losses_of_the_pages_run(tmp_path, page_job):
     path = tmp_path / "run.py"
     path.write_text(script(SMALL, file_name="run.py"))
-    done = subprocess.run(
-        [sys.executable, str(path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PYTHONPATH": str(ROOT), "PATH": ""},
-    )
-    assert done.returncode == 0, done.stderr
-    printed = [float(value) for value in re.findall(r"^step \d+ loss (\S+)$", done.stdout, flags=re.MULTILINE)]
+    done = run_script(path, timeout=300)
+    printed = printed_losses(done.stdout)
     assert len(page_job.losses) == SMALL.steps
     assert printed == pytest.approx(page_job.losses, rel=1e-5)
     steps = [snapshot.step for snapshot in page_job.extras["run"].snapshots]
@@ -93,16 +69,8 @@ def test_the_tutorial_script_reads_the_file_beside_it_and_prints_the_pages_losse
     settings = FormingSettings(hidden=16, steps=3, snapshots=2, seed=1)
     (tmp_path / "eng-fra.txt").symlink_to(PAIRS_FILE)
     (tmp_path / "run.py").write_text(script(settings, pairs_file=str(PAIRS_FILE), file_name="run.py"))
-    done = subprocess.run(
-        [sys.executable, "run.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PYTHONPATH": str(ROOT), "PATH": ""},
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_script(tmp_path / "run.py", timeout=300)
     job = PageJob()
     downloadable_target(settings, tutorial_data(PAIRS_FILE, seed=settings.seed))(job)
-    printed = [float(value) for value in re.findall(r"^step \d+ loss (\S+)$", done.stdout, flags=re.MULTILINE)]
+    printed = printed_losses(done.stdout)
     assert len(job.losses) == 3 and printed == pytest.approx(job.losses, rel=1e-5)

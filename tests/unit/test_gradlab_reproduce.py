@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from rnnviz.gradlab.presets import PRESETS
 from rnnviz.gradlab.recorder import train_run
 from rnnviz.gradlab.reproduce import script
+from tests.unit.scripts import printed_losses, run_script
 
-ROOT = Path(__file__).resolve().parents[2]
 TINY = {"hidden_size": 8, "batch_size": 8, "steps": 4, "record_every": 2}
-
-
-def printed_losses(output: str) -> list[float]:
-    """The `step N loss X` lines of the script's output, as numbers."""
-    return [float(value) for value in re.findall(r"^step \d+ loss (\S+)$", output, flags=re.MULTILINE)]
 
 
 @pytest.mark.parametrize("number", [6])  # truncated BPTT with a GRU: the most rnnviz calls
@@ -27,15 +17,7 @@ def test_the_script_prints_the_losses_of_the_apps_run(number, tmp_path):
     settings = PRESETS[number - 1].settings.replace(**TINY, learning_rate=0.01).replace(seed=3)
     path = tmp_path / "run.py"
     path.write_text(script(settings, file_name="run.py"))
-    done = subprocess.run(
-        [sys.executable, str(path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": ""},
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_script(path, timeout=120)
     expected = [info.loss for info in train_run(settings).history]
     assert printed_losses(done.stdout) == pytest.approx(expected, rel=1e-5)
     assert (tmp_path / "run.safetensors").is_file()

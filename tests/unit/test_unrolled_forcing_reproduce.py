@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-import threading
-from pathlib import Path
-
 import pytest
 
 from rnnviz.io import checkpoints
 from rnnviz.unrolled.reproduce import BUILDERS, checkpoint_bytes, forcing_file_stem, forcing_script
+from tests.unit.scripts import PageJob, printed_losses, run_script
 from ui.unrolled.parallel_view import _target
 
-ROOT = Path(__file__).resolve().parents[2]
 RUN = {"ratios": [1.0, 0.3], "steps": 3, "per": "step", "seed": 4}
-
-
-class PageJob:
-    """What the page's job target reads of a `rnnviz.training.jobs.Job`: extras, the stop flag, the step callback."""
-
-    def __init__(self) -> None:
-        self.extras: dict[str, object] = {}
-        self.stop_event = threading.Event()
-        self.losses: list[float] = []
-
-    def on_step_end(self, info) -> None:
-        """Record the loss of each step, as the job's history does."""
-        self.losses.append(info.loss)
 
 
 def page_run() -> PageJob:
@@ -40,21 +21,13 @@ def page_run() -> PageJob:
 
 def printed(output: str, ratio: float) -> list[float]:
     """The `ratio R step N loss X` lines of one ratio, as numbers."""
-    return [float(value) for value in re.findall(rf"^ratio {ratio:g} step \d+ loss (\S+)$", output, flags=re.MULTILINE)]
+    return printed_losses(output, prefix=f"ratio {ratio:g} ")
 
 
 def test_the_script_prints_each_ratios_losses_of_the_pages_run(tmp_path):
     path = tmp_path / "run.py"
     path.write_text(forcing_script(file_name="run.py", **RUN))
-    done = subprocess.run(
-        [sys.executable, str(path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PYTHONPATH": str(ROOT), "PATH": ""},
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_script(path, timeout=300)
     job = page_run()
     curves = job.extras["curves"]
     assert [curve.ratio for curve in curves] == RUN["ratios"]

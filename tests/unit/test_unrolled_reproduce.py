@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from rnnviz.io import checkpoints
 from rnnviz.unrolled.reproduce import BUILDERS, checkpoint_bytes, script
 from rnnviz.unrolled.tasks import make_io_task, train, train_config
+from tests.unit.scripts import printed_losses, run_script
 
-ROOT = Path(__file__).resolve().parents[2]
 RUN = {"kind": "gru", "hidden_size": 12, "steps": 4, "seed": 2}
 
 
@@ -27,16 +22,8 @@ def trained_like_the_page(io_type: str):
 def test_the_script_prints_the_losses_of_the_pages_run(tmp_path):
     path = tmp_path / "run.py"
     path.write_text(script("encoder-decoder", file_name="run.py", **RUN))
-    done = subprocess.run(
-        [sys.executable, str(path)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"PYTHONPATH": str(ROOT), "PATH": ""},
-    )
-    assert done.returncode == 0, done.stderr
-    printed = [float(value) for value in re.findall(r"^step \d+ loss (\S+)$", done.stdout, flags=re.MULTILINE)]
+    done = run_script(path, timeout=300)
+    printed = printed_losses(done.stdout)
     assert printed == pytest.approx(trained_like_the_page("encoder-decoder")[1].losses, rel=1e-5)
     assert checkpoints.load(tmp_path / "run.safetensors", builders=BUILDERS).model is not None
 
