@@ -58,3 +58,24 @@ def test_costs_are_cached_per_network_and_length_not_per_number_of_steps():
     first = estimate.cached_costs(SMALL)
     assert estimate.cached_costs(SMALL.replace(steps=300, seed=4)) is first
     assert estimate.known_costs(SMALL.replace(length=31)) is None
+
+
+def test_a_long_run_is_timed_at_its_own_length_when_the_cost_grows_faster_than_linearly(monkeypatch):
+    """Torch's LSTM backward grows faster than T: a line from short T would call an 18-minute run cheap."""
+
+    def step_cost(timesteps: int) -> float:  # linear up to T = 128 (all a short timing sees), then much steeper
+        return 0.004 * timesteps + (max(0, timesteps - 128) / 100) ** 3
+
+    def superlinear(model, settings, timer, warmup, probe):
+        return step_cost(settings.num_steps), (0.0 if probe else None)
+
+    monkeypatch.setattr(estimate, "_time_point", superlinear)
+    long_run = RunSettings(task="adding", length=500, hidden_size=32, num_layers=4).replace(steps=1000)
+    costs = estimate.measure_costs(long_run)
+    assert costs.timed_at[-1] == long_run.num_steps  # its own T was timed, although one step costs 53 s here
+    true_seconds = 1000 * step_cost(long_run.num_steps)
+    assert estimate.run_seconds(long_run, costs) == pytest.approx(true_seconds, rel=0.1)
+    short_run = RunSettings(task="adding", length=40, hidden_size=8).replace(steps=50)
+    short_costs = estimate.measure_costs(short_run)  # a cheap run: no extra step, and the line is right there
+    assert short_costs.timed_at[-1] < short_run.num_steps
+    assert estimate.run_seconds(short_run, short_costs) == pytest.approx(50 * step_cost(short_run.num_steps), rel=0.1)

@@ -3,7 +3,9 @@
 `cached_costs(settings)` times single training steps and gradient measurements of the settings'
 network at a short T, about twice that, and the longest T up to the run's own that the budget allows
 (about 0.3 s in all; a 256-unit LSTM's measurement alone takes 2-3 s), once per network and T: the
-number of steps needs no new timing. Each cost is a least-squares line in the sequence length.
+number of steps needs no new timing. Each cost is a least-squares line in the sequence length; a run
+that line predicts longer than CONFIRM_SECONDS gets one more step timed at its own T (costs grow faster than
+linearly in T), so a long run is never called short.
 `run_seconds(settings, costs)` adds up the run's steps and measurements. No Streamlit here.
 """
 
@@ -21,6 +23,8 @@ from rnnviz.training.tasks import task_loss, task_sampler
 from rnnviz.training.timing import LinearCost, Timer, call_seconds, linear_cost, step_seconds
 
 BUDGET_SECONDS = 0.4  # what timing one network may cost (a network too big for it gets a coarser timing)
+CONFIRM_SECONDS = 60.0  # a run predicted longer than this gets one step timed at its own T (costs grow
+# faster than linearly in T: torch's LSTM backward at T=500 costs 25x its T=128 step, so a line from short T misleads)
 CACHE_SIZE = 64
 
 
@@ -109,6 +113,10 @@ def measure_costs(settings: RunSettings, timer: Timer = time.perf_counter) -> Ru
         train, probe = _time_point(model, longer, timer, warmup=0, probe=probe_too)
         points.append((longer.num_steps, train, probe))
         spent += train + (probe or 0.0)
+    if points[-1][0] < settings.num_steps and run_seconds(settings, RunCosts(*_fit(points), spent, ())) > CONFIRM_SECONDS:
+        train, _ = _time_point(model, settings, timer, warmup=0, probe=False)  # a long run: time its own T once
+        points.append((settings.num_steps, train, None))
+        spent += train
     train_cost, probe_cost = _fit(points)
     return RunCosts(train_cost, probe_cost, spent, tuple(size for size, _, _ in points))
 
