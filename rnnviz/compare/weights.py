@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import io
 import math
-import tempfile
 import zipfile
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from torch import nn
@@ -37,18 +35,15 @@ def run_weights(model: nn.Module, record: Any, task: Any) -> bytes | None:
         "status": record.status,
     }
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            path = checkpoints.save(
-                Path(folder) / "run.safetensors",
-                model,
-                vocab=task.checkpoint_vocab(),
-                history=history,
-                metrics=metrics,
-                step=record.steps[-1] if record.steps else 0,
-                extra=extra,
-                builders=BUILDERS,
-            )
-            return path.read_bytes()
+        return checkpoints.to_bytes(
+            model,
+            vocab=task.checkpoint_vocab(),
+            history=history,
+            metrics=metrics,
+            step=record.steps[-1] if record.steps else 0,
+            extra=extra,
+            builders=BUILDERS,
+        )
     except ValueError:  # a model without a registered config: the race goes on without its file
         return None
 

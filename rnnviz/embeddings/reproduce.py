@@ -8,7 +8,6 @@ maps (rotated onto each other, as the page draws them), and saves the translator
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -145,6 +144,4 @@ def trained_translator(job: Any) -> Translator | None:
 
 def checkpoint_bytes(translator: Translator) -> bytes:
     """A translator as the bytes of its .safetensors checkpoint (opens with Translator.load)."""
-    with tempfile.TemporaryDirectory() as folder:
-        path = translator.save(Path(folder) / "translator.safetensors", extra={"page": PAGE})
-        return path.read_bytes()
+    return translator.to_bytes(extra={"page": PAGE})

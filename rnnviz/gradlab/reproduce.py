@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tempfile
-from pathlib import Path
 
 from torch import nn
 
@@ -86,6 +84,4 @@ def checkpoint_bytes(model: nn.Module, recording: Recording) -> bytes:
         "page": PAGE,
     }
     history = [float(info.loss) if math.isfinite(info.loss) else None for info in recording.history]  # JSON: no NaN
-    with tempfile.TemporaryDirectory() as folder:
-        path = checkpoints.save(Path(folder) / "run.safetensors", model, history=history, step=len(history), extra=extra)
-        return path.read_bytes()
+    return checkpoints.to_bytes(model, history=history, step=len(history), extra=extra)

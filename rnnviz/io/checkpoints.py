@@ -95,8 +95,7 @@ class Listing(NamedTuple):
     broken: list[tuple[Path, str]]
 
 
-def save(
-    path: str | os.PathLike[str],
+def to_bytes(
     model: torch.nn.Module,
     *,
     vocab: Any = None,
@@ -105,12 +104,11 @@ def save(
     step: int = 0,
     extra: dict[str, Any] | None = None,
     builders: Mapping[str, str] | None = None,
-) -> Path:
-    """Write `model` and its metadata to `path` atomically; return the path.
+) -> bytes:
+    """`model` and its metadata as the bytes of a .safetensors checkpoint (a download, or what `save` writes).
 
     `builders` names models of your own that `load` can rebuild (see `rnnviz.io.registry`).
     """
-    path = Path(path)
     tensors = _detached_state(model)
     metadata = {
         "format_version": FORMAT_VERSION,
@@ -127,10 +125,15 @@ def save(
     check_metadata_types(metadata)
     check_json_able(metadata, "metadata")
     try:
-        data = _safetensors_bytes(tensors, metadata={METADATA_KEY: json.dumps(metadata)})
+        return _safetensors_bytes(tensors, metadata={METADATA_KEY: json.dumps(metadata)})
     except Exception as exc:  # an unsupported dtype, say: nothing has been written yet
         raise ValueError(f"cannot store these weights as safetensors: {exc}") from exc
-    write_atomically(path, data)
+
+
+def save(path: str | os.PathLike[str], model: torch.nn.Module, **metadata: Any) -> Path:
+    """Write `to_bytes(model, **metadata)` to `path` atomically; return the path."""
+    path = Path(path)
+    write_atomically(path, to_bytes(model, **metadata))
     return path
 
 

@@ -262,13 +262,17 @@ class Translator:
 
     def save(self, path: str | os.PathLike[str], *, half: bool = False, extra: dict[str, Any] | None = None) -> Path:
         """Write a checkpoint (weights as float16 with half=True, loaded back as float32)."""
-        model = self.model
-        if half:
-            model = copy.deepcopy(self.model).half()
-        return checkpoints.save(path, model, vocab={"source": self.source_vocab.to_json(),
-                                                    "target": self.target_vocab.to_json()},
-                                history=self.history, metrics=self.metrics,
-                                extra={**self.info, **(extra or {}), "stored_dtype": "float16" if half else "float32"})
+        path = Path(path)
+        checkpoints.write_atomically(path, self.to_bytes(half=half, extra=extra))
+        return path
+
+    def to_bytes(self, *, half: bool = False, extra: dict[str, Any] | None = None) -> bytes:
+        """The checkpoint `save` writes, as bytes (a download)."""
+        model = copy.deepcopy(self.model).half() if half else self.model
+        return checkpoints.to_bytes(model, vocab={"source": self.source_vocab.to_json(),
+                                                  "target": self.target_vocab.to_json()},
+                                    history=self.history, metrics=self.metrics,
+                                    extra={**self.info, **(extra or {}), "stored_dtype": "float16" if half else "float32"})
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, source: str | None = None, target: str | None = None) -> Translator:

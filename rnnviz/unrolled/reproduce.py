@@ -7,8 +7,6 @@ per teacher-forcing ratio (`forcing_script`, one weights file per ratio).
 from __future__ import annotations
 
 import math
-import tempfile
-from pathlib import Path
 
 from torch import nn
 
@@ -82,17 +80,14 @@ def checkpoint_bytes(
     """A trained I/O model's weights as the bytes of a .safetensors checkpoint (load it with builders=BUILDERS)."""
     history = [float(loss) if math.isfinite(loss) else None for loss in trained.losses]  # JSON has no NaN
     metrics = {"held_out": float(trained.metric)} if math.isfinite(trained.metric) else {}
-    with tempfile.TemporaryDirectory() as folder:
-        path = checkpoints.save(
-            Path(folder) / "model.safetensors",
-            model,
-            history=history,
-            metrics=metrics,
-            step=trained.result.steps_done,
-            extra={"task": task_name, "page": page, **(extra or {})},
-            builders=BUILDERS,
-        )
-        return path.read_bytes()
+    return checkpoints.to_bytes(
+        model,
+        history=history,
+        metrics=metrics,
+        step=trained.result.steps_done,
+        extra={"task": task_name, "page": page, **(extra or {})},
+        builders=BUILDERS,
+    )
 
 
 FORCING_PAGE = "Unrolled graph, Is it parallelizable?"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import streamlit as st
@@ -175,9 +174,7 @@ def _pairs_path() -> str | None:
 
 def _translator_bytes(translator: Translator) -> bytes:
     """A trained row's translator as the bytes of a .safetensors checkpoint (the Translate page opens it)."""
-    with tempfile.TemporaryDirectory() as folder:
-        extra = {"command": "trained on the Compare cells page, Homework: Check a row"}
-        return translator.save(Path(folder) / "row.safetensors", extra=extra).read_bytes()
+    return translator.to_bytes(extra={"command": "trained on the Compare cells page, Homework: Check a row"})
 
 
 def _row_target(path: str, row: tuple[str, int, bool], seed: int, results: homework.HomeworkResults):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -159,11 +158,7 @@ def _checkpoint_bytes(job) -> bytes | None:
         return None
     if "checkpoint_bytes" not in job.extras:
         translator = Translator.from_data(job.extras["model"], job.extras["data"])
-        with tempfile.TemporaryDirectory() as folder:
-            path = translator.save(
-                Path(folder) / "translator.safetensors", extra={"command": "trained on the Translate page's Train live tab"}
-            )
-            job.extras["checkpoint_bytes"] = path.read_bytes()
+        job.extras["checkpoint_bytes"] = translator.to_bytes(extra={"command": "trained on the Translate page's Train live tab"})
     return job.extras["checkpoint_bytes"]
 
 
