@@ -55,7 +55,7 @@ def translation_ratio(pairs: Path, steps: int, repeats: int) -> tuple[float, str
     sizes = {}
     for repeat in range(repeats):
         for kind in ("lstm", "sru"):
-            run = homework.train_row(data, kind, 1, False, repeat, None, steps)
+            run, _model = homework.train_row(data, kind, 1, False, repeat, None, steps)
             times[kind].append(run.step_ms)
             sizes[kind] = run.parameters
     lstm_ms, sru_ms = (statistics.median(times[k]) for k in ("lstm", "sru"))

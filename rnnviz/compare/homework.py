@@ -185,24 +185,8 @@ def train_row(
     stop: threading.Event | None = None,
     callbacks: Sequence[Any] = (),
     clock: str = "wall",
-) -> HomeworkRun:
-    """Train one row from one seed for `seconds` on `clock` (validations included) or `steps`, then score it."""
-    return train_row_model(data, cell, layers, bidirectional, seed, seconds, steps, stop, callbacks, clock)[0]
-
-
-def train_row_model(
-    data: PairData,
-    cell: str,
-    layers: int,
-    bidirectional: bool,
-    seed: int,
-    seconds: float | None,
-    steps: int | None = None,
-    stop: threading.Event | None = None,
-    callbacks: Sequence[Any] = (),
-    clock: str = "wall",
 ) -> tuple[HomeworkRun, Seq2Seq]:
-    """`train_row`, and the trained translator (its best weights, as scored)."""
+    """Train one row from one seed for `seconds` on `clock` (validations included) or `steps`; (its score, the model)."""
     model = build_translator(data, cell, layers, bidirectional, seed)
     config = Seq2SeqConfig(
         label_smoothing=LABEL_SMOOTHING,
@@ -266,7 +250,7 @@ def run_homework(
     for seed in range(first_seed, first_seed + seeds):
         for cell, layers, bidirectional in rows:
             began = time.perf_counter()
-            run = train_row(data, cell, layers, bidirectional, seed, seconds, steps, clock=clock)
+            run, _model = train_row(data, cell, layers, bidirectional, seed, seconds, steps, clock=clock)
             results.runs.append(run)
             if save_to is not None:  # after every run: a stopped grid keeps what it finished
                 save_results(results, save_to)

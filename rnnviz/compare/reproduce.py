@@ -80,7 +80,7 @@ def race_script(state: GridState) -> str:
 
 
 ROW_IMPORTS = (
-    "from rnnviz.compare.homework import load_tutorial_pairs, train_row_model",
+    "from rnnviz.compare.homework import load_tutorial_pairs, train_row",
     "from rnnviz.seq2seq.translator import Translator",
 )
 ROW_BODY = """
@@ -100,7 +100,7 @@ class PrintLosses:
 
 def main():
     data = load_tutorial_pairs(PAIRS)
-    run, model = train_row_model(data, CELL, LAYERS, BIDIRECTIONAL, SEED, SECONDS, STEPS, callbacks=[PrintLosses()])
+    run, model = train_row(data, CELL, LAYERS, BIDIRECTIONAL, SEED, SECONDS, STEPS, callbacks=[PrintLosses()])
     print(f"held-out BLEU {{run.test_bleu:.2f}} after {{run.steps}} steps ({{run.status}})")
     Translator.from_data(model, data).save("{file_stem}.safetensors")
 

@@ -83,7 +83,7 @@ def test_a_bad_results_file_says_what_is_wrong(tmp_path, content):
 @pytest.mark.skipif(not PAIRS.is_file(), reason=f"the tutorial's pairs {PAIRS} are not there (set RNNVIZ_DATA)")
 def test_one_row_trains_through_the_seq2seq_trainer():
     data = homework.load_tutorial_pairs(PAIRS)
-    run = homework.train_row(data, "sru", 2, True, seed=0, seconds=None, steps=3)
+    run, _model = homework.train_row(data, "sru", 2, True, seed=0, seconds=None, steps=3)
     assert run.steps == 3 and run.status == "finished"
     assert math.isfinite(run.test_bleu) and run.parameters == sum(
         p.numel() for p in homework.build_translator(data, "sru", 2, True, 0).parameters()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from rnnviz.compare.homework import load_tutorial_pairs, train_row_model
+from rnnviz.compare.homework import load_tutorial_pairs, train_row
 from rnnviz.compare.reproduce import row_file_stem, row_script
 from rnnviz.seq2seq.translator import Translator
 from tests.unit.scripts import run_script
@@ -38,7 +38,7 @@ def test_the_row_script_prints_the_pages_losses_and_saves_the_translator(tmp_pat
     printed = [(int(step), float(loss)) for step, loss in LOSS.findall(done.stdout)]
     torch.set_num_threads(1)
     recorded = Losses()
-    run, _model = train_row_model(load_tutorial_pairs(PAIRS), *ROW, None, 3, callbacks=[recorded])
+    run, _model = train_row(load_tutorial_pairs(PAIRS), *ROW, None, 3, callbacks=[recorded])
     assert [step for step, _ in printed] == [step for step, _ in recorded.losses] == [1, 2, 3]
     assert [loss for _, loss in printed] == pytest.approx([loss for _, loss in recorded.losses], abs=1e-5)
     assert f"held-out BLEU {run.test_bleu:.2f} after 3 steps" in done.stdout

@@ -182,7 +182,7 @@ def _row_target(path: str, row: tuple[str, int, bool], seed: int, results: homew
 
     def target(job: Job) -> TrainResult:
         data = _pairs(path)
-        run, model = homework.train_row_model(
+        run, model = homework.train_row(
             data, *row, seed, results.seconds, results.steps, stop=job.stop_event, callbacks=[job]
         )
         job.extras["run"] = run
