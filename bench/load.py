@@ -31,6 +31,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,6 +170,37 @@ BOXES = {
 }
 
 
+async def typing_rounds(
+    answer: Callable[[str, str], Awaitable[tuple[str, float]]],
+    page_name: str,
+    user: int,
+    rounds: int,
+    start: Start,
+    expected: dict,
+    phase: Phase,
+    answer_timeout: float,
+    offset: int,
+) -> None:
+    """Once every student has opened the page: type, wait, record, pause, at most `rounds` times and until stop_at.
+
+    `answer(text, wanted)` types `text` and returns ('ok' | 'wrong' | what went wrong, seconds).
+    """
+    await asyncio.wait_for(start.opened.wait(), timeout=4 * answer_timeout)
+    for round_index in range(rounds):
+        if time.monotonic() > start.stop_at:
+            break
+        text, wanted = round_input(page_name, user, round_index, offset, expected)
+        outcome, seconds = await answer(text, wanted)
+        if outcome == "ok":
+            phase.latencies.append(seconds)
+            phase.answered_at.append(time.monotonic())
+        elif outcome == "wrong":
+            phase.wrong.append(f"user {user} round {round_index}: expected {wanted!r}")
+        else:
+            phase.errors.append(f"user {user} round {round_index}: {outcome}")
+        await asyncio.sleep(random.uniform(0.5, 1.5))
+
+
 async def one_user(
     browser,
     base: str,
@@ -191,25 +223,18 @@ async def one_user(
             await page.wait_for_function(IDLE, polling=100)
         finally:
             start.arrive()
-        await asyncio.wait_for(start.opened.wait(), timeout=4 * answer_timeout)
-        for round_index in range(rounds):
-            if time.monotonic() > start.stop_at:
-                break
-            text, wanted = round_input(page_name, user, round_index, offset, expected)
-            label, check, submit = BOXES[page_name]
-            box = page.locator(MAIN).get_by_role("textbox", name=label)
+        label, check, submit = BOXES[page_name]
+        box = page.locator(MAIN).get_by_role("textbox", name=label)
+
+        async def answer(text: str, wanted: str) -> tuple[str, float]:
             await box.fill(text)
             began = time.perf_counter()
             await box.press(submit)
             outcome = await settle(page, check, wanted, answer_timeout)
-            if outcome == "ok":
-                phase.latencies.append(time.perf_counter() - began)
-                phase.answered_at.append(time.monotonic())
-            elif outcome == "wrong":
-                phase.wrong.append(f"user {user} round {round_index}: expected {wanted!r}")
-            else:
-                phase.errors.append(f"user {user} round {round_index}: no answer within {answer_timeout:.0f} s")
-            await asyncio.sleep(random.uniform(0.5, 1.5))
+            seconds = time.perf_counter() - began
+            return (outcome, seconds) if outcome != "timeout" else (f"no answer within {answer_timeout:.0f} s", seconds)
+
+        await typing_rounds(answer, page_name, user, rounds, start, expected, phase, answer_timeout, offset)
     except Exception as error:  # a broken session is counted, the others go on
         phase.errors.append(f"user {user}: {type(error).__name__}: {str(error)[:200]}")
     finally:
@@ -243,20 +268,14 @@ async def one_protocol_user(
                 raise RuntimeError(f"the page did not open ({opened.status})")
         finally:
             start.arrive()
-        await asyncio.wait_for(start.opened.wait(), timeout=4 * answer_timeout)
-        for round_index in range(rounds):
-            if time.monotonic() > start.stop_at:
-                break
-            text, wanted = round_input(page_name, user, round_index, offset, expected)
+
+        async def answer(text: str, wanted: str) -> tuple[str, float]:
             run = await session.type_into(BOXES[page_name][0], text, answer_timeout)
-            if run.status == "finished" and protocol_check(page_name, run, wanted):
-                phase.latencies.append(run.seconds)
-                phase.answered_at.append(time.monotonic())
-            elif run.status == "finished":
-                phase.wrong.append(f"user {user} round {round_index}: expected {wanted!r}")
-            else:
-                phase.errors.append(f"user {user} round {round_index}: {run.status} after {run.seconds:.1f} s")
-            await asyncio.sleep(random.uniform(0.5, 1.5))
+            if run.status != "finished":
+                return f"{run.status} after {run.seconds:.1f} s", run.seconds
+            return ("ok" if protocol_check(page_name, run, wanted) else "wrong"), run.seconds
+
+        await typing_rounds(answer, page_name, user, rounds, start, expected, phase, answer_timeout, offset)
     except Exception as error:  # a broken session is counted, the others go on
         phase.errors.append(f"user {user}: {type(error).__name__}: {str(error)[:200]}")
     finally:
